@@ -1,0 +1,1 @@
+/* fin.c: placeholder until written */

@@ -1,0 +1,1 @@
+/* persona.c: placeholder until written */

@@ -1,0 +1,117 @@
+/* reply.c: building the answer to one request. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "reply.h"
+
+void
+reply_init(struct reply *r)
+{
+	r->status = 0;
+	r->json = NULL;
+	r->raw = NULL;
+	r->raw_len = 0;
+	r->content_type = NULL;
+	r->headers_len = 0;
+	r->headers[0] = '\0';
+}
+
+void
+reply_json(struct reply *r, int status, json_t *body)
+{
+	json_decref(r->json);
+	r->status = status;
+	r->json = body;
+	r->raw = NULL;
+	r->raw_len = 0;
+}
+
+static void
+reply_verror(struct reply *r, int status, const char *code, const char *field,
+    const char *fmt, va_list ap)
+{
+	char msg[512];
+	json_t *o;
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	o = json_object();
+	json_object_set_new(o, "error", json_string(code));
+	json_object_set_new(o, "message", json_string(msg));
+	if (field != NULL)
+		json_object_set_new(o, "field", json_string(field));
+	reply_json(r, status, o);
+}
+
+void
+reply_error(struct reply *r, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply_verror(r, status, code, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+reply_invalid(struct reply *r, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply_verror(r, 422, "invalid", field, fmt, ap);
+	va_end(ap);
+}
+
+int
+reply_header(struct reply *r, const char *name, const char *fmt, ...)
+{
+	size_t room = sizeof r->headers - r->headers_len;
+	va_list ap;
+	int n, m;
+
+	n = snprintf(r->headers + r->headers_len, room, "%s: ", name);
+	if (n < 0 || (size_t)n >= room)
+		goto fail;
+	va_start(ap, fmt);
+	m = vsnprintf(r->headers + r->headers_len + n, room - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)(n + m + 2) >= room)
+		goto fail;
+	/* A value must not smuggle in another header line. */
+	if (strpbrk(r->headers + r->headers_len + n, "\r\n") != NULL)
+		goto fail;
+	memcpy(r->headers + r->headers_len + n + m, "\r\n", 3);
+	r->headers_len += (size_t)(n + m + 2);
+	return 0;
+fail:
+	r->headers[r->headers_len] = '\0';
+	return -1;
+}
+
+int
+reply_has_header(const struct reply *r, const char *name)
+{
+	size_t len = strlen(name);
+	const char *line = r->headers;
+
+	while (*line != '\0') {
+		if (strncasecmp(line, name, len) == 0 && line[len] == ':')
+			return 1;
+		line = strstr(line, "\r\n");
+		if (line == NULL)
+			break;
+		line += 2;
+	}
+	return 0;
+}
+
+void
+reply_release(struct reply *r)
+{
+	json_decref(r->json);
+	reply_init(r);
+}

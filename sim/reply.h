@@ -1,0 +1,50 @@
+/*
+ * reply.h: the answer a persona or stub builds for one request, before
+ * the HTTP layer serializes it. Building one allocates only the JSON body.
+ */
+#ifndef STANDIN_REPLY_H
+#define STANDIN_REPLY_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define REPLY_HEADERS_MAX 2048
+
+struct reply {
+	int status;
+	json_t *json;             /* body as JSON (owned), or NULL */
+	const char *raw;          /* otherwise a raw body, not owned */
+	size_t raw_len;
+	const char *content_type; /* NULL: application/json if there is a body */
+	char headers[REPLY_HEADERS_MAX]; /* extra "Name: value\r\n" lines */
+	size_t headers_len;
+};
+
+void reply_init(struct reply *);
+
+/* Answer with status and a JSON body; takes ownership of body. */
+void reply_json(struct reply *, int status, json_t *body);
+
+/* Answer {"error": code, "message": ...} with status. */
+void reply_error(struct reply *, int status, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Answer 422 {"error":"invalid", "message":..., "field": pointer}, naming
+ * the bad field of the request body by its JSON pointer ("/amount_cents").
+ */
+void reply_invalid(struct reply *, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Add a header line. Returns 0, or -1 if it did not fit. */
+int reply_header(struct reply *, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Does the reply already carry this header (case-insensitive)? */
+int reply_has_header(const struct reply *, const char *name);
+
+/* Free what the reply owns and make it empty again. */
+void reply_release(struct reply *);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * scenario.h: a scenario file turned into plain C structs. Nothing outside
+ * scenario.c touches the JSON of a scenario file; everything else reads
+ * these structs.
+ */
+#ifndef STANDIN_SCENARIO_H
+#define STANDIN_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "persona.h"
+#include "util.h"
+
+/* The "standin" key: the version of the file format this program reads. */
+#define SCENARIO_FORMAT 1
+
+struct header_conf {
+	char *name;
+	char *value;
+};
+
+/* One entry of "services". */
+struct service_conf {
+	char *name;                /* its key in "services" */
+	enum persona_kind persona; /* "persona" */
+	char *listen;              /* "listen" as written, or the persona's default */
+	char host[256];            /* listen host, an IP literal ("localhost" is 127.0.0.1) */
+	uint16_t port;             /* listen port; 0 lets the OS choose */
+	char **versions;           /* protocol versions it speaks, as written */
+	size_t nversions;
+	char *users_from;          /* financial engine: UMS service whose users it checks, or NULL */
+};
+
+/* One entry of "stubs": a canned answer that adds or overrides a route. */
+struct stub_conf {
+	char *service;  /* service it applies to; NULL for every service */
+	char *method;   /* "GET", ...; NULL for any method */
+	char *path;     /* path pattern: "/v1/users/{id}", "/v1/*" */
+	int status;     /* default 200 */
+	struct header_conf *headers;
+	size_t nheaders;
+	char *body;     /* serialized body: a JSON string's text, or compact JSON */
+	size_t body_len;
+	int body_is_json; /* body was a JSON value other than a string */
+};
+
+struct scenario {
+	char *file;        /* where it was loaded from, or "(built-in)" */
+	int format;        /* "standin" */
+	char *name;        /* "name", or the file's base name without .json */
+	char *description; /* "description", or "" */
+	uint64_t seed;     /* "seed", default 1 */
+	double time_scale; /* "time_scale", default 1 */
+	struct service_conf *services;
+	size_t nservices;
+	struct stub_conf *stubs;
+	size_t nstubs;
+};
+
+/*
+ * Load and validate a scenario file. On any error return NULL with every
+ * error found added to errs, each a complete line: "FILE:LINE:COLUMN: msg"
+ * for syntax, "FILE: /json/pointer: msg" for meaning.
+ */
+struct scenario *scenario_load_file(const char *path, struct errlist *errs);
+
+/* The same for text already in memory; label stands for the file name. */
+struct scenario *scenario_load_text(const char *label, const char *text,
+    size_t len, struct errlist *errs);
+
+/* The built-in default: both personas on their default addresses. */
+struct scenario *scenario_default(void);
+
+/* The service of that name, or NULL. */
+const struct service_conf *scenario_service(const struct scenario *,
+    const char *name);
+
+/* Free a scenario; safe on NULL and on a half-built one. */
+void scenario_free(struct scenario *);
+
+#endif

@@ -1,0 +1,1 @@
+/* ums.c: placeholder until written */

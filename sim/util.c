@@ -1,0 +1,301 @@
+/* util.c: allocation, duration and address parsing, version strings. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+static void
+oom(void)
+{
+	fputs("standin: out of memory\n", stderr);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n == 0 ? 1 : n);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xrealloc(void *old, size_t n)
+{
+	void *p = realloc(old, n == 0 ? 1 : n);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *p;
+
+	if (vasprintf(&p, fmt, ap) == -1)
+		oom();
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	p = xvasprintf(fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+/* Units a duration may carry, longest suffix first so "ms" wins over "m". */
+static const struct {
+	const char *suffix;
+	double usec;
+} duration_units[] = {
+	{ "us", 1 },
+	{ "ms", 1e3 },
+	{ "s", 1e6 },
+	{ "m", 60e6 },
+	{ "h", 3600e6 },
+};
+
+int
+duration_parse(const char *s, uint64_t *out)
+{
+	const char *p = s, *num_end;
+	double v;
+	size_t i;
+	int digits = 0, dot = 0;
+
+	while (isdigit((unsigned char)*p) || (*p == '.' && !dot)) {
+		if (*p == '.')
+			dot = 1;
+		else
+			digits++;
+		p++;
+	}
+	if (digits == 0 || p[-1] == '.')
+		return -1;
+	num_end = p;
+	for (i = 0; i < nitems(duration_units); i++) {
+		if (strcmp(num_end, duration_units[i].suffix) != 0)
+			continue;
+		errno = 0;
+		v = strtod(s, NULL);
+		if (errno != 0)
+			return -1;
+		v *= duration_units[i].usec;
+		/* Longer than a year is a typo, not a drill. */
+		if (v > 365.0 * 86400e6)
+			return -1;
+		*out = (uint64_t)(v + 0.5);
+		return 0;
+	}
+	return -1;
+}
+
+void
+duration_format(uint64_t usec, char *buf, size_t len)
+{
+	if (usec % 3600000000ULL == 0 && usec != 0)
+		snprintf(buf, len, "%lluh", (unsigned long long)(usec / 3600000000ULL));
+	else if (usec % 60000000ULL == 0 && usec != 0)
+		snprintf(buf, len, "%llum", (unsigned long long)(usec / 60000000ULL));
+	else if (usec >= 1000000 )
+		snprintf(buf, len, "%gs", (double)usec / 1e6);
+	else if (usec % 1000 == 0)
+		snprintf(buf, len, "%llums", (unsigned long long)(usec / 1000));
+	else
+		snprintf(buf, len, "%lluus", (unsigned long long)usec);
+}
+
+int
+hostport_parse(const char *s, char *host, size_t hostlen, uint16_t *port)
+{
+	const char *colon, *h = s, *hend;
+	char *end;
+	unsigned long v;
+
+	if (*s == '[') {
+		hend = strchr(s, ']');
+		if (hend == NULL || hend[1] != ':')
+			return -1;
+		h = s + 1;
+		colon = hend + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return -1;
+		hend = colon;
+		if (memchr(s, ':', (size_t)(colon - s)) != NULL)
+			return -1; /* bare IPv6 needs brackets */
+	}
+	if (hend == h || (size_t)(hend - h) >= hostlen)
+		return -1;
+	if (!isdigit((unsigned char)colon[1]))
+		return -1;
+	errno = 0;
+	v = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || v > 65535)
+		return -1;
+	memcpy(host, h, (size_t)(hend - h));
+	host[hend - h] = '\0';
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+version_valid(const char *s)
+{
+	int need_digit = 1;
+
+	if (*s == '\0' || strlen(s) > 16)
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (isdigit((unsigned char)*s))
+			need_digit = 0;
+		else if (*s == '.' && !need_digit)
+			need_digit = 1;
+		else
+			return 0;
+	}
+	return !need_digit;
+}
+
+int
+version_compare(const char *a, const char *b)
+{
+	unsigned long x, y;
+	char *ea, *eb;
+
+	for (;;) {
+		x = strtoul(a, &ea, 10);
+		y = strtoul(b, &eb, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		a = *ea == '.' ? ea + 1 : ea;
+		b = *eb == '.' ? eb + 1 : eb;
+		if (*ea == '\0' && *eb == '\0')
+			return 0;
+		if (*ea == '\0')
+			return -1;
+		if (*eb == '\0')
+			return 1;
+	}
+}
+
+size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, tmp, best;
+	size_t row[64];
+
+	if (lb >= nitems(row))
+		return lb > la ? lb : la;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+int
+strn_caseeq(const char *s, const char *buf, size_t len)
+{
+	return strlen(s) == len && strncasecmp(s, buf, len) == 0;
+}
+
+void
+errlist_add(struct errlist *el, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (el->n == el->cap) {
+		el->cap = el->cap == 0 ? 8 : el->cap * 2;
+		el->msgs = xrealloc(el->msgs, el->cap * sizeof *el->msgs);
+	}
+	va_start(ap, fmt);
+	el->msgs[el->n++] = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+char *
+errlist_join(const struct errlist *el)
+{
+	size_t i, len = 1;
+	char *out, *p;
+
+	for (i = 0; i < el->n; i++)
+		len += strlen(el->msgs[i]) + 1;
+	out = p = xmalloc(len);
+	*p = '\0';
+	for (i = 0; i < el->n; i++)
+		p += sprintf(p, "%s%s", el->msgs[i], i + 1 < el->n ? "\n" : "");
+	return out;
+}
+
+void
+errlist_clear(struct errlist *el)
+{
+	size_t i;
+
+	for (i = 0; i < el->n; i++)
+		free(el->msgs[i]);
+	free(el->msgs);
+	el->msgs = NULL;
+	el->n = el->cap = 0;
+}

@@ -1,0 +1,72 @@
+/* util.h: small helpers shared by every module: allocation, durations,
+ * addresses, protocol version strings, error lists. */
+#ifndef STANDIN_UTIL_H
+#define STANDIN_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+/* sysexits(3) codes used by every command. */
+#define EXIT_USAGE 64
+#define EXIT_DATAERR 65
+#define EXIT_NOINPUT 66
+#define EXIT_UNAVAILABLE 69
+#define EXIT_SOFTWARE 70
+#define EXIT_OSERR 71
+
+/* Allocation for start-up paths: failure is fatal. */
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xrealloc(void *, size_t);
+char *xstrdup(const char *);
+char *xstrndup(const char *, size_t);
+char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *, va_list) __attribute__((format(printf, 1, 0)));
+
+/*
+ * Parse a duration such as "250ms", "1.5s", "2m", "1h" or "100us" into
+ * microseconds. Returns 0 or -1.
+ */
+int duration_parse(const char *, uint64_t *);
+
+/* Format microseconds as the shortest duration string ("250ms", "1.5s"). */
+void duration_format(uint64_t, char *, size_t);
+
+/*
+ * Split "HOST:PORT" ("127.0.0.1:8081", "[::1]:0", "localhost:8082") into a
+ * host and a port. Returns 0 or -1.
+ */
+int hostport_parse(const char *, char *, size_t, uint16_t *);
+
+/* Is this a protocol version string: digits separated by dots ("1.2")? */
+int version_valid(const char *);
+
+/* Compare two dotted version strings numerically, like strcmp. */
+int version_compare(const char *, const char *);
+
+/* Levenshtein distance between two strings (for did-you-mean hints). */
+size_t edit_distance(const char *, const char *);
+
+/* Case-insensitive comparison of a NUL-terminated string and a buffer. */
+int strn_caseeq(const char *, const char *, size_t);
+
+/*
+ * A list of messages meant for a user, collected so that every error in
+ * a file is reported, not just the first.
+ */
+struct errlist {
+	char **msgs;
+	size_t n;
+	size_t cap;
+};
+
+void errlist_add(struct errlist *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Join every message with newlines into one allocated string. */
+char *errlist_join(const struct errlist *);
+void errlist_clear(struct errlist *);
+
+#endif
