@@ -1,1 +1,188 @@
-/* listener.c: placeholder until written */
+/*
+ * listener.c: a service's listening socket. Accepting pauses for a second
+ * when the process runs out of descriptors, rather than spinning.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "conn.h"
+#include "listener.h"
+#include "log.h"
+#include "service.h"
+#include "util.h"
+
+#define LISTEN_BACKLOG 1024
+
+struct listener {
+	struct evconnlistener *lev;
+	struct service *service;
+	struct event *resume;   /* re-enables accepting after EMFILE */
+	char host[256];
+	uint16_t port;          /* as asked: 0 means "any" */
+	char address[300];      /* as bound */
+};
+
+static void listener_accept_cb(struct evconnlistener *, evutil_socket_t,
+    struct sockaddr *, int, void *);
+static void listener_error_cb(struct evconnlistener *, void *);
+static void listener_resume_cb(evutil_socket_t, short, void *);
+
+/* Fill a socket address for host:port; host is an IP literal. */
+static int
+listener_sockaddr(const char *host, uint16_t port, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*len = sizeof *sin;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*len = sizeof *sin6;
+		return 0;
+	}
+	return -1;
+}
+
+struct listener *
+listener_open(struct event_base *base, const char *host, uint16_t port,
+    char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct listener *l;
+	socklen_t len;
+	char ip[INET6_ADDRSTRLEN];
+	int v6 = strchr(host, ':') != NULL;
+	uint16_t bound;
+
+	l = xcalloc(1, sizeof *l);
+	snprintf(l->host, sizeof l->host, "%s", host);
+	l->port = port;
+	if (listener_sockaddr(host, port, &ss, &len) == -1) {
+		snprintf(err, errlen, "cannot listen on %s:%u: not an IP address",
+		    host, port);
+		goto fail;
+	}
+	l->lev = evconnlistener_new_bind(base, listener_accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    LISTEN_BACKLOG, (struct sockaddr *)&ss, (int)len);
+	if (l->lev == NULL) {
+		snprintf(err, errlen, "cannot listen on %s%s%s:%u: %s",
+		    v6 ? "[" : "", host, v6 ? "]" : "", port, strerror(errno));
+		goto fail;
+	}
+	evconnlistener_set_error_cb(l->lev, listener_error_cb);
+	evconnlistener_disable(l->lev); /* until a service is attached */
+
+	len = sizeof ss;
+	getsockname(evconnlistener_get_fd(l->lev), (struct sockaddr *)&ss, &len);
+	if (ss.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, ip,
+		    sizeof ip);
+		bound = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip,
+		    sizeof ip);
+		bound = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+	snprintf(l->address, sizeof l->address, "%s%s%s:%u",
+	    ss.ss_family == AF_INET6 ? "[" : "", ip,
+	    ss.ss_family == AF_INET6 ? "]" : "", bound);
+	l->resume = evtimer_new(base, listener_resume_cb, l);
+	if (l->resume == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	return l;
+fail:
+	listener_free(l);
+	return NULL;
+}
+
+void
+listener_attach(struct listener *l, struct service *svc)
+{
+	l->service = svc;
+	evconnlistener_enable(l->lev);
+}
+
+const char *
+listener_address(const struct listener *l)
+{
+	return l->address;
+}
+
+int
+listener_matches(const struct listener *l, const char *host, uint16_t port)
+{
+	return strcmp(l->host, host) == 0 && l->port == port;
+}
+
+void
+listener_free(struct listener *l)
+{
+	if (l == NULL)
+		return;
+	if (l->lev != NULL)
+		evconnlistener_free(l->lev);
+	if (l->resume != NULL)
+		event_free(l->resume);
+	free(l);
+}
+
+/* A connection was accepted: hand it to the service. */
+static void
+listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct listener *l = arg;
+
+	(void)lev;
+	if (l->service == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	conn_new(l->service, fd, sa, salen);
+}
+
+/* accept() failed: on EMFILE and the like, pause a second and retry. */
+static void
+listener_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct listener *l = arg;
+	struct timeval one = { 1, 0 };
+	int e = EVUTIL_SOCKET_ERROR();
+
+	log_msg(LOG_WARN, l->service ? l->service->name : NULL,
+	    "accept on %s failed: %s; pausing for 1s", l->address,
+	    evutil_socket_error_to_string(e));
+	evconnlistener_disable(lev);
+	evtimer_add(l->resume, &one);
+}
+
+static void
+listener_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(l->lev);
+}

@@ -1,11 +1,185 @@
-/* main.c: the standin command line. */
+/* main.c: the standin command line: serve, check, --help, --version. */
 #include "config.h"
 
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "scenario.h"
+#include "server.h"
+#include "util.h"
+
+static const char usage_text[] =
+    "usage: standin serve [SCENARIO] [--ready-file FILE] [--seed N]\n"
+    "                     [--time-scale X] [--log-format text|json] [-v|-q]\n"
+    "       standin check SCENARIO...\n"
+    "       standin --help | --version\n"
+    "\n"
+    "commands:\n"
+    "  serve   serve the scenario's services (the built-in healthy default:\n"
+    "          UMS on 127.0.0.1:8081, financial engine on 127.0.0.1:8082)\n"
+    "  check   validate scenario files without serving; every error is\n"
+    "          reported as FILE:LINE:COLUMN or FILE: /json/pointer\n"
+    "\n"
+    "serve options:\n"
+    "  --ready-file FILE   once every listener is bound, write\n"
+    "                      {\"pid\":...,\"services\":{NAME:\"HOST:PORT\"}} there\n"
+    "  --seed N            override the scenario's seed\n"
+    "  --time-scale X      override the scenario's time_scale\n"
+    "  --log-format F      text (default) or json, on stderr\n"
+    "  -v, --verbose       log every connection and request\n"
+    "  -q, --quiet         log errors only\n"
+    "\n"
+    "signals: SIGTERM/SIGINT stop gracefully (exit 0); SIGHUP reloads the\n"
+    "scenario (a bad file is refused and the running one kept).\n"
+    "exit codes: 0 ok, 64 usage, 65 bad scenario, 66 unreadable file,\n"
+    "71 cannot listen (port in use) or other OS error.\n";
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	fputs("standin: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry 'standin --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* `standin check FILE...`: validate each file; 65 if any is bad. */
+static int
+cmd_check(int argc, char **argv)
+{
+	struct errlist errs = { 0 };
+	struct scenario *sc;
+	int i, rc = 0;
+
+	if (argc < 2)
+		return usage_error("check: %s", "no scenario file given");
+	for (i = 1; i < argc; i++) {
+		errno = 0;
+		sc = scenario_load_file(argv[i], &errs);
+		if (sc == NULL) {
+			char *msg = errlist_join(&errs);
+
+			fprintf(stderr, "%s\n", msg);
+			free(msg);
+			errlist_clear(&errs);
+			if (errno != 0) {
+				if (rc == 0)
+					rc = EXIT_NOINPUT;
+			} else
+				rc = EXIT_DATAERR;
+			continue;
+		}
+		printf("%s: ok: %s, %zu service%s, %zu stub%s\n", argv[i],
+		    sc->name, sc->nservices, sc->nservices == 1 ? "" : "s",
+		    sc->nstubs, sc->nstubs == 1 ? "" : "s");
+		scenario_free(sc);
+	}
+	return rc;
+}
+
+/* `standin serve [SCENARIO] [options]`. */
+static int
+cmd_serve(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "ready-file", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "time-scale", required_argument, NULL, 't' },
+		{ "log-format", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct server_options opts = { 0 };
+	enum log_format fmt = LOG_TEXT;
+	enum log_level lvl = LOG_INFO;
+	struct server srv;
+	char *cause = NULL, *end;
+	int ch, code;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			opts.ready_file = optarg;
+			break;
+		case 's':
+			errno = 0;
+			opts.seed = strtoull(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || *optarg == '-' ||
+			    *optarg == '\0')
+				return usage_error("--seed: %s is not a whole number "
+				    "(0 or more)", optarg);
+			opts.has_seed = 1;
+			break;
+		case 't':
+			opts.time_scale = strtod(optarg, &end);
+			if (*end != '\0' || !(opts.time_scale > 0))
+				return usage_error("--time-scale: %s is not a number "
+				    "above 0", optarg);
+			break;
+		case 'l':
+			if (strcmp(optarg, "text") == 0)
+				fmt = LOG_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = LOG_JSON;
+			else
+				return usage_error("--log-format: %s is not text or "
+				    "json", optarg);
+			break;
+		case 'v':
+			lvl = LOG_DEBUG;
+			break;
+		case 'q':
+			lvl = LOG_ERROR;
+			break;
+		default:
+			fputs("Try 'standin --help'.\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1)
+		return usage_error("serve: %s: only one scenario file", argv[optind + 1]);
+	if (argc - optind == 1)
+		opts.scenario_path = argv[optind];
+	log_init(fmt, lvl);
+
+	code = server_start(&srv, &opts, &cause);
+	if (code != 0) {
+		if (code == EXIT_DATAERR || code == EXIT_NOINPUT)
+			fprintf(stderr, "%s\n", cause);
+		else
+			fprintf(stderr, "standin: %s\n", cause);
+		free(cause);
+		server_free(&srv);
+		return code;
+	}
+	code = server_run(&srv);
+	server_free(&srv);
+	return code;
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	puts(PACKAGE_STRING);
-	return 0;
+	if (argc < 2)
+		return usage_error("%s", "no command given");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("standin %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'", argv[1]);
 }

@@ -36,7 +36,7 @@ struct service_conf {
 struct stub_conf {
 	char *service;  /* service it applies to; NULL for every service */
 	char *method;   /* "GET", ...; NULL for any method */
-	char *path;     /* path pattern: "/v1/users/{id}", "/v1/*" */
+	char *path;     /* path pattern: "/v1/users/{id}"; a final "*" matches the rest */
 	int status;     /* default 200 */
 	struct header_conf *headers;
 	size_t nheaders;

@@ -1,1 +1,413 @@
-/* server.c: placeholder until written */
+/*
+ * server.c: `standin serve`: load the scenario, make its services live,
+ * write the ready file, and run the loop until told to stop. SIGHUP
+ * reloads the scenario without dropping what still applies.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "listener.h"
+#include "log.h"
+#include "persona.h"
+#include "scenario.h"
+#include "server.h"
+#include "service.h"
+#include "util.h"
+
+/* How long open connections get to finish after SIGTERM. */
+#define SERVER_GRACE_SEC 5
+
+static void server_signal_cb(evutil_socket_t, short, void *);
+static void server_stop_cb(evutil_socket_t, short, void *);
+
+/* Load the configured scenario, or the built-in default. */
+static struct scenario *
+server_load(struct server *srv, int *code, char **cause)
+{
+	struct errlist errs = { 0 };
+	struct scenario *sc;
+
+	if (srv->opts.scenario_path == NULL)
+		sc = scenario_default();
+	else {
+		errno = 0;
+		sc = scenario_load_file(srv->opts.scenario_path, &errs);
+	}
+	if (sc == NULL) {
+		*code = errno != 0 ? EXIT_NOINPUT : EXIT_DATAERR;
+		*cause = errlist_join(&errs);
+		errlist_clear(&errs);
+		return NULL;
+	}
+	if (srv->opts.has_seed)
+		sc->seed = srv->opts.seed;
+	if (srv->opts.time_scale > 0)
+		sc->time_scale = srv->opts.time_scale;
+	return sc;
+}
+
+/* The running service of that name and persona, or NULL. */
+static struct service *
+server_find(struct server *srv, const struct service_conf *conf)
+{
+	struct service *svc;
+
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		if (svc->conf != NULL && strcmp(svc->name, conf->name) == 0 &&
+		    svc->conf->persona == conf->persona)
+			return svc;
+	}
+	return NULL;
+}
+
+/*
+ * A running service whose listener can serve conf: bound to the same host
+ * and port, or (port 0) the same service asking for port 0 again, so a
+ * reload keeps the port the OS chose.
+ */
+static struct service *
+server_listener_owner(struct server *srv, const struct service_conf *conf)
+{
+	struct service *svc;
+
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		if (svc->listener == NULL ||
+		    !listener_matches(svc->listener, conf->host, conf->port))
+			continue;
+		if (conf->port != 0 || strcmp(svc->name, conf->name) == 0)
+			return svc;
+	}
+	return NULL;
+}
+
+/*
+ * Make the services of a scenario live. A running service of the same name
+ * and persona is kept (its data sticks); a listener already bound to the
+ * address is kept; the rest are bound. Nothing changes unless every
+ * listener could be had. Takes ownership of sc on success.
+ */
+static int
+server_apply(struct server *srv, struct scenario *sc, char **cause)
+{
+	struct service **svcs, **owners, *svc, *next;
+	struct listener **fresh;
+	const struct service_conf *conf;
+	struct service_list live;
+	char err[512];
+	size_t i, j;
+	int code = 0;
+
+	svcs = xcalloc(sc->nservices, sizeof *svcs);
+	owners = xcalloc(sc->nservices, sizeof *owners);
+	fresh = xcalloc(sc->nservices, sizeof *fresh);
+	for (i = 0; i < sc->nservices; i++) {
+		conf = &sc->services[i];
+		owners[i] = server_listener_owner(srv, conf);
+		if (owners[i] == NULL) {
+			fresh[i] = listener_open(srv->base, conf->host, conf->port,
+			    err, sizeof err);
+			if (fresh[i] == NULL) {
+				*cause = xasprintf("%s: %s", conf->name, err);
+				code = EXIT_OSERR;
+				goto fail;
+			}
+		}
+		svcs[i] = server_find(srv, conf);
+		if (svcs[i] == NULL) {
+			svcs[i] = service_new(srv, conf, sc->seed);
+			if (svcs[i] == NULL) {
+				*cause = xasprintf("%s: cannot load its fixture data",
+				    conf->name);
+				code = EXIT_SOFTWARE;
+				goto fail;
+			}
+			svcs[i]->refs = 0; /* taken below, once committed */
+		}
+	}
+
+	/* Commit: nothing below can fail. */
+	for (i = 0; i < sc->nservices; i++) {
+		if (owners[i] != NULL) {
+			fresh[i] = owners[i]->listener;
+			owners[i]->listener = NULL;
+		}
+	}
+	TAILQ_INIT(&live);
+	for (i = 0; i < sc->nservices; i++) {
+		svc = svcs[i];
+		if (svc->refs > 0)
+			TAILQ_REMOVE(&srv->services, svc, entry);
+		else
+			svc->refs = 1;
+		TAILQ_INSERT_TAIL(&live, svc, entry);
+		service_configure(svc, &sc->services[i], sc->stubs, sc->nstubs);
+		listener_free(svc->listener);
+		svc->listener = fresh[i];
+		listener_attach(svc->listener, svc);
+	}
+	/* Services the new scenario dropped: stop listening, let them go. */
+	for (svc = TAILQ_FIRST(&srv->services); svc != NULL; svc = next) {
+		next = TAILQ_NEXT(svc, entry);
+		TAILQ_REMOVE(&srv->services, svc, entry);
+		log_msg(LOG_INFO, svc->name, "removed by the new scenario");
+		listener_free(svc->listener);
+		svc->listener = NULL;
+		service_configure(svc, NULL, NULL, 0);
+		service_unref(svc);
+	}
+	TAILQ_CONCAT(&srv->services, &live, entry);
+	for (i = 0; i < sc->nservices; i++) {
+		conf = &sc->services[i];
+		persona_set_users_from(svcs[i]->persona, NULL);
+		for (j = 0; conf->users_from != NULL && j < sc->nservices; j++) {
+			if (strcmp(sc->services[j].name, conf->users_from) == 0)
+				persona_set_users_from(svcs[i]->persona,
+				    svcs[j]->persona);
+		}
+	}
+	scenario_free(srv->scenario);
+	srv->scenario = sc;
+	goto out;
+fail:
+	for (i = 0; i < sc->nservices; i++) {
+		listener_free(fresh[i]);
+		if (svcs[i] != NULL && svcs[i]->refs == 0) {
+			svcs[i]->refs = 1;
+			service_unref(svcs[i]);
+		}
+	}
+out:
+	free(svcs);
+	free(owners);
+	free(fresh);
+	return code;
+}
+
+/* Write the ready file atomically: a temporary file renamed into place. */
+static int
+server_write_ready(struct server *srv, char **cause)
+{
+	const char *path = srv->opts.ready_file;
+	struct service *svc;
+	json_t *o, *svcs;
+	char *tmp;
+	int rc = 0;
+
+	if (path == NULL)
+		return 0;
+	svcs = json_object();
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		json_object_set_new(svcs, svc->name,
+		    json_string(listener_address(svc->listener)));
+	}
+	o = json_pack("{s:I, s:s, s:o}", "pid", (json_int_t)getpid(),
+	    "scenario", srv->scenario->name, "services", svcs);
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	if (json_dump_file(o, tmp, JSON_COMPACT) == -1 || rename(tmp, path) == -1) {
+		*cause = xasprintf("cannot write the ready file %s: %s", path,
+		    strerror(errno));
+		unlink(tmp);
+		rc = -1;
+	}
+	free(tmp);
+	json_decref(o);
+	return rc;
+}
+
+/* Log where each service listens. */
+static void
+server_log_services(struct server *srv)
+{
+	struct service *svc;
+
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		log_msg(LOG_INFO, svc->name, "%s listening on %s",
+		    persona_type_get(svc->conf->persona)->name,
+		    listener_address(svc->listener));
+	}
+}
+
+int
+server_start(struct server *srv, const struct server_options *opts,
+    char **cause)
+{
+	struct scenario *sc;
+	int code;
+
+	memset(srv, 0, sizeof *srv);
+	srv->opts = *opts;
+	TAILQ_INIT(&srv->services);
+	srv->base = event_base_new();
+	if (srv->base == NULL) {
+		*cause = xstrdup("cannot create the event loop");
+		return EXIT_OSERR;
+	}
+	sc = server_load(srv, &code, cause);
+	if (sc == NULL)
+		return code;
+	code = server_apply(srv, sc, cause);
+	if (code != 0) {
+		scenario_free(sc);
+		return code;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	srv->sig_term = evsignal_new(srv->base, SIGTERM, server_signal_cb, srv);
+	srv->sig_int = evsignal_new(srv->base, SIGINT, server_signal_cb, srv);
+	srv->sig_hup = evsignal_new(srv->base, SIGHUP, server_signal_cb, srv);
+	srv->stop_timer = event_new(srv->base, -1, EV_PERSIST, server_stop_cb,
+	    srv);
+	if (srv->sig_term == NULL || srv->sig_int == NULL ||
+	    srv->sig_hup == NULL || srv->stop_timer == NULL) {
+		*cause = xstrdup("cannot set up signal handling");
+		return EXIT_OSERR;
+	}
+	evsignal_add(srv->sig_term, NULL);
+	evsignal_add(srv->sig_int, NULL);
+	evsignal_add(srv->sig_hup, NULL);
+	if (server_write_ready(srv, cause) == -1)
+		return EXIT_OSERR;
+	log_info("scenario %s (%s), seed %llu", srv->scenario->name,
+	    srv->scenario->file, (unsigned long long)srv->scenario->seed);
+	server_log_services(srv);
+	return 0;
+}
+
+int
+server_reload(struct server *srv, char **cause)
+{
+	struct scenario *sc;
+	int code;
+
+	if (srv->opts.scenario_path == NULL) {
+		*cause = xstrdup("serving the built-in default: nothing to reload");
+		return -1;
+	}
+	sc = server_load(srv, &code, cause);
+	if (sc == NULL)
+		return -1;
+	if (server_apply(srv, sc, cause) != 0) {
+		scenario_free(sc);
+		return -1;
+	}
+	if (server_write_ready(srv, cause) == -1)
+		return -1;
+	log_info("reloaded scenario %s from %s", sc->name, sc->file);
+	server_log_services(srv);
+	return 0;
+}
+
+/* Connections still open, across every service. */
+static size_t
+server_open_conns(struct server *srv)
+{
+	struct service *svc;
+	struct conn *c;
+	size_t n = 0;
+
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		TAILQ_FOREACH(c, &svc->conns, entry)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Stop: close the listeners, let connections flush what they were sent,
+ * close idle ones, and leave the loop when none are left (or the grace
+ * period is over).
+ */
+static void
+server_stop(struct server *srv)
+{
+	struct timeval tick = { 0, 20000 };
+	struct service *svc;
+	struct conn *c, *next;
+
+	srv->stopping = 1;
+	TAILQ_FOREACH(svc, &srv->services, entry) {
+		listener_free(svc->listener);
+		svc->listener = NULL;
+		for (c = TAILQ_FIRST(&svc->conns); c != NULL; c = next) {
+			next = TAILQ_NEXT(c, entry);
+			conn_drain(c);
+		}
+	}
+	event_add(srv->stop_timer, &tick);
+}
+
+static void
+server_stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	static int ticks;
+
+	(void)fd;
+	(void)what;
+	if (server_open_conns(srv) == 0 || ++ticks > SERVER_GRACE_SEC * 50)
+		event_base_loopexit(srv->base, NULL);
+}
+
+static void
+server_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	char *cause = NULL;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		if (server_reload(srv, &cause) == -1) {
+			log_error("reload refused, the running scenario stays:\n%s",
+			    cause);
+			free(cause);
+		}
+		return;
+	}
+	if (srv->stopping)
+		return;
+	log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	server_stop(srv);
+}
+
+int
+server_run(struct server *srv)
+{
+	event_base_dispatch(srv->base);
+	if (srv->opts.ready_file != NULL)
+		unlink(srv->opts.ready_file);
+	log_info("stopped");
+	return 0;
+}
+
+void
+server_free(struct server *srv)
+{
+	struct service *svc;
+
+	while ((svc = TAILQ_FIRST(&srv->services)) != NULL) {
+		TAILQ_REMOVE(&srv->services, svc, entry);
+		service_close_conns(svc, "shutdown");
+		service_configure(svc, NULL, NULL, 0);
+		service_unref(svc);
+	}
+	if (srv->sig_term != NULL)
+		event_free(srv->sig_term);
+	if (srv->sig_int != NULL)
+		event_free(srv->sig_int);
+	if (srv->sig_hup != NULL)
+		event_free(srv->sig_hup);
+	if (srv->stop_timer != NULL)
+		event_free(srv->stop_timer);
+	scenario_free(srv->scenario);
+	if (srv->base != NULL)
+		event_base_free(srv->base);
+	memset(srv, 0, sizeof *srv);
+}

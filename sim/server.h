@@ -1,1 +1,51 @@
-/* server.h */
+/*
+ * server.h: the running program behind `standin serve`: the event loop,
+ * the scenario, its services, signals, reloads and the ready file.
+ */
+#ifndef STANDIN_SERVER_H
+#define STANDIN_SERVER_H
+
+#include <stdint.h>
+
+#include "service.h"
+
+struct event;
+struct event_base;
+struct scenario;
+
+struct server_options {
+	const char *scenario_path; /* NULL: the built-in default */
+	const char *ready_file;    /* NULL: none */
+	int has_seed;
+	uint64_t seed;
+	double time_scale;         /* 0: as the scenario says */
+};
+
+struct server {
+	struct event_base *base;
+	struct server_options opts;
+	struct scenario *scenario;
+	struct service_list services;
+	struct event *sig_term, *sig_int, *sig_hup;
+	struct event *stop_timer;
+	int stopping;
+	uint64_t next_conn_id;
+};
+
+/*
+ * Load the scenario, bind every listener and write the ready file. On
+ * failure return the sysexits code (65 bad scenario, 66 unreadable, 71
+ * cannot listen) with the message in *cause (allocated).
+ */
+int server_start(struct server *, const struct server_options *, char **cause);
+
+/* Run the loop until SIGTERM or SIGINT; returns the exit code. */
+int server_run(struct server *);
+
+/* Reload the scenario file; a bad one is refused and the old one kept. */
+int server_reload(struct server *, char **cause);
+
+/* Free everything; safe on a half-started server. */
+void server_free(struct server *);
+
+#endif

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# setup.sh: everything a new machine needs, in one place.
+#
+#   ./setup.sh serve [ARGS]   install, build, run `standin serve ARGS`
+#   ./setup.sh check          install, build, run `make check`
+#   ./setup.sh build          install and build only (into build/)
+#   ./setup.sh check-sanitizers   make check in an ASan+UBSan build (build-asan/)
+#   ./setup.sh check-valgrind     the unit tests and end-to-end tests under valgrind
+#   ./setup.sh build-clang        build with clang, warnings as errors (build-clang/)
+#   ./setup.sh distcheck          make distcheck
+#   ./setup.sh bench              make bench (installs wrk and nginx)
+#
+# Missing Debian packages are installed with apt-get (as root, or with
+# sudo). The build is out of tree, in build/, so that other builds
+# (sanitizers, clang, distcheck) can sit beside it.
+set -euo pipefail
+cd "$(dirname "$0")"
+top=$(pwd)
+
+# Build tools and libraries, and the real clients the tests drive.
+PACKAGES=(gcc make autoconf automake pkg-config
+	libevent-dev libssl-dev libjansson-dev check libhttp-parser-dev
+	curl jq openssl clang-format)
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "setup.sh: installing ${missing[*]}" >&2
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# configure_in DIR [CONFIGURE-ARGS]: configure a build directory once.
+configure_in() {
+	local dir=$1
+	shift
+	if [ ! -x configure ] || [ configure.ac -nt configure ] ||
+		[ Makefile.am -nt Makefile.in ]; then
+		autoreconf -fi
+	fi
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ] || [ configure -nt "$dir/config.status" ]; then
+		(cd "$dir" && "$top/configure" -q "$@")
+	fi
+}
+
+build() {
+	install_packages "${PACKAGES[@]}"
+	configure_in build
+	make -s -C build -j"$(nproc)"
+}
+
+cmd=${1:-build}
+[ $# -gt 0 ] && shift
+case $cmd in
+build)
+	build ;;
+serve)
+	build
+	exec build/standin serve "$@" ;;
+check)
+	build
+	make -C build -j"$(nproc)" check ;;
+check-sanitizers)
+	install_packages "${PACKAGES[@]}"
+	configure_in build-asan --enable-sanitizers
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		make -C build-asan -j"$(nproc)" check ;;
+check-valgrind)
+	install_packages "${PACKAGES[@]}" valgrind
+	configure_in build
+	make -s -C build -j"$(nproc)"
+	make -C build check VALGRIND=1 ;;
+build-clang)
+	install_packages "${PACKAGES[@]}" clang
+	configure_in build-clang CC=clang
+	make -s -C build-clang -j"$(nproc)" all tests/check_util ;;
+distcheck)
+	build
+	make -C build distcheck ;;
+bench)
+	build
+	install_packages wrk nginx-light procps
+	make -C build bench ;;
+*)
+	echo "usage: ./setup.sh [build|serve [ARGS]|check|check-sanitizers|check-valgrind|build-clang|distcheck|bench]" >&2
+	exit 64 ;;
+esac
