@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,11 +39,16 @@ static const char usage_text[] =
     "exit codes: 0 ok, 64 usage, 65 bad scenario, 66 unreadable file,\n"
     "71 cannot listen (port in use) or other OS error.\n";
 
-static int
-usage_error(const char *fmt, const char *arg)
+/* Report a usage error; returns the exit code for it. */
+static int __attribute__((format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fputs("standin: ", stderr);
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputs("\nTry 'standin --help'.\n", stderr);
 	return EXIT_USAGE;
 }

@@ -1,1 +1,786 @@
-/* persona.c: placeholder until written */
+/*
+ * persona.c: persona instances, the routes both personas share (/health,
+ * POST /v1/handshake, the X-Protocol-Version check) and the dispatch of a
+ * request to a stub, a route, or a 404 or 405.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "fin.h"
+#include "fixtures.h"
+#include "log.h"
+#include "persona.h"
+#include "persona_impl.h"
+#include "reply.h"
+#include "request.h"
+#include "route.h"
+#include "scenario.h"
+#include "ums.h"
+#include "util.h"
+
+/* Most versions a handshake may offer, and a client name's length. */
+#define HANDSHAKE_MAX_VERSIONS 32
+#define HANDSHAKE_CLIENT_MAX 64
+
+/* Longest header value or path quoted back in a message. */
+#define QUOTE_MAX 128
+
+/* Methods a 405 can list. */
+#define ALLOW_MAX 16
+
+struct persona_allow {
+	const char *methods[ALLOW_MAX];
+	size_t n;
+};
+
+static const char *const ums_default_versions[] = { "1.1", "1.2" };
+static const char *const fin_default_versions[] = { "1.1", "1.2" };
+
+const struct persona_type persona_types[] = {
+	{ PERSONA_UMS, "ums", "127.0.0.1:8081", ums_default_versions,
+	    nitems(ums_default_versions), "ums.json" },
+	{ PERSONA_FINANCIAL_ENGINE, "financial-engine", "127.0.0.1:8082",
+	    fin_default_versions, nitems(fin_default_versions),
+	    "financial-engine.json" },
+};
+const size_t npersona_types = nitems(persona_types);
+
+static const struct persona_ops *const persona_ops_list[] = {
+	&ums_ops,
+	&fin_ops,
+};
+
+static void persona_health(struct persona *, const struct request *,
+    const struct route_params *, struct reply *);
+static void persona_handshake(struct persona *, const struct request *,
+    const struct route_params *, struct reply *);
+
+/* Routes every persona answers, tried before the persona's own. */
+static const struct persona_route persona_shared_routes[] = {
+	{ "GET", "/health", persona_health },
+	{ "POST", "/v1/handshake", persona_handshake },
+};
+
+/* Find a persona type by the name scenario files use. */
+const struct persona_type *
+persona_type_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < npersona_types; i++) {
+		if (strcmp(persona_types[i].name, name) == 0)
+			return &persona_types[i];
+	}
+	return NULL;
+}
+
+/* Find a persona type by its kind. */
+const struct persona_type *
+persona_type_get(enum persona_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < npersona_types; i++) {
+		if (persona_types[i].kind == kind)
+			return &persona_types[i];
+	}
+	return NULL;
+}
+
+/* Find the operations of a kind of persona. */
+static const struct persona_ops *
+persona_ops_get(enum persona_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(persona_ops_list); i++) {
+		if (persona_ops_list[i]->kind == kind)
+			return persona_ops_list[i];
+	}
+	return NULL;
+}
+
+/* Free the persona's list of versions. */
+static void
+persona_free_versions(struct persona *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nversions; i++)
+		free(p->versions[i]);
+	free(p->versions);
+	p->versions = NULL;
+	p->nversions = 0;
+	p->newest = NULL;
+}
+
+/* Take the versions from conf, or the type's defaults when it names none. */
+static void
+persona_set_versions(struct persona *p, const struct service_conf *conf)
+{
+	const char *const *from;
+	size_t i, n;
+
+	persona_free_versions(p);
+	if (conf->nversions > 0) {
+		from = (const char *const *)conf->versions;
+		n = conf->nversions;
+	} else {
+		from = p->type->default_versions;
+		n = p->type->ndefault_versions;
+	}
+	p->versions = xcalloc(n, sizeof *p->versions);
+	for (i = 0; i < n; i++) {
+		p->versions[i] = xstrdup(from[i]);
+		if (p->newest == NULL ||
+		    version_compare(p->versions[i], p->newest) > 0)
+			p->newest = p->versions[i];
+	}
+	p->nversions = n;
+}
+
+/* Build a fresh store from the persona's fixture; NULL, logged, on error. */
+static void *
+persona_load(const struct persona *p)
+{
+	const char *data;
+	char *cause = NULL;
+	void *store;
+	size_t len;
+
+	data = fixtures_get(p->type->fixture, &len);
+	if (data == NULL) {
+		log_msg(LOG_ERROR, p->service, "fixture %s is not compiled in",
+		    p->type->fixture);
+		return NULL;
+	}
+	store = p->ops->load(data, len, &cause);
+	if (store == NULL) {
+		log_msg(LOG_ERROR, p->service, "fixture %s: %s", p->type->fixture,
+		    cause != NULL ? cause : "cannot be loaded");
+		free(cause);
+	}
+	return store;
+}
+
+/* Make a persona for a service, with its fixture data loaded. */
+struct persona *
+persona_new(const struct service_conf *conf, uint64_t seed)
+{
+	struct persona *p;
+
+	p = xcalloc(1, sizeof *p);
+	p->type = persona_type_get(conf->persona);
+	p->ops = persona_ops_get(conf->persona);
+	if (p->type == NULL || p->ops == NULL)
+		goto fail;
+	p->service = xstrdup(conf->name != NULL ? conf->name : p->type->name);
+	p->seed = seed;
+	p->max_records = PERSONA_MAX_RECORDS;
+	rng_seed_stream(&p->rng, seed, p->service);
+	persona_set_versions(p, conf);
+	p->store = persona_load(p);
+	if (p->store == NULL)
+		goto fail;
+	return p;
+
+fail:
+	persona_free(p);
+	return NULL;
+}
+
+/* Apply a reloaded service's versions; the stored data stays. */
+void
+persona_configure(struct persona *p, const struct service_conf *conf)
+{
+	persona_set_versions(p, conf);
+}
+
+/* Point a financial engine at the UMS persona whose users it checks. */
+void
+persona_set_users_from(struct persona *p, struct persona *ums)
+{
+	if (p->type->kind != PERSONA_FINANCIAL_ENGINE || ums == NULL ||
+	    ums->type->kind != PERSONA_UMS) {
+		p->users_from = NULL;
+		return;
+	}
+	p->users_from = ums;
+}
+
+/* Put the fixture data, the id sequences and the generator back as at start. */
+void
+persona_reset(struct persona *p)
+{
+	void *store;
+
+	/* Load first: should that fail, the running data is better than none. */
+	store = persona_load(p);
+	if (store == NULL)
+		return;
+	p->ops->free(p->store);
+	p->store = store;
+	rng_seed_stream(&p->rng, p->seed, p->service);
+}
+
+/* Free a persona and its store; safe on NULL and on a half-built one. */
+void
+persona_free(struct persona *p)
+{
+	if (p == NULL)
+		return;
+	if (p->ops != NULL)
+		p->ops->free(p->store);
+	persona_free_versions(p);
+	free(p->service);
+	free(p);
+}
+
+/* The persona's kind as scenario files name it ("ums"). */
+const char *
+persona_name(const struct persona *p)
+{
+	return p->type->name;
+}
+
+/* The name of the service the persona plays ("fin"). */
+const char *
+persona_service(const struct persona *p)
+{
+	return p->service;
+}
+
+/* Copy s for a message, replacing what JSON cannot carry. */
+const char *
+persona_quote(const char *s, char *buf, size_t len)
+{
+	size_t n = strlen(s), i;
+	json_t *probe;
+
+	if (len == 0)
+		return buf;
+	if (n < len) {
+		probe = json_string(s);
+		if (probe != NULL) {
+			json_decref(probe);
+			memcpy(buf, s, n + 1);
+			return buf;
+		}
+	}
+	for (i = 0; i < n && i + 1 < len; i++) {
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			buf[i] = '?';
+		else
+			buf[i] = s[i];
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+/* Write the JSON pointer of key inside the object at prefix. */
+void
+persona_pointer(char *buf, size_t len, const char *prefix, const char *key)
+{
+	size_t o;
+
+	if (len == 0)
+		return;
+	o = (size_t)snprintf(buf, len, "%s/", prefix);
+	if (o >= len)
+		return;
+	for (; *key != '\0' && o + 3 < len; key++) {
+		if (*key == '~' || *key == '/') {
+			buf[o++] = '~';
+			buf[o++] = *key == '~' ? '0' : '1';
+		} else
+			buf[o++] = *key;
+	}
+	buf[o] = '\0';
+}
+
+/* Name a JSON value's type the way a message would. */
+static const char *
+persona_json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+		return "true";
+	case JSON_FALSE:
+		return "false";
+	case JSON_NULL:
+		break;
+	}
+	return "null";
+}
+
+/* Check that every key of an object is among fields; 422 otherwise. */
+int
+persona_known_fields(json_t *o, const char *prefix, const char *const *fields,
+    size_t nfields, struct reply *r)
+{
+	char ptr[PERSONA_POINTER_LEN], known[256], hint[96], quoted[QUOTE_MAX];
+	const char *key, *best = NULL;
+	size_t i, d, bestd = (size_t)-1, off = 0;
+	json_t *v;
+
+	json_object_foreach(o, key, v) {
+		for (i = 0; i < nfields; i++) {
+			if (strcmp(key, fields[i]) == 0)
+				break;
+		}
+		if (i < nfields)
+			continue;
+		for (i = 0; i < nfields; i++) {
+			d = edit_distance(key, fields[i]);
+			if (d < bestd) {
+				bestd = d;
+				best = fields[i];
+			}
+			off += (size_t)snprintf(known + off,
+			    off < sizeof known ? sizeof known - off : 0, "%s%s",
+			    i > 0 ? ", " : "", fields[i]);
+			if (off >= sizeof known)
+				off = sizeof known - 1;
+		}
+		known[off] = '\0';
+		hint[0] = '\0';
+		if (best != NULL && bestd <= 2)
+			snprintf(hint, sizeof hint, "did you mean \"%s\"? ", best);
+		persona_pointer(ptr, sizeof ptr, prefix, key);
+		reply_invalid(r, ptr, "unknown field \"%s\" (%sknown: %s)",
+		    persona_quote(key, quoted, sizeof quoted), hint, known);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse a request body that must be a JSON object with known keys only. */
+json_t *
+persona_body(const struct request *req, struct reply *r,
+    const char *const *fields, size_t nfields)
+{
+	json_error_t err;
+	json_t *body;
+
+	body = json_loadb(req->body != NULL ? req->body : "",
+	    req->body != NULL ? req->body_len : 0,
+	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
+	if (body == NULL) {
+		reply_error(r, 400, "bad_json",
+		    "%s at line %d, column %d (position %d)", err.text, err.line,
+		    err.column, err.position);
+		return NULL;
+	}
+	if (!json_is_object(body)) {
+		reply_invalid(r, "/", "the body must be a JSON object, not %s",
+		    persona_json_kind(body));
+		goto fail;
+	}
+	if (persona_known_fields(body, "", fields, nfields, r) != 0)
+		goto fail;
+	return body;
+
+fail:
+	json_decref(body);
+	return NULL;
+}
+
+/* Read an optional string member of 1 to max characters. */
+int
+persona_string(json_t *o, const char *key, const char *prefix, size_t max,
+    const char **out, struct reply *r)
+{
+	char ptr[PERSONA_POINTER_LEN];
+	const unsigned char *s;
+	size_t nchars = 0, blank = 1;
+	json_t *v;
+
+	v = json_object_get(o, key);
+	if (v == NULL)
+		return 0;
+	persona_pointer(ptr, sizeof ptr, prefix, key);
+	if (!json_is_string(v)) {
+		reply_invalid(r, ptr, "%s must be a string, not %s", key,
+		    persona_json_kind(v));
+		return -1;
+	}
+	for (s = (const unsigned char *)json_string_value(v); *s != '\0'; s++) {
+		if (*s < 0x20 || *s == 0x7f) {
+			reply_invalid(r, ptr,
+			    "%s must not contain control characters", key);
+			return -1;
+		}
+		if (*s != ' ')
+			blank = 0;
+		/* Count characters, not bytes: skip UTF-8 continuation bytes. */
+		if ((*s & 0xc0) != 0x80)
+			nchars++;
+	}
+	if (nchars == 0 || nchars > max || blank) {
+		reply_invalid(r, ptr, "%s must have 1 to %zu characters, not all "
+		    "spaces", key, max);
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 1;
+}
+
+/* Write the current UTC time as RFC 3339 with seconds. */
+void
+persona_now(char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t;
+
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Answer 507 store_full if the persona already holds max_records. */
+int
+persona_full(const struct persona *p, size_t count, const char *what,
+    struct reply *r)
+{
+	if (count < p->max_records)
+		return 0;
+	reply_error(r, 507, "store_full",
+	    "%s holds %zu %s, its limit; reset it to start again", p->service,
+	    count, what);
+	return 1;
+}
+
+/* The persona's spelling of version v if it speaks it, else NULL. */
+static const char *
+persona_speaks(const struct persona *p, const char *v)
+{
+	size_t i;
+
+	if (!version_valid(v))
+		return NULL;
+	for (i = 0; i < p->nversions; i++) {
+		if (version_compare(p->versions[i], v) == 0)
+			return p->versions[i];
+	}
+	return NULL;
+}
+
+/* The versions the persona speaks, as a JSON array. */
+static json_t *
+persona_versions_json(const struct persona *p)
+{
+	json_t *a;
+	size_t i;
+
+	a = json_array();
+	for (i = 0; i < p->nversions; i++)
+		json_array_append_new(a, json_string(p->versions[i]));
+	return a;
+}
+
+/* Join the strings of a JSON array with ", " into buf. */
+static const char *
+persona_join(json_t *a, char *buf, size_t len)
+{
+	size_t i, off = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < json_array_size(a) && off < len; i++) {
+		n = snprintf(buf + off, len - off, "%s%s", i > 0 ? ", " : "",
+		    json_string_value(json_array_get(a, i)));
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	return buf;
+}
+
+/* Answer 426 version_mismatch for client versions the persona lacks. */
+static void
+persona_mismatch(struct persona *p, struct reply *r, json_t *client)
+{
+	char cbuf[256], sbuf[256];
+	json_t *server;
+
+	server = persona_versions_json(p);
+	reply_error(r, 426, "version_mismatch",
+	    "no common protocol version: the client speaks %s, %s speaks %s",
+	    persona_join(client, cbuf, sizeof cbuf), p->service,
+	    persona_join(server, sbuf, sizeof sbuf));
+	json_object_set_new(r->json, "client_versions", client);
+	json_object_set_new(r->json, "server_versions", server);
+}
+
+/*
+ * Refuse a /v1 request whose X-Protocol-Version the persona does not
+ * speak. Returns 1 if it answered.
+ */
+static int
+persona_version_check(struct persona *p, const struct request *req,
+    struct reply *r)
+{
+	char quoted[QUOTE_MAX];
+	const char *v;
+	json_t *client;
+
+	if (strncmp(req->path, "/v1/", 4) != 0)
+		return 0;
+	if (strcmp(req->method, "POST") == 0 &&
+	    strcmp(req->path, "/v1/handshake") == 0)
+		return 0;
+	v = request_header(req, "X-Protocol-Version");
+	if (v == NULL || persona_speaks(p, v) != NULL)
+		return 0;
+	client = json_array();
+	json_array_append_new(client,
+	    json_string(persona_quote(v, quoted, sizeof quoted)));
+	persona_mismatch(p, r, client);
+	return 1;
+}
+
+/* GET /health: the persona is up, and which versions it speaks. */
+static void
+persona_health(struct persona *p, const struct request *req,
+    const struct route_params *params, struct reply *r)
+{
+	json_t *o;
+
+	(void)req;
+	(void)params;
+	o = json_object();
+	json_object_set_new(o, "status", json_string("ok"));
+	json_object_set_new(o, "service", json_string(p->type->name));
+	json_object_set_new(o, "name", json_string(p->service));
+	json_object_set_new(o, "version", json_string(p->newest));
+	json_object_set_new(o, "versions", persona_versions_json(p));
+	reply_json(r, 200, o);
+}
+
+/* POST /v1/handshake: agree on the highest protocol version both speak. */
+static void
+persona_handshake(struct persona *p, const struct request *req,
+    const struct route_params *params, struct reply *r)
+{
+	static const char *const fields[] = { "client", "versions" };
+	char ptr[PERSONA_POINTER_LEN], session[32], quoted[QUOTE_MAX];
+	const char *client, *v, *ours, *best = NULL;
+	json_t *body, *versions, *o;
+	size_t i;
+	int rc;
+
+	(void)params;
+	body = persona_body(req, r, fields, nitems(fields));
+	if (body == NULL)
+		return;
+	rc = persona_string(body, "client", "", HANDSHAKE_CLIENT_MAX, &client, r);
+	if (rc < 0)
+		goto out;
+	if (rc == 0) {
+		reply_invalid(r, "/client",
+		    "client is required: the name of the calling service");
+		goto out;
+	}
+	versions = json_object_get(body, "versions");
+	if (!json_is_array(versions) || json_array_size(versions) == 0 ||
+	    json_array_size(versions) > HANDSHAKE_MAX_VERSIONS) {
+		reply_invalid(r, "/versions", "versions must be an array of 1 to "
+		    "%d protocol versions, such as [\"1.1\", \"1.2\"]",
+		    HANDSHAKE_MAX_VERSIONS);
+		goto out;
+	}
+	for (i = 0; i < json_array_size(versions); i++) {
+		v = json_string_value(json_array_get(versions, i));
+		if (v == NULL || !version_valid(v)) {
+			snprintf(ptr, sizeof ptr, "/versions/%zu", i);
+			reply_invalid(r, ptr, "%s%s%s is not a protocol version "
+			    "(digits and dots, such as \"1.2\")", v ? "\"" : "",
+			    v ? persona_quote(v, quoted, sizeof quoted) :
+			    persona_json_kind(json_array_get(versions, i)),
+			    v ? "\"" : "");
+			goto out;
+		}
+		ours = persona_speaks(p, v);
+		if (ours != NULL &&
+		    (best == NULL || version_compare(ours, best) > 0))
+			best = ours;
+	}
+	if (best == NULL) {
+		persona_mismatch(p, r, json_incref(versions));
+		goto out;
+	}
+	snprintf(session, sizeof session, "s-%016llx",
+	    (unsigned long long)rng_next(&p->rng));
+	o = json_object();
+	json_object_set_new(o, "version", json_string(best));
+	json_object_set_new(o, "server", json_string(p->type->name));
+	json_object_set_new(o, "session", json_string(session));
+	reply_json(r, 200, o);
+
+out:
+	json_decref(body);
+}
+
+/* Does a stub apply to this persona's service? */
+static int
+persona_stub_applies(const struct persona *p, const struct stub_conf *s)
+{
+	return s->path != NULL &&
+	    (s->service == NULL || strcmp(s->service, p->service) == 0);
+}
+
+/* Answer with a stub's canned status, headers and body. */
+static void
+persona_stub_answer(const struct stub_conf *s, struct reply *r)
+{
+	int has_type = 0;
+	size_t i;
+
+	r->status = s->status != 0 ? s->status : 200;
+	for (i = 0; i < s->nheaders; i++) {
+		if (strcasecmp(s->headers[i].name, "Content-Type") == 0)
+			has_type = 1;
+		if (reply_header(r, s->headers[i].name, "%s",
+		    s->headers[i].value) != 0) {
+			reply_release(r);
+			reply_error(r, 500, "stub_invalid",
+			    "the stub for %s has headers that do not fit a reply",
+			    s->path);
+			return;
+		}
+	}
+	if (s->body == NULL)
+		return;
+	r->raw = s->body;
+	r->raw_len = s->body_len;
+	if (!has_type) {
+		r->content_type = s->body_is_json ? "application/json" :
+		    "text/plain; charset=utf-8";
+	}
+}
+
+/* Note a method allowed on the path, once. */
+static void
+persona_allow_add(struct persona_allow *allow, const char *method)
+{
+	size_t i;
+
+	for (i = 0; i < allow->n; i++) {
+		if (strcmp(allow->methods[i], method) == 0)
+			return;
+	}
+	if (allow->n < ALLOW_MAX)
+		allow->methods[allow->n++] = method;
+}
+
+/* Answer 405 with an Allow header listing the methods the path takes. */
+static void
+persona_not_allowed(const struct request *req, struct persona_allow *allow,
+    struct reply *r)
+{
+	char list[256], qmethod[QUOTE_MAX], qpath[QUOTE_MAX];
+	size_t i, off = 0;
+	int head = 0;
+
+	for (i = 0; i < allow->n; i++) {
+		if (strcmp(allow->methods[i], "HEAD") == 0)
+			head = 1;
+	}
+	list[0] = '\0';
+	for (i = 0; i < allow->n && off < sizeof list; i++) {
+		off += (size_t)snprintf(list + off, sizeof list - off, "%s%s",
+		    i > 0 ? ", " : "", allow->methods[i]);
+		/* The HTTP layer answers HEAD wherever GET is routed. */
+		if (strcmp(allow->methods[i], "GET") == 0 && !head &&
+		    off < sizeof list) {
+			off += (size_t)snprintf(list + off, sizeof list - off,
+			    ", HEAD");
+		}
+	}
+	reply_error(r, 405, "method_not_allowed",
+	    "%s is not allowed on %s (allowed: %s)",
+	    persona_quote(req->method, qmethod, sizeof qmethod),
+	    persona_quote(req->path, qpath, sizeof qpath), list);
+	reply_header(r, "Allow", "%s", list);
+}
+
+/*
+ * Run the first route of a table that matches the request; methods of
+ * routes whose path matches under another method go to allow. Returns 1
+ * if a route answered.
+ */
+static int
+persona_dispatch(struct persona *p, const struct persona_route *table,
+    size_t n, const struct request *req, struct persona_allow *allow,
+    struct reply *r)
+{
+	struct route_params params;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!route_match(table[i].pattern, req->path, &params))
+			continue;
+		if (strcmp(table[i].method, req->method) != 0) {
+			persona_allow_add(allow, table[i].method);
+			continue;
+		}
+		table[i].fn(p, req, &params, r);
+		return 1;
+	}
+	return 0;
+}
+
+/* Answer one request: version check, stubs, routes, then 405 or 404. */
+void
+persona_handle(struct persona *p, const struct stub_conf *const *stubs,
+    size_t nstubs, const struct request *req, struct reply *r)
+{
+	char qmethod[QUOTE_MAX], qpath[QUOTE_MAX];
+	struct persona_allow allow;
+	const struct stub_conf *s;
+	size_t i;
+
+	reply_init(r);
+	allow.n = 0;
+	if (persona_version_check(p, req, r))
+		return;
+	for (i = 0; i < nstubs; i++) {
+		s = stubs[i];
+		if (s == NULL || !persona_stub_applies(p, s) ||
+		    !route_match(s->path, req->path, NULL))
+			continue;
+		if (s->method == NULL || strcmp(s->method, req->method) == 0) {
+			persona_stub_answer(s, r);
+			return;
+		}
+		persona_allow_add(&allow, s->method);
+	}
+	if (persona_dispatch(p, persona_shared_routes,
+	    nitems(persona_shared_routes), req, &allow, r))
+		return;
+	if (persona_dispatch(p, p->ops->routes, p->ops->nroutes, req, &allow, r))
+		return;
+	if (allow.n > 0) {
+		persona_not_allowed(req, &allow, r);
+		return;
+	}
+	reply_error(r, 404, "not_found", "no route for %s %s",
+	    persona_quote(req->method, qmethod, sizeof qmethod),
+	    persona_quote(req->path, qpath, sizeof qpath));
+}

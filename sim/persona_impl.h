@@ -88,6 +88,13 @@ void persona_pointer(char *buf, size_t len, const char *prefix,
 int persona_string(json_t *, const char *key, const char *prefix, size_t max,
     const char **out, struct reply *);
 
+/*
+ * Copy s into buf for quoting in a message: unchanged when it is valid
+ * UTF-8 and fits, otherwise with other bytes as '?' and truncated.
+ * Returns buf.
+ */
+const char *persona_quote(const char *s, char *buf, size_t len);
+
 /* Write the current UTC time as RFC 3339 with seconds. */
 void persona_now(char *buf, size_t len);
 

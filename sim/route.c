@@ -29,7 +29,7 @@ route_match(const char *pattern, const char *path, struct route_params *params)
 	while (*p != '\0') {
 		if (p[0] == '*' && p[1] == '\0')
 			return 1;
-		/* "/v1/*" covers "/v1" itself as well as everything below it. */
+		/* A final "*" after "/v1/" also covers "/v1" itself. */
 		if (p[0] == '/' && p[1] == '*' && p[2] == '\0' && *s == '\0')
 			return 1;
 		if (*p != '{') {

@@ -283,25 +283,42 @@ number_format(const json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "%g", json_real_value(v));
 }
 
+/* Is one string the other with two neighbouring characters swapped? */
+static int
+swapped(const char *a, const char *b)
+{
+	size_t i, n = strlen(a);
+
+	if (n != strlen(b))
+		return 0;
+	for (i = 0; i < n && a[i] == b[i]; i++)
+		;
+	if (i + 1 >= n || a[i] != b[i + 1] || a[i + 1] != b[i])
+		return 0;
+	return strcmp(a + i + 2, b + i + 2) == 0;
+}
+
 /*
  * The candidate closest to a word a user wrote, if it is close enough to
- * be what they meant: the same but for case, or a small edit away (one
- * edit for short words, two otherwise). NULL if none is.
+ * be what they meant: the same but for case, two letters swapped, or one
+ * edit per three letters away ("persnoa" is "persona", "FETCH" is not
+ * "PATCH"). NULL if none is.
  */
 static const char *
 suggest(const char *word, const char *const *cands, size_t n)
 {
 	const char *best = NULL;
-	size_t i, d, bestd = (size_t)-1, limit;
+	size_t i, d, bestd, limit, len = strlen(word);
 
 	for (i = 0; i < n; i++) {
-		if (strcasecmp(word, cands[i]) == 0)
+		if (strcasecmp(word, cands[i]) == 0 || swapped(word, cands[i]))
 			return cands[i];
 	}
-	limit = strlen(word) <= 3 ? 1 : 2;
+	limit = (len < 3 ? 3 : len) / 3;
+	bestd = limit + 1;
 	for (i = 0; i < n; i++) {
 		d = edit_distance(word, cands[i]);
-		if (d <= limit && d < bestd && d < strlen(cands[i])) {
+		if (d < bestd && d < strlen(cands[i])) {
 			best = cands[i];
 			bestd = d;
 		}
@@ -489,8 +506,14 @@ service_name_valid(const char *s)
 	return n > 0 && n <= SERVICE_NAME_MAX && s[n] == '\0';
 }
 
-/* Is one address the same as, or inside, the other? */
-static const char *
+enum clash {
+	CLASH_NONE,
+	CLASH_SAME,     /* the same address and port */
+	CLASH_OVERLAPS, /* one is the unspecified address on the same port */
+};
+
+/* Can the two addresses not be bound at once? */
+static enum clash
 address_clash(const struct service_conf *a, const struct service_conf *b)
 {
 	unsigned char x[16], y[16];
@@ -498,20 +521,20 @@ address_clash(const struct service_conf *a, const struct service_conf *b)
 	int xf, yf, xany, yany;
 
 	if (a->port == 0 || a->port != b->port)
-		return NULL;
+		return CLASH_NONE;
 	xf = strchr(a->host, ':') != NULL ? AF_INET6 : AF_INET;
 	yf = strchr(b->host, ':') != NULL ? AF_INET6 : AF_INET;
 	if (inet_pton(xf, a->host, x) != 1 || inet_pton(yf, b->host, y) != 1)
-		return NULL;
+		return CLASH_NONE;
 	if (xf == yf && memcmp(x, y, xf == AF_INET ? 4 : 16) == 0)
-		return "used";
+		return CLASH_SAME;
 	xany = memcmp(x, any, xf == AF_INET ? 4 : 16) == 0;
 	yany = memcmp(y, any, yf == AF_INET ? 4 : 16) == 0;
 	/* "::" takes IPv4 too, as a dual-stack socket does. */
 	if ((xany && (xf == yf || xf == AF_INET6)) ||
 	    (yany && (xf == yf || yf == AF_INET6)))
-		return "overlaps";
-	return NULL;
+		return CLASH_OVERLAPS;
+	return CLASH_NONE;
 }
 
 /*
@@ -522,7 +545,7 @@ static void
 check_clash(struct loader *ld, const struct service_conf *svc, int written)
 {
 	const struct service_conf *other;
-	const char *how;
+	enum clash how;
 	size_t i;
 
 	for (i = 0; i < ld->sc->nservices; i++) {
@@ -531,12 +554,12 @@ check_clash(struct loader *ld, const struct service_conf *svc, int written)
 			break;
 		if (other->listen == NULL)
 			continue;
-		if ((how = address_clash(svc, other)) == NULL)
+		if ((how = address_clash(svc, other)) == CLASH_NONE)
 			continue;
-		if (strcmp(how, "used") == 0 && written) {
+		if (how == CLASH_SAME && written) {
 			verr(ld, "%s is already used by service %s",
 			    q(ld, svc->listen), q(ld, other->name));
-		} else if (strcmp(how, "used") == 0) {
+		} else if (how == CLASH_SAME) {
 			verr(ld, "default listen address %s is already used by "
 			    "service %s (set \"listen\")", q(ld, svc->listen),
 			    q(ld, other->name));
@@ -551,6 +574,38 @@ check_clash(struct loader *ld, const struct service_conf *svc, int written)
 }
 
 /*
+ * Say what is wrong with a listen address that is not HOST:PORT: a port
+ * out of range, an IPv6 address without brackets, or anything else.
+ */
+static void
+listen_error(struct loader *ld, const char *s, const char *example)
+{
+	const char *colon = strrchr(s, ':'), *port;
+	char *fix;
+	size_t digits;
+
+	port = colon != NULL ? colon + 1 : "";
+	digits = strspn(port, "0123456789");
+	if (colon != NULL && colon != s && digits > 0 && port[digits] == '\0' &&
+	    (digits > 5 || strtoul(port, NULL, 10) > 65535) &&
+	    (*s != '[' || colon[-1] == ']') &&
+	    (*s == '[' || memchr(s, ':', (size_t)(colon - s)) == NULL)) {
+		verr(ld, "port must be 0 to 65535, got %s", port);
+		return;
+	}
+	if (*s != '[' && colon != NULL && digits > 0 && port[digits] == '\0' &&
+	    memchr(s, ':', (size_t)(colon - s)) != NULL) {
+		fix = xasprintf("[%.*s]:%s", (int)(colon - s), s, port);
+		verr(ld, "%s is not an address (an IPv6 address goes in "
+		    "brackets: %s)", q(ld, s), q(ld, fix));
+		free(fix);
+		return;
+	}
+	verr(ld, "%s is not an address (use HOST:PORT, e.g. %s)", q(ld, s),
+	    example);
+}
+
+/*
  * Parse "HOST:PORT" into a service. HOST must be an IP literal or
  * localhost: standin binds before anything else happens and does no DNS.
  */
@@ -560,29 +615,24 @@ listen_set(struct loader *ld, struct service_conf *svc, const char *s,
 {
 	char host[sizeof svc->host];
 	unsigned char addr[16];
-	const char *colon;
 	uint16_t port;
 	int af;
 
 	if (hostport_parse(s, host, sizeof host, &port) != 0) {
-		colon = strrchr(s, ':');
-		if (colon != NULL && colon[1] != '\0' &&
-		    strspn(colon + 1, "0123456789") == strlen(colon + 1) &&
-		    strlen(colon + 1) < 16 && colon != s &&
-		    (*s != '[' || colon[-1] == ']')) {
-			verr(ld, "port must be 0 to 65535, got %s", colon + 1);
-		} else {
-			verr(ld, "%s is not an address (use HOST:PORT, e.g. %s)",
-			    q(ld, s), example);
-		}
+		listen_error(ld, s, example);
 		return -1;
 	}
 	if (*s != '[' && strcasecmp(host, "localhost") == 0)
 		snprintf(host, sizeof host, "127.0.0.1");
 	af = *s == '[' ? AF_INET6 : AF_INET;
 	if (inet_pton(af, host, addr) != 1) {
-		verr(ld, "host %s is not an IP address or localhost",
-		    q(ld, host));
+		if (af == AF_INET6) {
+			verr(ld, "host %s is not an IPv6 address (only IPv6 "
+			    "goes in brackets)", q(ld, host));
+		} else {
+			verr(ld, "host %s is not an IP address or localhost",
+			    q(ld, host));
+		}
 		return -1;
 	}
 	/* Keep the canonical spelling, so that equal addresses compare equal. */
@@ -599,7 +649,7 @@ service_persona(struct loader *ld, json_t *v, void *out)
 {
 	struct service_conf *svc = out;
 	const struct persona_type *pt;
-	const char *names[8], *hint, *s;
+	const char *names[8] = { NULL }, *hint, *s;
 	char *list, *tmp;
 	size_t i, n;
 

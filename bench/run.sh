@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# bench/run.sh STANDIN: `make bench`. Measures standin against nginx
+# serving a body of the same size on loopback, in the same run, and prints
+# a table: req/s, p50/p99 latency, ratio to nginx, time-to-ready, RSS.
+#
+# Not part of `make check`: timings live here, never in tests.
+# Environment: BENCH_SECONDS (default 10), BENCH_CONNS (default 50).
+set -euo pipefail
+STANDIN=${1:?usage: run.sh STANDIN}
+here=$(cd "$(dirname "$0")" && pwd)
+secs=${BENCH_SECONDS:-10}
+conns=${BENCH_CONNS:-50}
+
+need() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "bench: installing ${missing[*]}" >&2
+	local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+}
+need wrk nginx-light curl jq procps
+
+tmp=$(mktemp -d /tmp/standin-bench.XXXXXX)
+spid= npid=
+cleanup() {
+	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
+	[ -n "$npid" ] && kill "$npid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+now_ns() { date +%s%N; }
+
+# Time from exec to the ready file, best of 10 starts (ms).
+ready_ms=()
+for i in $(seq 1 10); do
+	rm -f "$tmp/ready.json"
+	t0=$(now_ns)
+	"$STANDIN" serve "$here/scenario.json" --ready-file "$tmp/ready.json" -q &
+	spid=$!
+	while [ ! -s "$tmp/ready.json" ]; do :; done
+	t1=$(now_ns)
+	ready_ms+=("$(( (t1 - t0) / 1000 ))")
+	kill "$spid"; wait "$spid" || true; spid=
+done
+ready_best=$(printf '%s\n' "${ready_ms[@]}" | sort -n | head -n 1)
+ready_median=$(printf '%s\n' "${ready_ms[@]}" | sort -n | sed -n 5p)
+
+"$STANDIN" serve "$here/scenario.json" --ready-file "$tmp/ready.json" -q &
+spid=$!
+while [ ! -s "$tmp/ready.json" ]; do sleep 0.01; done
+ums=$(jq -r .services.ums "$tmp/ready.json")
+fin=$(jq -r .services.fin "$tmp/ready.json")
+sleep 0.2
+idle_rss=$(awk '/^VmRSS/ {print $2}' "/proc/$spid/status")
+
+# nginx: one worker, serving the same bytes as GET /v1/users/u1001.
+mkdir -p "$tmp/www/v1/users" "$tmp/nginx"
+curl -s "http://$ums/v1/users/u1001" >"$tmp/www/v1/users/u1001"
+body_bytes=$(wc -c <"$tmp/www/v1/users/u1001")
+nport=$(( 20000 + RANDOM % 20000 ))
+cat >"$tmp/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/nginx;
+	proxy_temp_path $tmp/nginx;
+	fastcgi_temp_path $tmp/nginx;
+	uwsgi_temp_path $tmp/nginx;
+	scgi_temp_path $tmp/nginx;
+	keepalive_requests 1000000;
+	server {
+		listen 127.0.0.1:$nport;
+		root $tmp/www;
+		default_type application/json;
+	}
+}
+CONF
+nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" &
+npid=$!
+for i in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$nport/v1/users/u1001" && break; sleep 0.05; done
+
+# run_wrk NAME URL [WRK-ARGS]: one wrk run; prints "req/s p50 p99".
+run_wrk() {
+	local out
+	out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "${@:3}" "$2")
+	echo "$out" >"$tmp/wrk-$1.txt"
+	local rps p50 p99
+	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+	p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+	if grep -q 'Non-2xx' <<<"$out"; then
+		echo "bench: $1: $(grep 'Non-2xx' <<<"$out")" >&2
+	fi
+	echo "$rps $p50 $p99"
+}
+
+read -r n_rps n_p50 n_p99 < <(run_wrk nginx "http://127.0.0.1:$nport/v1/users/u1001")
+read -r g_rps g_p50 g_p99 < <(run_wrk get "http://$ums/v1/users/u1001")
+read -r p_rps p_p50 p_p99 < <(run_wrk post "http://$fin/v1/donations" -s "$here/post-donation.lua")
+peak_rss=$(awk '/^VmHWM/ {print $2}' "/proc/$spid/status")
+donations=$(curl -s "http://$fin/v1/ledger" | jq -r .count)
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo
+echo "standin bench: wrk -t1 -c$conns -d${secs}s, one standin process vs one nginx worker, body $body_bytes bytes"
+printf '%-34s %12s %10s %10s %10s\n' "target" "req/s" "p50" "p99" "vs nginx"
+printf '%-34s %12s %10s %10s %10s\n' "nginx static (baseline)" "$n_rps" "$n_p50" "$n_p99" "1.00"
+printf '%-34s %12s %10s %10s %10s\n' "standin GET /v1/users/{id}" "$g_rps" "$g_p50" "$g_p99" "$(ratio "$g_rps" "$n_rps")"
+printf '%-34s %12s %10s %10s %10s\n' "standin POST /v1/donations" "$p_rps" "$p_p50" "$p_p99" "$(ratio "$p_rps" "$n_rps")"
+echo
+echo "time to ready:  best ${ready_best} us, median ${ready_median} us of 10 starts (target < 50 ms)"
+echo "idle RSS:       ${idle_rss} kB (target < 8192 kB)"
+echo "peak RSS:       ${peak_rss} kB after the runs ($donations donations stored)"

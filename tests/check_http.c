@@ -1,0 +1,266 @@
+/*
+ * check_http.c: the HTTP layer on a real socket pair and a real event
+ * loop: requests split at every byte, pipelining, bodies, limits and
+ * backpressure.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <event2/event.h>
+
+#include "conn.h"
+#include "scenario.h"
+#include "server.h"
+#include "service.h"
+
+static struct server srv;
+static struct scenario *sc;
+static struct service *svc;
+static struct conn *conn;
+static int client = -1;
+
+static void
+setup(void)
+{
+	int sv[2];
+	struct sockaddr sa = { .sa_family = AF_UNIX };
+
+	sc = scenario_default();
+	ck_assert_ptr_nonnull(sc);
+	memset(&srv, 0, sizeof srv);
+	TAILQ_INIT(&srv.services);
+	srv.base = event_base_new();
+	svc = service_new(&srv, &sc->services[0], 1);
+	ck_assert_ptr_nonnull(svc);
+	service_configure(svc, &sc->services[0], sc->stubs, sc->nstubs);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	evutil_make_socket_nonblocking(sv[0]);
+	evutil_make_socket_nonblocking(sv[1]);
+	client = sv[1];
+	conn = conn_new(svc, sv[0], &sa, sizeof sa);
+	ck_assert_ptr_nonnull(conn);
+}
+
+static void
+teardown(void)
+{
+	service_close_conns(svc, "test over");
+	service_configure(svc, NULL, NULL, 0);
+	service_unref(svc);
+	scenario_free(sc);
+	event_base_free(srv.base);
+	close(client);
+}
+
+/* Run the loop a few times without blocking. */
+static void
+spin(int times)
+{
+	while (times-- > 0)
+		event_base_loop(srv.base, EVLOOP_NONBLOCK);
+}
+
+/* Send bytes in pieces of chunk bytes, letting the server run between. */
+static void
+send_in_chunks(const char *data, size_t len, size_t chunk)
+{
+	size_t off = 0, n;
+
+	while (off < len) {
+		n = len - off < chunk ? len - off : chunk;
+		ck_assert_int_eq(write(client, data + off, n), (ssize_t)n);
+		off += n;
+		spin(2);
+	}
+}
+
+/* Read what the server sent until it holds want copies of "HTTP/1.1 "
+ * (final statuses), or the server closed, or time ran out. */
+static char *
+receive(int want)
+{
+	static char buf[4 * 1024 * 1024];
+	size_t len = 0;
+	ssize_t n;
+	int i, seen;
+	char *p;
+
+	for (i = 0; i < 2000; i++) {
+		spin(1);
+		n = read(client, buf + len, sizeof buf - 1 - len);
+		if (n > 0)
+			len += (size_t)n;
+		else if (n == 0)
+			break;
+		else if (errno != EAGAIN)
+			break;
+		buf[len] = '\0';
+		for (seen = 0, p = buf; (p = strstr(p, "HTTP/1.1 ")) != NULL; p++)
+			seen++;
+		if (seen >= want)
+			break;
+		usleep(1000);
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+START_TEST(test_request_split_at_every_byte)
+{
+	const char req[] = "GET /v1/users/u1001?x=1 HTTP/1.1\r\nHost: a\r\n"
+	    "X-One: 1\r\nX-Two: two\r\n\r\n";
+	char *out;
+
+	send_in_chunks(req, sizeof req - 1, 1);
+	out = receive(1);
+	ck_assert_msg(strncmp(out, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "\"id\":\"u1001\""));
+	ck_assert_int_eq(conn->state, CONN_READING);
+}
+END_TEST
+
+START_TEST(test_pipelined_requests_answered_in_order)
+{
+	const char req[] = "GET /health HTTP/1.1\r\n\r\n"
+	    "GET /nope HTTP/1.1\r\n\r\n"
+	    "DELETE /health HTTP/1.1\r\n\r\n";
+	char *out, *a, *b, *c;
+
+	send_in_chunks(req, sizeof req - 1, sizeof req);
+	out = receive(3);
+	a = strstr(out, "HTTP/1.1 200");
+	b = strstr(out, "HTTP/1.1 404");
+	c = strstr(out, "HTTP/1.1 405");
+	ck_assert_msg(a && b && c && a < b && b < c, "%s", out);
+	ck_assert_uint_eq(conn->requests, 3);
+}
+END_TEST
+
+START_TEST(test_chunked_body_split)
+{
+	const char req[] = "POST /v1/users HTTP/1.1\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n"
+	    "10\r\n{\"email\":\"s@x.io\r\n"
+	    "14\r\n\",\"name\":\"Split Sam\"}\r\n"
+	    "0\r\nX-Trailer: ignored\r\n\r\n";
+	char *out;
+
+	send_in_chunks(req, sizeof req - 1, 7);
+	out = receive(1);
+	ck_assert_msg(strncmp(out, "HTTP/1.1 201", 12) == 0, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "\"email\":\"s@x.io\""));
+}
+END_TEST
+
+START_TEST(test_too_many_headers_431)
+{
+	char req[8192];
+	size_t len;
+	int i;
+
+	len = (size_t)sprintf(req, "GET /health HTTP/1.1\r\n");
+	for (i = 0; i < 101; i++)
+		len += (size_t)sprintf(req + len, "X-H%d: v\r\n", i);
+	len += (size_t)sprintf(req + len, "\r\n");
+	send_in_chunks(req, len, len);
+	ck_assert_ptr_nonnull(strstr(receive(1), "HTTP/1.1 431 "));
+}
+END_TEST
+
+START_TEST(test_body_over_limit_413_before_reading_it)
+{
+	const char req[] = "POST /v1/users HTTP/1.1\r\n"
+	    "Content-Length: 99999999\r\n\r\n{";
+	char *out;
+
+	send_in_chunks(req, sizeof req - 1, sizeof req);
+	out = receive(1);
+	ck_assert_msg(strncmp(out, "HTTP/1.1 413 ", 13) == 0, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "Connection: close"));
+}
+END_TEST
+
+START_TEST(test_garbage_400_and_close)
+{
+	const char req[] = "\x16\x03\x01\x02\x00 not http\r\n\r\n";
+	char *out;
+
+	send_in_chunks(req, sizeof req - 1, sizeof req);
+	out = receive(1);
+	ck_assert_msg(strncmp(out, "HTTP/1.1 400 ", 13) == 0, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "\"error\":\"bad_request\""));
+}
+END_TEST
+
+START_TEST(test_backpressure_blocks_then_resumes)
+{
+	static char req[200 * 1024];
+	const char one[] = "GET /v1/users HTTP/1.1\r\n\r\n";
+	size_t len = 0;
+	int i, n = 0, total = 0;
+	char buf[65536];
+	ssize_t r;
+
+	/* Enough pipelined requests that the replies pass the high mark. */
+	for (i = 0; i < 5000 && len + sizeof one < sizeof req; i++) {
+		memcpy(req + len, one, sizeof one - 1);
+		len += sizeof one - 1;
+		n++;
+	}
+	/* Write it all without reading any reply. */
+	for (size_t off = 0; off < len;) {
+		r = write(client, req + off, len - off);
+		if (r > 0)
+			off += (size_t)r;
+		spin(1);
+	}
+	spin(50);
+	ck_assert_int_eq(conn->state, CONN_BLOCKED);
+	ck_assert_uint_lt(conn->requests, (uint64_t)n);
+	/* Now read everything; the server resumes and answers all. */
+	for (i = 0; i < 20000 && conn->requests < (uint64_t)n; i++) {
+		spin(1);
+		while ((r = read(client, buf, sizeof buf)) > 0)
+			total += (int)r;
+	}
+	ck_assert_uint_eq(conn->requests, (uint64_t)n);
+	ck_assert_int_gt(total, 0);
+}
+END_TEST
+
+static Suite *
+http_suite(void)
+{
+	Suite *s = suite_create("http");
+	TCase *tc = tcase_create("socketpair");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_request_split_at_every_byte);
+	tcase_add_test(tc, test_pipelined_requests_answered_in_order);
+	tcase_add_test(tc, test_chunked_body_split);
+	tcase_add_test(tc, test_too_many_headers_431);
+	tcase_add_test(tc, test_body_over_limit_413_before_reading_it);
+	tcase_add_test(tc, test_garbage_400_and_close);
+	tcase_add_test(tc, test_backpressure_blocks_then_resumes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(http_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
