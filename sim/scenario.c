@@ -49,7 +49,7 @@ struct loader {
 	struct scenario *sc;
 	json_t *services; /* the "services" object, for references */
 
-	char *ptr;        /* JSON pointer of the value being read */
+	char *ptr; /* JSON pointer of the value being read */
 	size_t ptrlen;
 	size_t ptrcap;
 
@@ -57,9 +57,8 @@ struct loader {
 	size_t nextquote;
 };
 
-static const char *const http_methods[] = {
-	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
-};
+static const char *const http_methods[] = { "GET", "HEAD", "POST", "PUT",
+	"PATCH", "DELETE", "OPTIONS" };
 
 static void root_standin(struct loader *, json_t *, void *);
 static void root_name(struct loader *, json_t *, void *);
@@ -153,7 +152,8 @@ ptr_push(struct loader *ld, const char *key)
 		else if (*key == '/')
 			ptr_append(ld, "~1", 2);
 		else if ((unsigned char)*key < 0x20 || *key == 0x7f) {
-			snprintf(esc, sizeof esc, "\\u%04x", (unsigned char)*key);
+			snprintf(
+			    esc, sizeof esc, "\\u%04x", (unsigned char)*key);
 			ptr_append(ld, esc, strlen(esc));
 		} else
 			ptr_append(ld, key, 1);
@@ -278,7 +278,8 @@ static void
 number_format(const json_t *v, char *buf, size_t len)
 {
 	if (json_is_integer(v))
-		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		snprintf(
+		    buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else
 		snprintf(buf, len, "%g", json_real_value(v));
 }
@@ -354,13 +355,19 @@ parse_object(struct loader *ld, json_t *obj, const struct key_rule *rules,
 {
 	const char *key;
 	json_t *v;
+	void *it;
 	size_t i, saved;
 
 	for (i = 0; i < nrules; i++) {
-		if (rules[i].required && json_object_get(obj, rules[i].name) == NULL)
-			verr(ld, "missing required key %s", q(ld, rules[i].name));
+		if (rules[i].required &&
+		    json_object_get(obj, rules[i].name) == NULL)
+			verr(ld, "missing required key %s",
+			    q(ld, rules[i].name));
 	}
-	json_object_foreach(obj, key, v) {
+	for (it = json_object_iter(obj); it != NULL;
+	     it = json_object_iter_next(obj, it)) {
+		key = json_object_iter_key(it);
+		v = json_object_iter_value(it);
 		saved = ptr_push(ld, key);
 		for (i = 0; i < nrules; i++) {
 			if (strcmp(key, rules[i].name) == 0)
@@ -379,15 +386,15 @@ static const char **
 service_names(struct loader *ld, size_t *n)
 {
 	const char **names;
-	const char *key;
-	json_t *v;
+	void *it;
 
 	*n = 0;
 	if (ld->services == NULL)
 		return NULL;
 	names = xcalloc(json_object_size(ld->services), sizeof *names);
-	json_object_foreach(ld->services, key, v)
-		names[(*n)++] = key;
+	for (it = json_object_iter(ld->services); it != NULL;
+	     it = json_object_iter_next(ld->services, it))
+		names[(*n)++] = json_object_iter_key(it);
 	return names;
 }
 
@@ -500,7 +507,8 @@ root_time_scale(struct loader *ld, json_t *v, void *out)
 static int
 service_name_valid(const char *s)
 {
-	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	size_t n = strspn(s,
+	    "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
 
 	return n > 0 && n <= SERVICE_NAME_MAX && s[n] == '\0';
@@ -508,7 +516,7 @@ service_name_valid(const char *s)
 
 enum clash {
 	CLASH_NONE,
-	CLASH_SAME,     /* the same address and port */
+	CLASH_SAME, /* the same address and port */
 	CLASH_OVERLAPS, /* one is the unspecified address on the same port */
 };
 
@@ -560,9 +568,10 @@ check_clash(struct loader *ld, const struct service_conf *svc, int written)
 			verr(ld, "%s is already used by service %s",
 			    q(ld, svc->listen), q(ld, other->name));
 		} else if (how == CLASH_SAME) {
-			verr(ld, "default listen address %s is already used by "
-			    "service %s (set \"listen\")", q(ld, svc->listen),
-			    q(ld, other->name));
+			verr(ld,
+			    "default listen address %s is already used by "
+			    "service %s (set \"listen\")",
+			    q(ld, svc->listen), q(ld, other->name));
 		} else {
 			verr(ld, "%s%s overlaps %s of service %s",
 			    written ? "" : "default listen address ",
@@ -596,8 +605,10 @@ listen_error(struct loader *ld, const char *s, const char *example)
 	if (*s != '[' && colon != NULL && digits > 0 && port[digits] == '\0' &&
 	    memchr(s, ':', (size_t)(colon - s)) != NULL) {
 		fix = xasprintf("[%.*s]:%s", (int)(colon - s), s, port);
-		verr(ld, "%s is not an address (an IPv6 address goes in "
-		    "brackets: %s)", q(ld, s), q(ld, fix));
+		verr(ld,
+		    "%s is not an address (an IPv6 address goes in "
+		    "brackets: %s)",
+		    q(ld, s), q(ld, fix));
 		free(fix);
 		return;
 	}
@@ -627,8 +638,10 @@ listen_set(struct loader *ld, struct service_conf *svc, const char *s,
 	af = *s == '[' ? AF_INET6 : AF_INET;
 	if (inet_pton(af, host, addr) != 1) {
 		if (af == AF_INET6) {
-			verr(ld, "host %s is not an IPv6 address (only IPv6 "
-			    "goes in brackets)", q(ld, host));
+			verr(ld,
+			    "host %s is not an IPv6 address (only IPv6 "
+			    "goes in brackets)",
+			    q(ld, host));
 		} else {
 			verr(ld, "host %s is not an IP address or localhost",
 			    q(ld, host));
@@ -688,7 +701,7 @@ service_listen(struct loader *ld, json_t *v, void *out)
 		return;
 	pt = declared_type(ld, svc->name);
 	if (listen_set(ld, svc, json_string_value(v),
-	    pt != NULL ? pt->default_listen : "127.0.0.1:8080") == 0)
+	        pt != NULL ? pt->default_listen : "127.0.0.1:8080") == 0)
 		check_clash(ld, svc, 1);
 }
 
@@ -707,13 +720,16 @@ service_versions(struct loader *ld, json_t *v, void *out)
 		return;
 	}
 	svc->versions = xcalloc(json_array_size(v), sizeof *svc->versions);
-	json_array_foreach(v, i, e) {
+	for (i = 0; i < json_array_size(v); i++) {
+		e = json_array_get(v, i);
 		saved = ptr_push_index(ld, i);
 		if (expect(ld, e, JSON_STRING) == 0) {
 			s = json_string_value(e);
 			if (!version_valid(s)) {
-				verr(ld, "%s is not a version (use digits and "
-				    "dots, e.g. 1.2)", q(ld, s));
+				verr(ld,
+				    "%s is not a version (use digits and "
+				    "dots, e.g. 1.2)",
+				    q(ld, s));
 				ptr_pop(ld, saved);
 				continue;
 			}
@@ -769,22 +785,24 @@ parse_service(struct loader *ld, json_t *v, struct service_conf *svc)
 	size_t i;
 
 	if (!service_name_valid(svc->name)) {
-		verr(ld, "service name must be 1 to %d letters, digits, \"_\" "
-		    "or \"-\"", SERVICE_NAME_MAX);
+		verr(ld,
+		    "service name must be 1 to %d letters, digits, \"_\" "
+		    "or \"-\"",
+		    SERVICE_NAME_MAX);
 	}
 	if (expect(ld, v, JSON_OBJECT) != 0)
 		return;
 	pt = declared_type(ld, svc->name);
 	/* A default address clashes at the service itself, before its keys. */
 	if (pt != NULL && json_object_get(v, "listen") == NULL) {
-		if (listen_set(ld, svc, pt->default_listen,
-		    pt->default_listen) == 0)
+		if (listen_set(
+		        ld, svc, pt->default_listen, pt->default_listen) == 0)
 			check_clash(ld, svc, 0);
 	}
 	parse_object(ld, v, service_rules, nitems(service_rules), svc);
 	if (pt != NULL && json_object_get(v, "versions") == NULL) {
-		svc->versions = xcalloc(pt->ndefault_versions,
-		    sizeof *svc->versions);
+		svc->versions =
+		    xcalloc(pt->ndefault_versions, sizeof *svc->versions);
 		for (i = 0; i < pt->ndefault_versions; i++)
 			svc->versions[i] = xstrdup(pt->default_versions[i]);
 		svc->nversions = pt->ndefault_versions;
@@ -798,6 +816,7 @@ root_services(struct loader *ld, json_t *v, void *out)
 	struct service_conf *svc;
 	const char *key;
 	json_t *e;
+	void *it;
 	size_t saved;
 
 	if (expect(ld, v, JSON_OBJECT) != 0)
@@ -807,7 +826,10 @@ root_services(struct loader *ld, json_t *v, void *out)
 		return;
 	}
 	sc->services = xcalloc(json_object_size(v), sizeof *sc->services);
-	json_object_foreach(v, key, e) {
+	for (it = json_object_iter(v); it != NULL;
+	     it = json_object_iter_next(v, it)) {
+		key = json_object_iter_key(it);
+		e = json_object_iter_value(it);
 		svc = &sc->services[sc->nservices++];
 		svc->name = xstrdup(key);
 		saved = ptr_push(ld, key);
@@ -853,8 +875,10 @@ stub_method(struct loader *ld, json_t *v, void *out)
 		verr(ld, "unknown method %s (did you mean %s?)", q(ld, s),
 		    q(ld, hint));
 	} else {
-		verr(ld, "unknown method %s (use GET, HEAD, POST, PUT, PATCH, "
-		    "DELETE or OPTIONS)", q(ld, s));
+		verr(ld,
+		    "unknown method %s (use GET, HEAD, POST, PUT, PATCH, "
+		    "DELETE or OPTIONS)",
+		    q(ld, s));
 	}
 }
 
@@ -898,7 +922,8 @@ stub_status(struct loader *ld, json_t *v, void *out)
 static int
 http_token_valid(const char *s)
 {
-	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	size_t n = strspn(s,
+	    "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~");
 
 	return n > 0 && s[n] == '\0';
@@ -922,20 +947,26 @@ stub_headers(struct loader *ld, json_t *v, void *out)
 	struct header_conf *h;
 	const char *key;
 	json_t *e;
+	void *it;
 	size_t saved;
 
 	if (expect(ld, v, JSON_OBJECT) != 0)
 		return;
 	stub->headers = xcalloc(json_object_size(v), sizeof *stub->headers);
-	json_object_foreach(v, key, e) {
+	for (it = json_object_iter(v); it != NULL;
+	     it = json_object_iter_next(v, it)) {
+		key = json_object_iter_key(it);
+		e = json_object_iter_value(it);
 		saved = ptr_push(ld, key);
 		if (!http_token_valid(key)) {
-			verr(ld, "not a header name (use letters, digits and "
+			verr(ld,
+			    "not a header name (use letters, digits and "
 			    "!#$%%&'*+-.^_`|~)");
 		} else if (expect(ld, e, JSON_STRING) != 0)
 			;
 		else if (!header_value_valid(json_string_value(e)))
-			verr(ld, "header value must not contain control "
+			verr(ld,
+			    "header value must not contain control "
 			    "characters");
 		else {
 			h = &stub->headers[stub->nheaders++];
@@ -981,13 +1012,15 @@ root_stubs(struct loader *ld, json_t *v, void *out)
 	if (expect(ld, v, JSON_ARRAY) != 0)
 		return;
 	sc->stubs = xcalloc(json_array_size(v), sizeof *sc->stubs);
-	json_array_foreach(v, i, e) {
+	for (i = 0; i < json_array_size(v); i++) {
+		e = json_array_get(v, i);
 		stub = &sc->stubs[sc->nstubs++];
 		stub->status = 200;
 		stub->body = xstrdup("");
 		saved = ptr_push_index(ld, i);
 		if (expect(ld, e, JSON_OBJECT) == 0)
-			parse_object(ld, e, stub_rules, nitems(stub_rules), stub);
+			parse_object(
+			    ld, e, stub_rules, nitems(stub_rules), stub);
 		ptr_pop(ld, saved);
 	}
 }
@@ -1022,8 +1055,8 @@ blank(const char *text, size_t len)
 }
 
 struct scenario *
-scenario_load_text(const char *label, const char *text, size_t len,
-    struct errlist *errs)
+scenario_load_text(
+    const char *label, const char *text, size_t len, struct errlist *errs)
 {
 	struct loader ld;
 	struct scenario *sc;
@@ -1051,8 +1084,8 @@ scenario_load_text(const char *label, const char *text, size_t len,
 	 * Any value is decoded so that a root of the wrong type gets the
 	 * same message as any other value of the wrong type.
 	 */
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	    &jerr);
+	root = json_loadb(
+	    text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (root == NULL) {
 		if (jerr.line >= 0) {
 			errlist_add(errs, "%s:%d:%d: %s", label, jerr.line,
@@ -1072,7 +1105,8 @@ scenario_load_text(const char *label, const char *text, size_t len,
 	if (json_is_integer(format) &&
 	    json_integer_value(format) != SCENARIO_FORMAT) {
 		ptr_push(&ld, "standin");
-		verr(&ld, "format version %" JSON_INTEGER_FORMAT " is not "
+		verr(&ld,
+		    "format version %" JSON_INTEGER_FORMAT " is not "
 		    "supported (this standin reads %d)",
 		    json_integer_value(format), SCENARIO_FORMAT);
 		goto done;

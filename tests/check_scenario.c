@@ -22,9 +22,9 @@
 
 /* A scenario with both personas on port 0 and room for more keys. */
 #define HEAD "{\"standin\": 1, "
-#define SERVICES                                                       \
-	"\"services\": {\"ums\": {\"persona\": \"ums\", "              \
-	"\"listen\": \"127.0.0.1:0\"}, \"fin\": {\"persona\": "        \
+#define SERVICES \
+	"\"services\": {\"ums\": {\"persona\": \"ums\", " \
+	"\"listen\": \"127.0.0.1:0\"}, \"fin\": {\"persona\": " \
 	"\"financial-engine\", \"listen\": \"127.0.0.1:0\"}}"
 
 /* Load text that must be good; fail the test with its errors if not. */
@@ -166,9 +166,10 @@ START_TEST(test_root_keys_parsed)
 {
 	struct scenario *sc;
 
-	sc = load_ok("t.json", HEAD "\"name\": \"drill\", "
-	    "\"description\": \"an outage\", \"seed\": 0, "
-	    "\"time_scale\": 0.25, " SERVICES "}");
+	sc = load_ok("t.json",
+	    HEAD "\"name\": \"drill\", "
+	         "\"description\": \"an outage\", \"seed\": 0, "
+	         "\"time_scale\": 0.25, " SERVICES "}");
 	ck_assert_int_eq(sc->format, 1);
 	ck_assert_str_eq(sc->name, "drill");
 	ck_assert_str_eq(sc->description, "an outage");
@@ -176,8 +177,9 @@ START_TEST(test_root_keys_parsed)
 	ck_assert_double_eq(sc->time_scale, 0.25);
 	scenario_free(sc);
 
-	sc = load_ok("t.json", HEAD "\"seed\": 9223372036854775807, "
-	    "\"time_scale\": 60, " SERVICES "}");
+	sc = load_ok("t.json",
+	    HEAD "\"seed\": 9223372036854775807, "
+	         "\"time_scale\": 60, " SERVICES "}");
 	ck_assert_uint_eq(sc->seed, 9223372036854775807ULL);
 	ck_assert_double_eq(sc->time_scale, 60.0);
 	scenario_free(sc);
@@ -190,7 +192,9 @@ START_TEST(test_services_in_document_order)
 	const char *names[] = { "zeta", "alpha", "m-1_x" };
 	size_t i;
 
-	sc = load_ok("t.json", HEAD "\"services\": {"
+	sc = load_ok("t.json",
+	    HEAD
+	    "\"services\": {"
 	    "\"zeta\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}, "
 	    "\"alpha\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}, "
 	    "\"m-1_x\": {\"persona\": \"financial-engine\", "
@@ -208,7 +212,9 @@ START_TEST(test_listen_forms)
 {
 	struct scenario *sc;
 
-	sc = load_ok("t.json", HEAD "\"services\": {"
+	sc = load_ok("t.json",
+	    HEAD
+	    "\"services\": {"
 	    "\"a\": {\"persona\": \"ums\", \"listen\": \"localhost:9001\"}, "
 	    "\"b\": {\"persona\": \"ums\", \"listen\": \"[::1]:9001\"}, "
 	    "\"c\": {\"persona\": \"ums\", \"listen\": \"[0:0::0:1]:9002\"}, "
@@ -233,10 +239,11 @@ START_TEST(test_port_zero_may_repeat)
 {
 	struct scenario *sc;
 
-	sc = load_ok("t.json", HEAD "\"services\": {"
-	    "\"a\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}, "
-	    "\"b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}, "
-	    "\"c\": {\"persona\": \"ums\", \"listen\": \"0.0.0.0:0\"}}}");
+	sc = load_ok("t.json",
+	    HEAD "\"services\": {"
+	         "\"a\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}, "
+	         "\"b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}, "
+	         "\"c\": {\"persona\": \"ums\", \"listen\": \"0.0.0.0:0\"}}}");
 	ck_assert_uint_eq(sc->nservices, 3);
 	scenario_free(sc);
 }
@@ -247,7 +254,9 @@ START_TEST(test_distinct_addresses_on_one_port)
 	struct scenario *sc;
 
 	/* Different hosts on one port bind fine, and so do IPv4 and ::1. */
-	sc = load_ok("t.json", HEAD "\"services\": {"
+	sc = load_ok("t.json",
+	    HEAD
+	    "\"services\": {"
 	    "\"a\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:9000\"}, "
 	    "\"b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.2:9000\"}, "
 	    "\"c\": {\"persona\": \"ums\", \"listen\": \"[::1]:9000\"}}}");
@@ -257,24 +266,28 @@ END_TEST
 
 START_TEST(test_address_clashes)
 {
-	assert_error(HEAD "\"services\": {"
+	assert_error(HEAD
+	    "\"services\": {"
 	    "\"a\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:9000\"}, "
 	    "\"b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:9000\"}}}",
 	    "t.json: /services/b/listen: \"127.0.0.1:9000\" is already used "
 	    "by service \"a\"");
-	assert_error(HEAD "\"services\": {"
+	assert_error(HEAD
+	    "\"services\": {"
 	    "\"a\": {\"persona\": \"ums\", \"listen\": \"[::]:9000\"}, "
 	    "\"b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:9000\"}}}",
 	    "t.json: /services/b/listen: \"127.0.0.1:9000\" overlaps "
 	    "\"[::]:9000\" of service \"a\"");
 	/* A default address that an earlier service already took. */
-	assert_error(HEAD "\"services\": {"
+	assert_error(HEAD
+	    "\"services\": {"
 	    "\"a\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:8082\"}, "
 	    "\"b\": {\"persona\": \"financial-engine\"}}}",
 	    "t.json: /services/b: default listen address \"127.0.0.1:8082\" "
 	    "is already used by service \"a\" (set \"listen\")");
 	/* Only the first clash is reported for each service. */
-	assert_error(HEAD "\"services\": {"
+	assert_error(HEAD
+	    "\"services\": {"
 	    "\"a\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:9000\"}, "
 	    "\"b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.2:9000\"}, "
 	    "\"c\": {\"persona\": \"ums\", \"listen\": \"0.0.0.0:9000\"}}}",
@@ -288,7 +301,9 @@ START_TEST(test_versions_and_users_from)
 	struct scenario *sc;
 	const struct service_conf *fin;
 
-	sc = load_ok("t.json", HEAD "\"services\": {"
+	sc = load_ok("t.json",
+	    HEAD
+	    "\"services\": {"
 	    "\"users\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\", "
 	    "\"versions\": [\"1.10\", \"1.2\", \"2\"]}, "
 	    "\"fin\": {\"persona\": \"financial-engine\", "
@@ -309,7 +324,9 @@ START_TEST(test_stub_keys_parsed)
 	struct scenario *sc;
 	const struct stub_conf *st;
 
-	sc = load_ok("t.json", HEAD SERVICES ", \"stubs\": ["
+	sc = load_ok("t.json",
+	    HEAD SERVICES
+	    ", \"stubs\": ["
 	    "{\"service\": \"fin\", \"method\": \"POST\", "
 	    "\"path\": \"/v1/donations/{id}\", \"status\": 503, "
 	    "\"headers\": {\"Retry-After\": \"30\", \"X-A\": \"\"}, "
@@ -371,7 +388,8 @@ START_TEST(test_every_method_accepted)
 
 	for (i = 0; i < nitems(methods); i++) {
 		text = xasprintf(HEAD SERVICES ", \"stubs\": [{\"method\": "
-		    "\"%s\", \"path\": \"/\"}]}", methods[i]);
+		                               "\"%s\", \"path\": \"/\"}]}",
+		    methods[i]);
 		sc = load_ok("t.json", text);
 		ck_assert_str_eq(sc->stubs[0].method, methods[i]);
 		scenario_free(sc);
@@ -386,8 +404,8 @@ START_TEST(test_syntax_error_has_position)
 	    "t.json:4:1: string or '}' expected near '}'");
 	assert_error("{\"standin\": 1, \"seed\": tru}",
 	    "t.json:1:26: invalid token near 'tru'");
-	assert_error("{\"standin\": 1",
-	    "t.json:1:13: '}' expected near end of file");
+	assert_error(
+	    "{\"standin\": 1", "t.json:1:13: '}' expected near end of file");
 	assert_error("{\"standin\": 1} {}",
 	    "t.json:1:16: end of file expected near '{'");
 }
@@ -398,7 +416,7 @@ START_TEST(test_duplicate_keys_rejected)
 	assert_error("{\"standin\": 1,\n\"standin\": 1}",
 	    "t.json:2:9: duplicate object key near '\"standin\"'");
 	assert_error(HEAD "\"services\": {\"ums\": {\"persona\": \"ums\", "
-	    "\"persona\": \"ums\"}}}",
+	                  "\"persona\": \"ums\"}}}",
 	    "t.json:1:63: duplicate object key near '\"persona\"'");
 }
 END_TEST
@@ -406,7 +424,8 @@ END_TEST
 START_TEST(test_root_must_be_object)
 {
 	assert_error("", "t.json: /: expected an object, got an empty file");
-	assert_error(" \n\t\n", "t.json: /: expected an object, got an empty file");
+	assert_error(
+	    " \n\t\n", "t.json: /: expected an object, got an empty file");
 	assert_error("[]", "t.json: /: expected an object, got an array");
 	assert_error("1", "t.json: /: expected an object, got a number");
 	assert_error("null", "t.json: /: expected an object, got null");
@@ -416,7 +435,8 @@ END_TEST
 
 START_TEST(test_missing_required_keys)
 {
-	assert_error("{}", "t.json: /: missing required key \"standin\"\n"
+	assert_error("{}",
+	    "t.json: /: missing required key \"standin\"\n"
 	    "t.json: /: missing required key \"services\"");
 	assert_error(HEAD "\"services\": {\"u\": {}}}",
 	    "t.json: /services/u: missing required key \"persona\"");
@@ -443,7 +463,8 @@ END_TEST
 
 START_TEST(test_type_errors_name_both_types)
 {
-	assert_error(HEAD "\"name\": 1, \"description\": [], \"seed\": \"1\", "
+	assert_error(HEAD
+	    "\"name\": 1, \"description\": [], \"seed\": \"1\", "
 	    "\"time_scale\": {}, \"services\": [], \"stubs\": {}}",
 	    "t.json: /name: expected a string, got a number\n"
 	    "t.json: /description: expected a string, got an array\n"
@@ -451,13 +472,15 @@ START_TEST(test_type_errors_name_both_types)
 	    "t.json: /time_scale: expected a number, got an object\n"
 	    "t.json: /services: expected an object, got an array\n"
 	    "t.json: /stubs: expected an array, got an object");
-	assert_error(HEAD "\"services\": {\"u\": {\"persona\": null, "
+	assert_error(HEAD
+	    "\"services\": {\"u\": {\"persona\": null, "
 	    "\"listen\": 1, \"versions\": {}, \"users_from\": false}}}",
 	    "t.json: /services/u/persona: expected a string, got null\n"
 	    "t.json: /services/u/listen: expected a string, got a number\n"
 	    "t.json: /services/u/versions: expected an array, got an object\n"
 	    "t.json: /services/u/users_from: expected a string, got a boolean");
-	assert_error(HEAD SERVICES ", \"stubs\": [{\"service\": 1, "
+	assert_error(HEAD SERVICES
+	    ", \"stubs\": [{\"service\": 1, "
 	    "\"method\": [], \"path\": {}, \"status\": 2.5, "
 	    "\"headers\": \"x\"}]}",
 	    "t.json: /stubs/0/service: expected a string, got a number\n"
@@ -476,7 +499,8 @@ START_TEST(test_ranges)
 	    "t.json: /time_scale: must be more than 0, got -1");
 	assert_error(HEAD "\"time_scale\": 0.0, " SERVICES "}",
 	    "t.json: /time_scale: must be more than 0, got 0");
-	assert_error(HEAD SERVICES ", \"stubs\": [{\"path\": \"/\", "
+	assert_error(HEAD SERVICES
+	    ", \"stubs\": [{\"path\": \"/\", "
 	    "\"status\": 99}, {\"path\": \"/\", \"status\": 600}, "
 	    "{\"path\": \"/\", \"status\": -200}]}",
 	    "t.json: /stubs/0/status: must be 100 to 599, got 99\n"
@@ -487,7 +511,7 @@ START_TEST(test_ranges)
 	assert_error(HEAD "\"services\": {}}",
 	    "t.json: /services: must declare at least one service");
 	assert_error(HEAD "\"services\": {\"u\": {\"persona\": \"ums\", "
-	    "\"versions\": []}}}",
+	                  "\"versions\": []}}}",
 	    "t.json: /services/u/versions: must list at least one version");
 }
 END_TEST
@@ -495,12 +519,13 @@ END_TEST
 START_TEST(test_unknown_keys_and_hints)
 {
 	assert_error(HEAD SERVICES ", \"sede\": 1, \"Name\": \"x\", "
-	    "\"phases\": [], \"tls\": {}}",
+	                           "\"phases\": [], \"tls\": {}}",
 	    "t.json: /sede: unknown key (did you mean \"seed\"?)\n"
 	    "t.json: /Name: unknown key (did you mean \"name\"?)\n"
 	    "t.json: /phases: unknown key\n"
 	    "t.json: /tls: unknown key");
-	assert_error(HEAD "\"services\": {\"ums\": {\"persnoa\": \"ums\", "
+	assert_error(HEAD
+	    "\"services\": {\"ums\": {\"persnoa\": \"ums\", "
 	    "\"listne\": \"127.0.0.1:0\", \"users-from\": \"x\"}}}",
 	    "t.json: /services/ums: missing required key \"persona\"\n"
 	    "t.json: /services/ums/persnoa: unknown key (did you mean "
@@ -509,7 +534,8 @@ START_TEST(test_unknown_keys_and_hints)
 	    "\"listen\"?)\n"
 	    "t.json: /services/ums/users-from: unknown key (did you mean "
 	    "\"users_from\"?)");
-	assert_error(HEAD SERVICES ", \"stubs\": [{\"path\": \"/\", "
+	assert_error(HEAD SERVICES
+	    ", \"stubs\": [{\"path\": \"/\", "
 	    "\"stauts\": 500, \"header\": {}, \"x\": 1}]}",
 	    "t.json: /stubs/0/stauts: unknown key (did you mean \"status\"?)\n"
 	    "t.json: /stubs/0/header: unknown key (did you mean \"headers\"?)\n"
@@ -519,7 +545,8 @@ END_TEST
 
 START_TEST(test_persona_hints)
 {
-	assert_error(HEAD "\"services\": {"
+	assert_error(HEAD
+	    "\"services\": {"
 	    "\"a\": {\"persona\": \"UMS\", \"listen\": \"127.0.0.1:0\"}, "
 	    "\"b\": {\"persona\": \"financal-engine\"}, "
 	    "\"c\": {\"persona\": \"ledger\"}}}",
@@ -535,10 +562,10 @@ END_TEST
 START_TEST(test_method_hints)
 {
 	assert_error(HEAD SERVICES ", \"stubs\": ["
-	    "{\"method\": \"get\", \"path\": \"/\"}, "
-	    "{\"method\": \"PSOT\", \"path\": \"/\"}, "
-	    "{\"method\": \"DELTE\", \"path\": \"/\"}, "
-	    "{\"method\": \"FETCH\", \"path\": \"/\"}]}",
+	                           "{\"method\": \"get\", \"path\": \"/\"}, "
+	                           "{\"method\": \"PSOT\", \"path\": \"/\"}, "
+	                           "{\"method\": \"DELTE\", \"path\": \"/\"}, "
+	                           "{\"method\": \"FETCH\", \"path\": \"/\"}]}",
 	    "t.json: /stubs/0/method: unknown method \"get\" (did you mean "
 	    "\"GET\"?)\n"
 	    "t.json: /stubs/1/method: unknown method \"PSOT\" (did you mean "
@@ -552,7 +579,8 @@ END_TEST
 
 START_TEST(test_listen_errors)
 {
-	assert_error(HEAD "\"services\": {"
+	assert_error(HEAD
+	    "\"services\": {"
 	    "\"a\": {\"persona\": \"ums\", \"listen\": \"8081\"}, "
 	    "\"b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:\"}, "
 	    "\"c\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:99999\"}, "
@@ -582,10 +610,12 @@ END_TEST
 START_TEST(test_version_errors)
 {
 	assert_error(HEAD "\"services\": {\"u\": {\"persona\": \"ums\", "
-	    "\"versions\": [\"1.2\", \"1.2\", \"01.2\", \"1.2.0\", \"x\", 1]}}}",
+	                  "\"versions\": [\"1.2\", \"1.2\", \"01.2\", "
+	                  "\"1.2.0\", \"x\", 1]}}}",
 	    "t.json: /services/u/versions/1: \"1.2\" is listed twice\n"
 	    "t.json: /services/u/versions/2: \"01.2\" is listed twice\n"
-	    "t.json: /services/u/versions/4: \"x\" is not a version (use digits "
+	    "t.json: /services/u/versions/4: \"x\" is not a version (use "
+	    "digits "
 	    "and dots, e.g. 1.2)\n"
 	    "t.json: /services/u/versions/5: expected a string, got a number");
 }
@@ -594,27 +624,29 @@ END_TEST
 START_TEST(test_users_from_errors)
 {
 	/* A reference to a service declared later is fine. */
-	struct scenario *sc = load_ok("t.json", HEAD "\"services\": {"
-	    "\"fin\": {\"persona\": \"financial-engine\", "
-	    "\"users_from\": \"ums\"}, \"ums\": {\"persona\": \"ums\"}}}");
+	struct scenario *sc = load_ok("t.json",
+	    HEAD "\"services\": {"
+	         "\"fin\": {\"persona\": \"financial-engine\", "
+	         "\"users_from\": \"ums\"}, \"ums\": {\"persona\": \"ums\"}}}");
 
 	ck_assert_str_eq(sc->services[0].users_from, "ums");
 	scenario_free(sc);
 
 	assert_error(HEAD "\"services\": {"
-	    "\"fin\": {\"persona\": \"financial-engine\", "
-	    "\"users_from\": \"fin\"}}}",
+	                  "\"fin\": {\"persona\": \"financial-engine\", "
+	                  "\"users_from\": \"fin\"}}}",
 	    "t.json: /services/fin/users_from: service \"fin\" has persona "
 	    "\"financial-engine\", not \"ums\"");
 	assert_error(HEAD "\"services\": {\"fin\": {\"persona\": "
-	    "\"financial-engine\", \"users_from\": \"nobody\"}}}",
+	                  "\"financial-engine\", \"users_from\": \"nobody\"}}}",
 	    "t.json: /services/fin/users_from: no service named \"nobody\"");
 	assert_error(HEAD "\"services\": {\"ums\": {\"persona\": \"ums\", "
-	    "\"users_from\": \"ums\"}}}",
+	                  "\"users_from\": \"ums\"}}}",
 	    "t.json: /services/ums/users_from: only allowed on a "
 	    "financial-engine service");
 	/* A target whose persona is bad has its own error, and only that. */
-	assert_error(HEAD "\"services\": {"
+	assert_error(HEAD
+	    "\"services\": {"
 	    "\"u\": {\"persona\": \"nope\", \"listen\": \"127.0.0.1:0\"}, "
 	    "\"fin\": {\"persona\": \"financial-engine\", "
 	    "\"users_from\": \"u\"}}}",
@@ -625,7 +657,8 @@ END_TEST
 
 START_TEST(test_stub_errors)
 {
-	assert_error(HEAD SERVICES ", \"stubs\": ["
+	assert_error(HEAD SERVICES
+	    ", \"stubs\": ["
 	    "{\"path\": \"v1\"}, {\"path\": \"\"}, "
 	    "{\"path\": \"/a/{id\"}, {\"path\": \"/a/*/b\"}, "
 	    "{\"path\": \"/a\", \"service\": \"umss\"}, 7]}",
@@ -643,11 +676,13 @@ END_TEST
 
 START_TEST(test_header_errors)
 {
-	assert_error(HEAD SERVICES ", \"stubs\": [{\"path\": \"/\", "
+	assert_error(HEAD SERVICES
+	    ", \"stubs\": [{\"path\": \"/\", "
 	    "\"headers\": {\"Ok\": \"1\", \"Bad:Name\": \"1\", "
 	    "\"Retry-After\": 30, \"X-Nl\": \"a\\nb\", \"X-Tab\": \"a\\tb\", "
 	    "\"\": \"e\"}}]}",
-	    "t.json: /stubs/0/headers/Bad:Name: not a header name (use letters, "
+	    "t.json: /stubs/0/headers/Bad:Name: not a header name (use "
+	    "letters, "
 	    "digits and !#$%&'*+-.^_`|~)\n"
 	    "t.json: /stubs/0/headers/Retry-After: expected a string, got a "
 	    "number\n"
@@ -663,10 +698,14 @@ START_TEST(test_service_names)
 	char *text, *msg, *want;
 	struct scenario *sc;
 
-	sc = load_ok("t.json", HEAD "\"services\": {"
+	sc = load_ok("t.json",
+	    HEAD
+	    "\"services\": {"
 	    "\"abcdefghijklmnopqrstuvwxyz012345\": {\"persona\": \"ums\"}}}");
 	scenario_free(sc);
-	text = xasprintf("%s", HEAD "\"services\": {"
+	text = xasprintf("%s",
+	    HEAD
+	    "\"services\": {"
 	    "\"abcdefghijklmnopqrstuvwxyz0123456\": {\"persona\": \"ums\"}, "
 	    "\"a b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}, "
 	    "\"\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}}}");
@@ -692,11 +731,13 @@ START_TEST(test_pointer_escaping_and_quoting)
 	    "t.json: /a~1b~0c: unknown key\n"
 	    "t.json: /x\\u000ay: unknown key");
 	/* A long value is cut short; quotes in it are escaped. */
-	assert_error(HEAD "\"services\": {\"u\": {\"persona\": "
+	assert_error(HEAD
+	    "\"services\": {\"u\": {\"persona\": "
 	    "\"0123456789012345678901234567890123456789012345678901234567890123"
 	    "456789\"}, \"v\": {\"persona\": \"a\\\"b\"}}}",
 	    "t.json: /services/u/persona: unknown persona "
-	    "\"012345678901234567890123456789012345678901234567890123456789...\" "
+	    "\"012345678901234567890123456789012345678901234567890123456789..."
+	    "\" "
 	    "(use \"ums\" or \"financial-engine\")\n"
 	    "t.json: /services/v/persona: unknown persona \"a\\\"b\" (use "
 	    "\"ums\" or \"financial-engine\")");
@@ -705,11 +746,13 @@ END_TEST
 
 START_TEST(test_every_error_in_document_order)
 {
-	assert_error("{\"seed\": -1, \"services\": {"
+	assert_error(
+	    "{\"seed\": -1, \"services\": {"
 	    "\"ums\": {\"persona\": \"ums\", \"listen\": \"x\", \"bogus\": 1}, "
 	    "\"fin\": {\"persona\": \"financial-engine\", "
 	    "\"users_from\": \"umz\"}}, "
-	    "\"stubs\": [{\"status\": 1}, {\"path\": \"/\", \"method\": \"X\"}], "
+	    "\"stubs\": [{\"status\": 1}, {\"path\": \"/\", \"method\": "
+	    "\"X\"}], "
 	    "\"time_scale\": 0}",
 	    "t.json: /: missing required key \"standin\"\n"
 	    "t.json: /seed: must be 0 or more, got -1\n"
@@ -720,7 +763,8 @@ START_TEST(test_every_error_in_document_order)
 	    "you mean \"ums\"?)\n"
 	    "t.json: /stubs/0: missing required key \"path\"\n"
 	    "t.json: /stubs/0/status: must be 100 to 599, got 1\n"
-	    "t.json: /stubs/1/method: unknown method \"X\" (use GET, HEAD, POST, "
+	    "t.json: /stubs/1/method: unknown method \"X\" (use GET, HEAD, "
+	    "POST, "
 	    "PUT, PATCH, DELETE or OPTIONS)\n"
 	    "t.json: /time_scale: must be more than 0, got 0");
 }
@@ -732,11 +776,12 @@ START_TEST(test_errors_are_appended)
 	const char *bad = "{}";
 
 	errlist_add(&errs, "earlier");
-	ck_assert_ptr_null(scenario_load_text("a.json", bad, strlen(bad),
-	    &errs));
+	ck_assert_ptr_null(
+	    scenario_load_text("a.json", bad, strlen(bad), &errs));
 	ck_assert_uint_eq(errs.n, 3);
 	ck_assert_str_eq(errs.msgs[0], "earlier");
-	ck_assert_str_eq(errs.msgs[1], "a.json: /: missing required key "
+	ck_assert_str_eq(errs.msgs[1],
+	    "a.json: /: missing required key "
 	    "\"standin\"");
 	errlist_clear(&errs);
 }
@@ -793,8 +838,8 @@ START_TEST(test_load_file_unreadable_sets_errno)
 	errno = 0;
 	ck_assert_ptr_null(scenario_load_file(STANDIN_SRCDIR "/tests", &errs));
 	ck_assert_int_eq(errno, EISDIR);
-	ck_assert_str_eq(errs.msgs[0],
-	    STANDIN_SRCDIR "/tests: cannot read: Is a directory");
+	ck_assert_str_eq(
+	    errs.msgs[0], STANDIN_SRCDIR "/tests: cannot read: Is a directory");
 	errlist_clear(&errs);
 }
 END_TEST
@@ -804,8 +849,8 @@ START_TEST(test_load_file_invalid_clears_errno)
 	struct errlist errs = { NULL, 0, 0 };
 
 	errno = ENOENT;
-	ck_assert_ptr_null(scenario_load_file(INVALID_DIR "/missing-standin.json",
-	    &errs));
+	ck_assert_ptr_null(
+	    scenario_load_file(INVALID_DIR "/missing-standin.json", &errs));
 	ck_assert_int_eq(errno, 0);
 	ck_assert_uint_eq(errs.n, 1);
 	errlist_clear(&errs);
@@ -856,11 +901,12 @@ START_TEST(test_invalid_cases_match_err_files)
 		path = xasprintf("%s/%s", INVALID_DIR, de->d_name);
 		text = slurp(path, &textlen);
 		free(path);
-		path = xasprintf("%s/%.*s.err", INVALID_DIR, (int)(len - 5),
-		    de->d_name);
+		path = xasprintf(
+		    "%s/%.*s.err", INVALID_DIR, (int)(len - 5), de->d_name);
 		want = slurp(path, NULL);
-		ck_assert_msg(scenario_load_text(de->d_name, text, textlen,
-		    &errs) == NULL, "%s: loaded", de->d_name);
+		ck_assert_msg(scenario_load_text(
+		                  de->d_name, text, textlen, &errs) == NULL,
+		    "%s: loaded", de->d_name);
 		joined = errlist_join(&errs);
 		got = xasprintf("%s\n", joined);
 		ck_assert_msg(strcmp(got, want) == 0,
