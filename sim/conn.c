@@ -81,7 +81,8 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 	svc->connections++;
 	TAILQ_INSERT_TAIL(&svc->conns, c, entry);
 
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_setcb(
+	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	log_debug("%s: connection %llu from %s", svc->name,
@@ -122,7 +123,8 @@ conn_set_state(struct conn *c, enum conn_state state)
 	case CONN_BLOCKED:
 		/* The write callback fires when output falls to a quarter. */
 		bufferevent_disable(c->bev, EV_READ);
-		bufferevent_setwatermark(c->bev, EV_WRITE, CONN_OUTPUT_HIGH / 4, 0);
+		bufferevent_setwatermark(
+		    c->bev, EV_WRITE, CONN_OUTPUT_HIGH / 4, 0);
 		break;
 	case CONN_DRAINING:
 		bufferevent_disable(c->bev, EV_READ);
@@ -210,8 +212,9 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		else
 			conn_close(c, "client closed");
 	} else if (what & BEV_EVENT_TIMEOUT) {
-		conn_close(c, (what & BEV_EVENT_READING) ? "idle timeout" :
-		    "write timeout");
+		conn_close(c,
+		    (what & BEV_EVENT_READING) ? "idle timeout"
+		                               : "write timeout");
 	} else if (what & BEV_EVENT_ERROR) {
 		snprintf(reason, sizeof reason, "socket error: %s",
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));

@@ -20,8 +20,8 @@ struct bufferevent;
 struct service;
 
 enum conn_state {
-	CONN_READING,  /* parsing requests and answering them */
-	CONN_BLOCKED,  /* output is full: reading waits until it drains */
+	CONN_READING, /* parsing requests and answering them */
+	CONN_BLOCKED, /* output is full: reading waits until it drains */
 	CONN_DRAINING, /* last reply queued: close once it is flushed */
 	CONN_CLOSED,
 };
@@ -40,8 +40,8 @@ struct conn {
 TAILQ_HEAD(conn_list, conn);
 
 /* Take over an accepted socket; NULL (socket closed) if out of memory. */
-struct conn *conn_new(struct service *, evutil_socket_t,
-    const struct sockaddr *, int);
+struct conn *conn_new(
+    struct service *, evutil_socket_t, const struct sockaddr *, int);
 
 /* Move to a new state; the only place that changes c->state. */
 void conn_set_state(struct conn *, enum conn_state);

@@ -34,10 +34,10 @@
  * the per-user lists and the totals do change, so replies copy those.
  */
 struct fin_store {
-	json_t *by_id;      /* id -> donation */
-	json_t *by_user;    /* user id -> that user's donations, oldest first */
-	json_t *keys;       /* Idempotency-Key -> {"request", "donation"} */
-	json_t *totals;     /* currency -> {"count", "amount_cents"} */
+	json_t *by_id; /* id -> donation */
+	json_t *by_user; /* user id -> that user's donations, oldest first */
+	json_t *keys; /* Idempotency-Key -> {"request", "donation"} */
+	json_t *totals; /* currency -> {"count", "amount_cents"} */
 	unsigned long next; /* the number of the next id */
 };
 
@@ -69,7 +69,8 @@ fin_key_valid(const char *key)
 	size_t n;
 
 	for (n = 0; key[n] != '\0'; n++) {
-		if ((unsigned char)key[n] < 0x20 || (unsigned char)key[n] > 0x7e)
+		if ((unsigned char)key[n] < 0x20 ||
+		    (unsigned char)key[n] > 0x7e)
 			return 0;
 	}
 	return n >= 1 && n <= FIN_KEY_MAX;
@@ -99,8 +100,8 @@ fin_read(json_t *body, struct fin_fields *f, struct reply *r)
 
 	if (fin_read_string(body, "user_id", FIN_ID_MAX, &f->user_id, r) != 0)
 		return -1;
-	if (fin_read_string(body, "charity_id", FIN_ID_MAX, &f->charity_id,
-	    r) != 0)
+	if (fin_read_string(
+	        body, "charity_id", FIN_ID_MAX, &f->charity_id, r) != 0)
 		return -1;
 	amount = json_object_get(body, "amount_cents");
 	if (amount == NULL) {
@@ -110,17 +111,18 @@ fin_read(json_t *body, struct fin_fields *f, struct reply *r)
 	if (!json_is_integer(amount) ||
 	    json_integer_value(amount) < FIN_AMOUNT_MIN ||
 	    json_integer_value(amount) > FIN_AMOUNT_MAX) {
-		reply_invalid(r, "/amount_cents", "amount_cents must be a whole "
-		    "number of cents from %d to %d", FIN_AMOUNT_MIN,
-		    FIN_AMOUNT_MAX);
+		reply_invalid(r, "/amount_cents",
+		    "amount_cents must be whole cents from %d to %d",
+		    FIN_AMOUNT_MIN, FIN_AMOUNT_MAX);
 		return -1;
 	}
 	f->amount_cents = json_integer_value(amount);
 	if (fin_read_string(body, "currency", FIN_ID_MAX, &f->currency, r) != 0)
 		return -1;
 	if (!fin_currency_valid(f->currency)) {
-		reply_invalid(r, "/currency", "currency must be an ISO 4217 "
-		    "code: three capital letters such as \"EUR\"");
+		reply_invalid(r, "/currency",
+		    "currency must be an ISO 4217 code: three capital letters "
+		    "such as \"EUR\"");
 		return -1;
 	}
 	return 0;
@@ -155,7 +157,7 @@ fin_put(struct fin_store *st, json_t *donation)
 	    json_integer_value(json_object_get(total, "count")) + 1);
 	json_integer_set(json_object_get(total, "amount_cents"),
 	    json_integer_value(json_object_get(total, "amount_cents")) +
-	    json_integer_value(json_object_get(donation, "amount_cents")));
+	        json_integer_value(json_object_get(donation, "amount_cents")));
 }
 
 /* Answer with a donation: its status, Location and whether it is a replay. */
@@ -174,9 +176,8 @@ static void
 fin_create(struct persona *p, const struct request *req,
     const struct route_params *params, struct reply *r)
 {
-	static const char *const fields[] = {
-		"user_id", "charity_id", "amount_cents", "currency"
-	};
+	static const char *const fields[] = { "user_id", "charity_id",
+		"amount_cents", "currency" };
 	struct fin_store *st = p->store;
 	char id[FIN_ID_ID_MAX], now[PERSONA_TIME_LEN], quoted[FIN_QUOTE_MAX];
 	const char *key;
@@ -186,8 +187,9 @@ fin_create(struct persona *p, const struct request *req,
 	(void)params;
 	key = request_header(req, "Idempotency-Key");
 	if (key != NULL && !fin_key_valid(key)) {
-		reply_invalid(r, "header:Idempotency-Key", "Idempotency-Key must "
-		    "have 1 to %d printable ASCII characters", FIN_KEY_MAX);
+		reply_invalid(r, "header:Idempotency-Key",
+		    "Idempotency-Key must be 1-%d printable ASCII characters",
+		    FIN_KEY_MAX);
 		return;
 	}
 	body = persona_body(req, r, fields, nitems(fields));
@@ -204,12 +206,14 @@ fin_create(struct persona *p, const struct request *req,
 		else {
 			reply_error(r, 409, "idempotency_conflict",
 			    "Idempotency-Key %s was used for another request "
-			    "(donation %s)", key,
+			    "(donation %s)",
+			    key,
 			    json_string_value(json_object_get(donation, "id")));
 		}
 		goto out;
 	}
-	if (p->users_from != NULL && !ums_user_exists(p->users_from, f.user_id)) {
+	if (p->users_from != NULL &&
+	    !ums_user_exists(p->users_from, f.user_id)) {
 		reply_invalid(r, "/user_id", "no user with id %s in %s",
 		    persona_quote(f.user_id, quoted, sizeof quoted),
 		    persona_service(p->users_from));
@@ -220,18 +224,19 @@ fin_create(struct persona *p, const struct request *req,
 
 	snprintf(id, sizeof id, "d%lu", st->next++);
 	persona_now(now, sizeof now);
-	donation = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}",
-	    "id", id, "user_id", f.user_id, "charity_id", f.charity_id,
-	    "amount_cents", f.amount_cents, "currency", f.currency,
-	    "status", "succeeded", "created_at", now);
+	donation = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "id", id,
+	    "user_id", f.user_id, "charity_id", f.charity_id, "amount_cents",
+	    f.amount_cents, "currency", f.currency, "status", "succeeded",
+	    "created_at", now);
 	if (donation == NULL) {
 		reply_error(r, 500, "internal", "cannot build the donation");
 		goto out;
 	}
 	fin_put(st, donation);
 	if (key != NULL) {
-		json_object_set_new(st->keys, key, json_pack("{s:O, s:O}",
-		    "request", body, "donation", donation));
+		json_object_set_new(st->keys, key,
+		    json_pack(
+		        "{s:O, s:O}", "request", body, "donation", donation));
 	}
 	fin_reply_donation(r, donation, 0);
 	json_decref(donation);
@@ -279,8 +284,8 @@ fin_user_donations(struct persona *p, const struct request *req,
 	}
 	list = json_object_get(st->by_user, id);
 	o = json_object();
-	json_object_set_new(o, "donations",
-	    list != NULL ? json_copy(list) : json_array());
+	json_object_set_new(
+	    o, "donations", list != NULL ? json_copy(list) : json_array());
 	reply_json(r, 200, o);
 }
 
@@ -295,8 +300,8 @@ fin_ledger(struct persona *p, const struct request *req,
 	(void)req;
 	(void)params;
 	o = json_object();
-	json_object_set_new(o, "count",
-	    json_integer((json_int_t)json_object_size(st->by_id)));
+	json_object_set_new(
+	    o, "count", json_integer((json_int_t)json_object_size(st->by_id)));
 	json_object_set_new(o, "totals", json_deep_copy(st->totals));
 	reply_json(r, 200, o);
 }
@@ -321,43 +326,48 @@ fin_id_number(const char *id)
 
 /* Check one fixture donation and store it; 0, or -1 with *cause set. */
 static int
-fin_load_donation(struct fin_store *st, json_t *d, size_t i, char **cause)
+fin_load_donation(struct fin_store *st, json_t *d, size_t i,
+    unsigned long *last, char **cause)
 {
 	const char *currency, *status;
 	unsigned long n;
 	json_t *amount;
 
 	n = fin_id_number(json_string_value(json_object_get(d, "id")));
-	if (n == 0 || n < st->next) {
-		*cause = xasprintf("/donations/%zu/id: an id such as \"d5001\", "
-		    "higher than the one before", i);
+	if (n == 0 || n <= *last) {
+		*cause = xasprintf(
+		    "/donations/%zu/id: not d<number> above the last id", i);
 		return -1;
 	}
 	amount = json_object_get(d, "amount_cents");
 	if (!json_is_integer(amount) ||
 	    json_integer_value(amount) < FIN_AMOUNT_MIN ||
 	    json_integer_value(amount) > FIN_AMOUNT_MAX) {
-		*cause = xasprintf("/donations/%zu/amount_cents: not an amount", i);
+		*cause =
+		    xasprintf("/donations/%zu/amount_cents: not an amount", i);
 		return -1;
 	}
 	currency = json_string_value(json_object_get(d, "currency"));
 	if (currency == NULL || !fin_currency_valid(currency)) {
-		*cause = xasprintf("/donations/%zu/currency: not a currency", i);
+		*cause =
+		    xasprintf("/donations/%zu/currency: not a currency", i);
 		return -1;
 	}
 	status = json_string_value(json_object_get(d, "status"));
 	if (status == NULL || strcmp(status, "succeeded") != 0) {
-		*cause = xasprintf("/donations/%zu/status: not \"succeeded\"", i);
+		*cause =
+		    xasprintf("/donations/%zu/status: not \"succeeded\"", i);
 		return -1;
 	}
 	if (!json_is_string(json_object_get(d, "user_id")) ||
 	    !json_is_string(json_object_get(d, "charity_id")) ||
 	    !json_is_string(json_object_get(d, "created_at"))) {
-		*cause = xasprintf("/donations/%zu: user_id, charity_id or "
-		    "created_at is missing", i);
+		*cause = xasprintf(
+		    "/donations/%zu: lacks user_id, charity_id or created_at",
+		    i);
 		return -1;
 	}
-	st->next = n + 1;
+	*last = n;
 	fin_put(st, d);
 	return 0;
 }
@@ -377,13 +387,14 @@ fin_free(void *arg)
 	free(st);
 }
 
-/* Build a store from the fixture {"donations": [...]}, in ascending id order. */
+/* Build a store from the fixture {"donations": [...]}, ids ascending. */
 static void *
 fin_load(const char *data, size_t len, char **cause)
 {
 	struct fin_store *st;
 	json_error_t err;
-	json_t *doc, *donations, *d;
+	json_t *doc, *donations;
+	unsigned long last = 0;
 	size_t i;
 
 	st = xcalloc(1, sizeof *st);
@@ -402,10 +413,13 @@ fin_load(const char *data, size_t len, char **cause)
 		*cause = xstrdup("/donations: not an array");
 		goto fail;
 	}
-	json_array_foreach(donations, i, d) {
-		if (fin_load_donation(st, d, i, cause) != 0)
+	for (i = 0; i < json_array_size(donations); i++) {
+		if (fin_load_donation(
+		        st, json_array_get(donations, i), i, &last, cause) != 0)
 			goto fail;
 	}
+	if (last != 0)
+		st->next = last + 1;
 	json_decref(doc);
 	return st;
 

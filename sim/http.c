@@ -55,19 +55,36 @@ static const struct {
 	int status;
 	const char *reason;
 } http_reasons[] = {
-	{ 100, "Continue" }, { 101, "Switching Protocols" }, { 200, "OK" },
-	{ 201, "Created" }, { 202, "Accepted" }, { 204, "No Content" },
-	{ 301, "Moved Permanently" }, { 302, "Found" }, { 304, "Not Modified" },
-	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
-	{ 404, "Not Found" }, { 405, "Method Not Allowed" },
-	{ 408, "Request Timeout" }, { 409, "Conflict" }, { 410, "Gone" },
-	{ 413, "Content Too Large" }, { 414, "URI Too Long" },
-	{ 415, "Unsupported Media Type" }, { 422, "Unprocessable Content" },
-	{ 426, "Upgrade Required" }, { 429, "Too Many Requests" },
+	{ 100, "Continue" },
+	{ 101, "Switching Protocols" },
+	{ 200, "OK" },
+	{ 201, "Created" },
+	{ 202, "Accepted" },
+	{ 204, "No Content" },
+	{ 301, "Moved Permanently" },
+	{ 302, "Found" },
+	{ 304, "Not Modified" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 408, "Request Timeout" },
+	{ 409, "Conflict" },
+	{ 410, "Gone" },
+	{ 413, "Content Too Large" },
+	{ 414, "URI Too Long" },
+	{ 415, "Unsupported Media Type" },
+	{ 422, "Unprocessable Content" },
+	{ 426, "Upgrade Required" },
+	{ 429, "Too Many Requests" },
 	{ 431, "Request Header Fields Too Large" },
-	{ 500, "Internal Server Error" }, { 501, "Not Implemented" },
-	{ 502, "Bad Gateway" }, { 503, "Service Unavailable" },
-	{ 504, "Gateway Timeout" }, { 505, "HTTP Version Not Supported" },
+	{ 500, "Internal Server Error" },
+	{ 501, "Not Implemented" },
+	{ 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" },
+	{ 505, "HTTP Version Not Supported" },
 	{ 507, "Insufficient Storage" },
 };
 
@@ -225,7 +242,8 @@ static int
 on_headers_complete(http_parser *p)
 {
 	struct http_session *s = p->data;
-	struct conn *c = (struct conn *)((char *)s - offsetof(struct conn, http));
+	struct conn *c =
+	    (struct conn *)((char *)s - offsetof(struct conn, http));
 	const char *expect;
 	size_t i;
 
@@ -234,8 +252,8 @@ on_headers_complete(http_parser *p)
 		return -1;
 	for (i = 0; i < s->nspans; i++) {
 		if (s->spans[i].value_off == 0) /* a name with no value */
-			s->spans[i].value_off = s->spans[i].name_off +
-			    s->spans[i].name_len;
+			s->spans[i].value_off =
+			    s->spans[i].name_off + s->spans[i].name_len;
 	}
 	s->in_body = 1;
 	s->body_off = s->len;
@@ -344,7 +362,8 @@ http_write(struct conn *c, const struct reply *r, int close)
 	int no_body = r->status < 200 || r->status == 204 || r->status == 304;
 
 	if (r->json != NULL) {
-		need = json_dumpb(r->json, scratch, sizeof scratch - 1, JSON_COMPACT);
+		need = json_dumpb(
+		    r->json, scratch, sizeof scratch - 1, JSON_COMPACT);
 		if (need < sizeof scratch - 1) {
 			body = scratch;
 		} else if ((big = malloc(need + 1)) != NULL) {
@@ -371,10 +390,13 @@ http_write(struct conn *c, const struct reply *r, int close)
 	else if (s->parser.http_major == 1 && s->parser.http_minor == 0)
 		conn_hdr = "Connection: keep-alive\r\n";
 
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nServer: standin/%s\r\n"
-	    "Date: %s\r\n%s%s%s", r->status, http_reason(r->status),
-	    PACKAGE_VERSION, http_date(bufferevent_get_base(c->bev)),
-	    ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "");
+	evbuffer_add_printf(out,
+	    "HTTP/1.1 %d %s\r\nServer: standin/%s\r\n"
+	    "Date: %s\r\n%s%s%s",
+	    r->status, http_reason(r->status), PACKAGE_VERSION,
+	    http_date(bufferevent_get_base(c->bev)),
+	    ctype ? "Content-Type: " : "", ctype ? ctype : "",
+	    ctype ? "\r\n" : "");
 	if (!no_body)
 		evbuffer_add_printf(out, "Content-Length: %zu\r\n", body_len);
 	evbuffer_add_printf(out, "%s%s\r\n", conn_hdr, r->headers);
@@ -416,13 +438,15 @@ session_request(struct http_session *s, const char **why)
 	int method = s->parser.method;
 
 	http_parser_url_init(&u);
-	if (http_parser_parse_url(url, s->url_len, method == HTTP_CONNECT, &u) != 0) {
+	if (http_parser_parse_url(
+	        url, s->url_len, method == HTTP_CONNECT, &u) != 0) {
 		*why = "the request target is not a valid URL";
 		return -1;
 	}
 	if (u.field_set & (1 << UF_PATH)) {
 		if (path_decode(url + u.field_data[UF_PATH].off,
-		    u.field_data[UF_PATH].len, s->path, sizeof s->path) == -1) {
+		        u.field_data[UF_PATH].len, s->path,
+		        sizeof s->path) == -1) {
 			*why = "the path is badly encoded or too long";
 			return -1;
 		}
@@ -493,8 +517,8 @@ http_read(struct conn *c)
 	while (c->state == CONN_READING && evbuffer_get_length(in) > 0) {
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
-		n = http_parser_execute(&s->parser, &http_settings, v.iov_base,
-		    v.iov_len);
+		n = http_parser_execute(
+		    &s->parser, &http_settings, v.iov_base, v.iov_len);
 		evbuffer_drain(in, n);
 		err = HTTP_PARSER_ERRNO(&s->parser);
 		if (err == HPE_PAUSED) {
@@ -505,7 +529,8 @@ http_read(struct conn *c)
 		if (err != HPE_OK) {
 			if (s->error_status == 431)
 				http_fail(c, 431, "headers_too_large",
-				    "the request line and headers exceed the limit");
+				    "the request line and headers exceed the "
+				    "limit");
 			else if (s->error_status == 413)
 				http_fail(c, 413, "body_too_large",
 				    "the request body exceeds the limit");

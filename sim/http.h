@@ -16,9 +16,10 @@
 struct conn;
 struct reply;
 
-#define HTTP_HEADER_BYTES_MAX (16 * 1024) /* request line + headers: 431 past it */
-#define HTTP_HEADERS_MAX 100              /* header lines: 431 past it */
-#define HTTP_BODY_MAX (1024 * 1024)       /* request body: 413 past it */
+#define HTTP_HEADER_BYTES_MAX \
+	(16 * 1024) /* request line + headers: 431 past it */
+#define HTTP_HEADERS_MAX 100 /* header lines: 431 past it */
+#define HTTP_BODY_MAX (1024 * 1024) /* request body: 413 past it */
 
 /* Where one header sits in the session's buffer. */
 struct http_span {
@@ -29,23 +30,23 @@ struct http_span {
 /* The parsing state of one connection. */
 struct http_session {
 	http_parser parser;
-	char *buf;          /* url, header names and values, body */
+	char *buf; /* url, header names and values, body */
 	size_t len, cap;
 	size_t url_off, url_len;
 	struct http_span spans[HTTP_HEADERS_MAX];
 	size_t nspans;
 	size_t body_off, body_len;
 	size_t header_bytes;
-	int in_value;       /* the last header callback was a value */
-	int in_body;        /* headers are complete */
-	int complete;       /* a whole request is waiting to be answered */
-	int error_status;   /* 413 or 431 found while parsing, or 0 */
-	int head;           /* a HEAD request: reply without the body */
-	int keep_alive;     /* the client may send another request */
+	int in_value; /* the last header callback was a value */
+	int in_body; /* headers are complete */
+	int complete; /* a whole request is waiting to be answered */
+	int error_status; /* 413 or 431 found while parsing, or 0 */
+	int head; /* a HEAD request: reply without the body */
+	int keep_alive; /* the client may send another request */
 	struct request_header headers[HTTP_HEADERS_MAX];
 	struct request req; /* the request being answered */
-	char path[2048];    /* its decoded path */
-	char *query;        /* its query, inside buf */
+	char path[2048]; /* its decoded path */
+	char *query; /* its query, inside buf */
 };
 
 void http_session_init(struct http_session *);

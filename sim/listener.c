@@ -26,14 +26,14 @@
 struct listener {
 	struct evconnlistener *lev;
 	struct service *service;
-	struct event *resume;   /* re-enables accepting after EMFILE */
+	struct event *resume; /* re-enables accepting after EMFILE */
 	char host[256];
-	uint16_t port;          /* as asked: 0 means "any" */
-	char address[300];      /* as bound */
+	uint16_t port; /* as asked: 0 means "any" */
+	char address[300]; /* as bound */
 };
 
-static void listener_accept_cb(struct evconnlistener *, evutil_socket_t,
-    struct sockaddr *, int, void *);
+static void listener_accept_cb(
+    struct evconnlistener *, evutil_socket_t, struct sockaddr *, int, void *);
 static void listener_error_cb(struct evconnlistener *, void *);
 static void listener_resume_cb(evutil_socket_t, short, void *);
 
@@ -76,8 +76,8 @@ listener_open(struct event_base *base, const char *host, uint16_t port,
 	snprintf(l->host, sizeof l->host, "%s", host);
 	l->port = port;
 	if (listener_sockaddr(host, port, &ss, &len) == -1) {
-		snprintf(err, errlen, "cannot listen on %s:%u: not an IP address",
-		    host, port);
+		snprintf(err, errlen,
+		    "cannot listen on %s:%u: not an IP address", host, port);
 		goto fail;
 	}
 	l->lev = evconnlistener_new_bind(base, listener_accept_cb, l,
@@ -92,10 +92,11 @@ listener_open(struct event_base *base, const char *host, uint16_t port,
 	evconnlistener_disable(l->lev); /* until a service is attached */
 
 	len = sizeof ss;
-	getsockname(evconnlistener_get_fd(l->lev), (struct sockaddr *)&ss, &len);
+	getsockname(
+	    evconnlistener_get_fd(l->lev), (struct sockaddr *)&ss, &len);
 	if (ss.ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, ip,
-		    sizeof ip);
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+		    ip, sizeof ip);
 		bound = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	} else {
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip,

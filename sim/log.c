@@ -53,8 +53,9 @@ log_msg(enum log_level lvl, const char *service, const char *fmt, ...)
 	    tm.tm_sec, (int)(tv.tv_usec / 1000));
 
 	if (log_fmt == LOG_TEXT) {
-		fprintf(stderr, "%s standin %s: %s%s%s\n", stamp, level_names[lvl],
-		    service ? service : "", service ? ": " : "", msg);
+		fprintf(stderr, "%s standin %s: %s%s%s\n", stamp,
+		    level_names[lvl], service ? service : "",
+		    service ? ": " : "", msg);
 		return;
 	}
 	o = json_pack("{s:s, s:s, s:s}", "time", stamp, "level",

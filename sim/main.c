@@ -27,7 +27,8 @@ static const char usage_text[] =
     "\n"
     "serve options:\n"
     "  --ready-file FILE   once every listener is bound, write\n"
-    "                      {\"pid\":...,\"services\":{NAME:\"HOST:PORT\"}} there\n"
+    "                      {\"pid\":...,\"services\":{NAME:\"HOST:PORT\"}} "
+    "there\n"
     "  --seed N            override the scenario's seed\n"
     "  --time-scale X      override the scenario's time_scale\n"
     "  --log-format F      text (default) or json, on stderr\n"
@@ -59,20 +60,21 @@ cmd_check(int argc, char **argv)
 {
 	struct errlist errs = { 0 };
 	struct scenario *sc;
-	int i, rc = 0;
+	int i, rc = 0, io;
 
 	if (argc < 2)
 		return usage_error("check: %s", "no scenario file given");
 	for (i = 1; i < argc; i++) {
 		errno = 0;
 		sc = scenario_load_file(argv[i], &errs);
+		io = errno != 0; /* set only when the file could not be read */
 		if (sc == NULL) {
 			char *msg = errlist_join(&errs);
 
 			fprintf(stderr, "%s\n", msg);
 			free(msg);
 			errlist_clear(&errs);
-			if (errno != 0) {
+			if (io) {
 				if (rc == 0)
 					rc = EXIT_NOINPUT;
 			} else
@@ -118,15 +120,19 @@ cmd_serve(int argc, char **argv)
 			opts.seed = strtoull(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || *optarg == '-' ||
 			    *optarg == '\0')
-				return usage_error("--seed: %s is not a whole number "
-				    "(0 or more)", optarg);
+				return usage_error(
+				    "--seed: %s is not a whole number "
+				    "(0 or more)",
+				    optarg);
 			opts.has_seed = 1;
 			break;
 		case 't':
 			opts.time_scale = strtod(optarg, &end);
 			if (*end != '\0' || !(opts.time_scale > 0))
-				return usage_error("--time-scale: %s is not a number "
-				    "above 0", optarg);
+				return usage_error(
+				    "--time-scale: %s is not a number "
+				    "above 0",
+				    optarg);
 			break;
 		case 'l':
 			if (strcmp(optarg, "text") == 0)
@@ -134,8 +140,10 @@ cmd_serve(int argc, char **argv)
 			else if (strcmp(optarg, "json") == 0)
 				fmt = LOG_JSON;
 			else
-				return usage_error("--log-format: %s is not text or "
-				    "json", optarg);
+				return usage_error(
+				    "--log-format: %s is not text or "
+				    "json",
+				    optarg);
 			break;
 		case 'v':
 			lvl = LOG_DEBUG;
@@ -149,7 +157,8 @@ cmd_serve(int argc, char **argv)
 		}
 	}
 	if (argc - optind > 1)
-		return usage_error("serve: %s: only one scenario file", argv[optind + 1]);
+		return usage_error(
+		    "serve: %s: only one scenario file", argv[optind + 1]);
 	if (argc - optind == 1)
 		opts.scenario_path = argv[optind];
 	log_init(fmt, lvl);
@@ -179,7 +188,8 @@ main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+	if (strcmp(argv[1], "--version") == 0 ||
+	    strcmp(argv[1], "version") == 0) {
 		printf("standin %s\n", PACKAGE_VERSION);
 		return 0;
 	}

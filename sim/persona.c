@@ -163,7 +163,8 @@ persona_load(const struct persona *p)
 	}
 	store = p->ops->load(data, len, &cause);
 	if (store == NULL) {
-		log_msg(LOG_ERROR, p->service, "fixture %s: %s", p->type->fixture,
+		log_msg(LOG_ERROR, p->service, "fixture %s: %s",
+		    p->type->fixture,
 		    cause != NULL ? cause : "cannot be loaded");
 		free(cause);
 	}
@@ -221,7 +222,7 @@ persona_reset(struct persona *p)
 {
 	void *store;
 
-	/* Load first: should that fail, the running data is better than none. */
+	/* Load first: if that fails, the running data beats none. */
 	store = persona_load(p);
 	if (store == NULL)
 		return;
@@ -329,43 +330,57 @@ persona_json_kind(const json_t *v)
 	return "null";
 }
 
+/* Answer 422 for an unknown field, naming the known ones and a near miss. */
+static void
+persona_unknown_field(const char *key, const char *prefix,
+    const char *const *fields, size_t nfields, struct reply *r)
+{
+	char ptr[PERSONA_POINTER_LEN], known[256], hint[96], quoted[QUOTE_MAX];
+	size_t i, d, bestd = (size_t)-1, off = 0;
+	const char *best = NULL;
+	int n;
+
+	known[0] = '\0';
+	for (i = 0; i < nfields; i++) {
+		d = edit_distance(key, fields[i]);
+		if (d < bestd) {
+			bestd = d;
+			best = fields[i];
+		}
+		if (off < sizeof known) {
+			n = snprintf(known + off, sizeof known - off, "%s%s",
+			    i > 0 ? ", " : "", fields[i]);
+			off += n > 0 ? (size_t)n : 0;
+		}
+	}
+	hint[0] = '\0';
+	if (best != NULL && bestd <= 2)
+		snprintf(hint, sizeof hint, "did you mean \"%s\"? ", best);
+	persona_pointer(ptr, sizeof ptr, prefix, key);
+	reply_invalid(r, ptr, "unknown field \"%s\" (%sknown: %s)",
+	    persona_quote(key, quoted, sizeof quoted), hint, known);
+}
+
 /* Check that every key of an object is among fields; 422 otherwise. */
 int
 persona_known_fields(json_t *o, const char *prefix, const char *const *fields,
     size_t nfields, struct reply *r)
 {
-	char ptr[PERSONA_POINTER_LEN], known[256], hint[96], quoted[QUOTE_MAX];
-	const char *key, *best = NULL;
-	size_t i, d, bestd = (size_t)-1, off = 0;
-	json_t *v;
+	const char *key;
+	void *it;
+	size_t i;
 
-	json_object_foreach(o, key, v) {
+	for (it = json_object_iter(o); it != NULL;
+	     it = json_object_iter_next(o, it)) {
+		key = json_object_iter_key(it);
 		for (i = 0; i < nfields; i++) {
 			if (strcmp(key, fields[i]) == 0)
 				break;
 		}
-		if (i < nfields)
-			continue;
-		for (i = 0; i < nfields; i++) {
-			d = edit_distance(key, fields[i]);
-			if (d < bestd) {
-				bestd = d;
-				best = fields[i];
-			}
-			off += (size_t)snprintf(known + off,
-			    off < sizeof known ? sizeof known - off : 0, "%s%s",
-			    i > 0 ? ", " : "", fields[i]);
-			if (off >= sizeof known)
-				off = sizeof known - 1;
+		if (i == nfields) {
+			persona_unknown_field(key, prefix, fields, nfields, r);
+			return -1;
 		}
-		known[off] = '\0';
-		hint[0] = '\0';
-		if (best != NULL && bestd <= 2)
-			snprintf(hint, sizeof hint, "did you mean \"%s\"? ", best);
-		persona_pointer(ptr, sizeof ptr, prefix, key);
-		reply_invalid(r, ptr, "unknown field \"%s\" (%sknown: %s)",
-		    persona_quote(key, quoted, sizeof quoted), hint, known);
-		return -1;
 	}
 	return 0;
 }
@@ -383,8 +398,8 @@ persona_body(const struct request *req, struct reply *r,
 	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
 	if (body == NULL) {
 		reply_error(r, 400, "bad_json",
-		    "%s at line %d, column %d (position %d)", err.text, err.line,
-		    err.column, err.position);
+		    "%s at line %d, column %d (position %d)", err.text,
+		    err.line, err.column, err.position);
 		return NULL;
 	}
 	if (!json_is_object(body)) {
@@ -428,13 +443,14 @@ persona_string(json_t *o, const char *key, const char *prefix, size_t max,
 		}
 		if (*s != ' ')
 			blank = 0;
-		/* Count characters, not bytes: skip UTF-8 continuation bytes. */
+		/* Count characters: skip UTF-8 continuation bytes. */
 		if ((*s & 0xc0) != 0x80)
 			nchars++;
 	}
 	if (nchars == 0 || nchars > max || blank) {
-		reply_invalid(r, ptr, "%s must have 1 to %zu characters, not all "
-		    "spaces", key, max);
+		reply_invalid(r, ptr,
+		    "%s must have 1 to %zu characters, not all spaces", key,
+		    max);
 		return -1;
 	}
 	*out = json_string_value(v);
@@ -455,8 +471,8 @@ persona_now(char *buf, size_t len)
 
 /* Answer 507 store_full if the persona already holds max_records. */
 int
-persona_full(const struct persona *p, size_t count, const char *what,
-    struct reply *r)
+persona_full(
+    const struct persona *p, size_t count, const char *what, struct reply *r)
 {
 	if (count < p->max_records)
 		return 0;
@@ -533,8 +549,8 @@ persona_mismatch(struct persona *p, struct reply *r, json_t *client)
  * speak. Returns 1 if it answered.
  */
 static int
-persona_version_check(struct persona *p, const struct request *req,
-    struct reply *r)
+persona_version_check(
+    struct persona *p, const struct request *req, struct reply *r)
 {
 	char quoted[QUOTE_MAX];
 	const char *v;
@@ -549,8 +565,8 @@ persona_version_check(struct persona *p, const struct request *req,
 	if (v == NULL || persona_speaks(p, v) != NULL)
 		return 0;
 	client = json_array();
-	json_array_append_new(client,
-	    json_string(persona_quote(v, quoted, sizeof quoted)));
+	json_array_append_new(
+	    client, json_string(persona_quote(v, quoted, sizeof quoted)));
 	persona_mismatch(p, r, client);
 	return 1;
 }
@@ -573,15 +589,52 @@ persona_health(struct persona *p, const struct request *req,
 	reply_json(r, 200, o);
 }
 
+/* Check a handshake's versions; 0, or -1 with a 422 naming the bad one. */
+static int
+persona_check_versions(json_t *versions, struct reply *r)
+{
+	char ptr[PERSONA_POINTER_LEN], quoted[QUOTE_MAX];
+	const char *v;
+	json_t *e;
+	size_t i;
+
+	if (!json_is_array(versions) || json_array_size(versions) == 0 ||
+	    json_array_size(versions) > HANDSHAKE_MAX_VERSIONS) {
+		reply_invalid(r, "/versions",
+		    "versions must be an array of 1 to %d versions, such as "
+		    "[\"1.1\", \"1.2\"]",
+		    HANDSHAKE_MAX_VERSIONS);
+		return -1;
+	}
+	for (i = 0; i < json_array_size(versions); i++) {
+		e = json_array_get(versions, i);
+		v = json_string_value(e);
+		snprintf(ptr, sizeof ptr, "/versions/%zu", i);
+		if (v == NULL) {
+			reply_invalid(r, ptr, "a version is a string, not %s",
+			    persona_json_kind(e));
+			return -1;
+		}
+		if (!version_valid(v)) {
+			reply_invalid(r, ptr,
+			    "\"%s\" is not a version (digits and dots: "
+			    "\"1.2\")",
+			    persona_quote(v, quoted, sizeof quoted));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* POST /v1/handshake: agree on the highest protocol version both speak. */
 static void
 persona_handshake(struct persona *p, const struct request *req,
     const struct route_params *params, struct reply *r)
 {
 	static const char *const fields[] = { "client", "versions" };
-	char ptr[PERSONA_POINTER_LEN], session[32], quoted[QUOTE_MAX];
-	const char *client, *v, *ours, *best = NULL;
+	const char *client, *ours, *best = NULL;
 	json_t *body, *versions, *o;
+	char session[32];
 	size_t i;
 	int rc;
 
@@ -589,7 +642,8 @@ persona_handshake(struct persona *p, const struct request *req,
 	body = persona_body(req, r, fields, nitems(fields));
 	if (body == NULL)
 		return;
-	rc = persona_string(body, "client", "", HANDSHAKE_CLIENT_MAX, &client, r);
+	rc = persona_string(
+	    body, "client", "", HANDSHAKE_CLIENT_MAX, &client, r);
 	if (rc < 0)
 		goto out;
 	if (rc == 0) {
@@ -598,25 +652,11 @@ persona_handshake(struct persona *p, const struct request *req,
 		goto out;
 	}
 	versions = json_object_get(body, "versions");
-	if (!json_is_array(versions) || json_array_size(versions) == 0 ||
-	    json_array_size(versions) > HANDSHAKE_MAX_VERSIONS) {
-		reply_invalid(r, "/versions", "versions must be an array of 1 to "
-		    "%d protocol versions, such as [\"1.1\", \"1.2\"]",
-		    HANDSHAKE_MAX_VERSIONS);
+	if (persona_check_versions(versions, r) != 0)
 		goto out;
-	}
 	for (i = 0; i < json_array_size(versions); i++) {
-		v = json_string_value(json_array_get(versions, i));
-		if (v == NULL || !version_valid(v)) {
-			snprintf(ptr, sizeof ptr, "/versions/%zu", i);
-			reply_invalid(r, ptr, "%s%s%s is not a protocol version "
-			    "(digits and dots, such as \"1.2\")", v ? "\"" : "",
-			    v ? persona_quote(v, quoted, sizeof quoted) :
-			    persona_json_kind(json_array_get(versions, i)),
-			    v ? "\"" : "");
-			goto out;
-		}
-		ours = persona_speaks(p, v);
+		ours = persona_speaks(
+		    p, json_string_value(json_array_get(versions, i)));
 		if (ours != NULL &&
 		    (best == NULL || version_compare(ours, best) > 0))
 			best = ours;
@@ -657,10 +697,10 @@ persona_stub_answer(const struct stub_conf *s, struct reply *r)
 		if (strcasecmp(s->headers[i].name, "Content-Type") == 0)
 			has_type = 1;
 		if (reply_header(r, s->headers[i].name, "%s",
-		    s->headers[i].value) != 0) {
+		        s->headers[i].value) != 0) {
 			reply_release(r);
 			reply_error(r, 500, "stub_invalid",
-			    "the stub for %s has headers that do not fit a reply",
+			    "the stub for %s has too many headers for a reply",
 			    s->path);
 			return;
 		}
@@ -670,8 +710,8 @@ persona_stub_answer(const struct stub_conf *s, struct reply *r)
 	r->raw = s->body;
 	r->raw_len = s->body_len;
 	if (!has_type) {
-		r->content_type = s->body_is_json ? "application/json" :
-		    "text/plain; charset=utf-8";
+		r->content_type = s->body_is_json ? "application/json"
+		                                  : "text/plain; charset=utf-8";
 	}
 }
 
@@ -691,8 +731,8 @@ persona_allow_add(struct persona_allow *allow, const char *method)
 
 /* Answer 405 with an Allow header listing the methods the path takes. */
 static void
-persona_not_allowed(const struct request *req, struct persona_allow *allow,
-    struct reply *r)
+persona_not_allowed(
+    const struct request *req, struct persona_allow *allow, struct reply *r)
 {
 	char list[256], qmethod[QUOTE_MAX], qpath[QUOTE_MAX];
 	size_t i, off = 0;
@@ -709,8 +749,8 @@ persona_not_allowed(const struct request *req, struct persona_allow *allow,
 		/* The HTTP layer answers HEAD wherever GET is routed. */
 		if (strcmp(allow->methods[i], "GET") == 0 && !head &&
 		    off < sizeof list) {
-			off += (size_t)snprintf(list + off, sizeof list - off,
-			    ", HEAD");
+			off += (size_t)snprintf(
+			    list + off, sizeof list - off, ", HEAD");
 		}
 	}
 	reply_error(r, 405, "method_not_allowed",
@@ -726,9 +766,8 @@ persona_not_allowed(const struct request *req, struct persona_allow *allow,
  * if a route answered.
  */
 static int
-persona_dispatch(struct persona *p, const struct persona_route *table,
-    size_t n, const struct request *req, struct persona_allow *allow,
-    struct reply *r)
+persona_dispatch(struct persona *p, const struct persona_route *table, size_t n,
+    const struct request *req, struct persona_allow *allow, struct reply *r)
 {
 	struct route_params params;
 	size_t i;
@@ -772,9 +811,10 @@ persona_handle(struct persona *p, const struct stub_conf *const *stubs,
 		persona_allow_add(&allow, s->method);
 	}
 	if (persona_dispatch(p, persona_shared_routes,
-	    nitems(persona_shared_routes), req, &allow, r))
+	        nitems(persona_shared_routes), req, &allow, r))
 		return;
-	if (persona_dispatch(p, p->ops->routes, p->ops->nroutes, req, &allow, r))
+	if (persona_dispatch(
+	        p, p->ops->routes, p->ops->nroutes, req, &allow, r))
 		return;
 	if (allow.n > 0) {
 		persona_not_allowed(req, &allow, r);

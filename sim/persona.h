@@ -27,11 +27,11 @@ enum persona_kind {
 /* The static description of a kind of persona. */
 struct persona_type {
 	enum persona_kind kind;
-	const char *name;           /* as written in scenario files */
+	const char *name; /* as written in scenario files */
 	const char *default_listen; /* "127.0.0.1:8081" */
 	const char *const *default_versions;
 	size_t ndefault_versions;
-	const char *fixture;        /* file under scenarios/data/ */
+	const char *fixture; /* file under scenarios/data/ */
 };
 
 extern const struct persona_type persona_types[];

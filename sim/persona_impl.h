@@ -41,7 +41,7 @@ struct persona_ops {
 	enum persona_kind kind;
 	const struct persona_route *routes;
 	size_t nroutes;
-	/* Build a store from fixture text; NULL with *cause allocated on error. */
+	/* Build a store from fixture text; NULL and *cause on error. */
 	void *(*load)(const char *data, size_t len, char **cause);
 	/* Free a store; safe on NULL. */
 	void (*free)(void *store);
@@ -50,15 +50,16 @@ struct persona_ops {
 struct persona {
 	const struct persona_type *type;
 	const struct persona_ops *ops;
-	char *service;              /* the service's name in the scenario */
-	char **versions;            /* protocol versions it speaks, as configured */
+	char *service; /* the service's name in the scenario */
+	char **versions; /* protocol versions it speaks, as configured */
 	size_t nversions;
-	const char *newest;         /* the highest of versions */
-	uint64_t seed;              /* the scenario's seed, for persona_reset() */
-	struct rng rng;             /* seeded with rng_seed_stream(seed, service) */
-	void *store;                /* struct ums_store or struct fin_store */
-	struct persona *users_from; /* financial engine: UMS whose users it checks */
-	size_t max_records;         /* PERSONA_MAX_RECORDS; tests may lower it */
+	const char *newest; /* the highest of versions */
+	uint64_t seed; /* the scenario's seed, for persona_reset() */
+	struct rng rng; /* seeded with rng_seed_stream(seed, service) */
+	void *store; /* struct ums_store or struct fin_store */
+	struct persona
+	    *users_from; /* financial engine: UMS whose users it checks */
+	size_t max_records; /* PERSONA_MAX_RECORDS; tests may lower it */
 };
 
 /*
@@ -76,9 +77,9 @@ json_t *persona_body(const struct request *, struct reply *,
 int persona_known_fields(json_t *, const char *prefix,
     const char *const *fields, size_t nfields, struct reply *);
 
-/* Write the JSON pointer of key inside the object at prefix ("" for the body). */
-void persona_pointer(char *buf, size_t len, const char *prefix,
-    const char *key);
+/* Write the JSON pointer of key in the object at prefix ("" for the body). */
+void persona_pointer(
+    char *buf, size_t len, const char *prefix, const char *key);
 
 /*
  * Read an optional string member of 1 to max characters without control
@@ -99,7 +100,7 @@ const char *persona_quote(const char *s, char *buf, size_t len);
 void persona_now(char *buf, size_t len);
 
 /* Does the persona hold max_records records already? Then answer 507. */
-int persona_full(const struct persona *, size_t count, const char *what,
-    struct reply *);
+int persona_full(
+    const struct persona *, size_t count, const char *what, struct reply *);
 
 #endif

@@ -30,7 +30,8 @@ reply_json(struct reply *r, int status, json_t *body)
 	r->raw_len = 0;
 }
 
-static void
+/* Fill an error body; field, when not NULL, is the bad field's pointer. */
+static void __attribute__((format(printf, 5, 0)))
 reply_verror(struct reply *r, int status, const char *code, const char *field,
     const char *fmt, va_list ap)
 {
@@ -77,7 +78,8 @@ reply_header(struct reply *r, const char *name, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= room)
 		goto fail;
 	va_start(ap, fmt);
-	m = vsnprintf(r->headers + r->headers_len + n, room - (size_t)n, fmt, ap);
+	m = vsnprintf(
+	    r->headers + r->headers_len + n, room - (size_t)n, fmt, ap);
 	va_end(ap);
 	if (m < 0 || (size_t)(n + m + 2) >= room)
 		goto fail;

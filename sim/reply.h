@@ -13,10 +13,11 @@
 
 struct reply {
 	int status;
-	json_t *json;             /* body as JSON (owned), or NULL */
-	const char *raw;          /* otherwise a raw body, not owned */
+	json_t *json; /* body as JSON (owned), or NULL */
+	const char *raw; /* otherwise a raw body, not owned */
 	size_t raw_len;
-	const char *content_type; /* NULL: application/json if there is a body */
+	const char
+	    *content_type; /* NULL: application/json if there is a body */
 	char headers[REPLY_HEADERS_MAX]; /* extra "Name: value\r\n" lines */
 	size_t headers_len;
 };
@@ -27,8 +28,8 @@ void reply_init(struct reply *);
 void reply_json(struct reply *, int status, json_t *body);
 
 /* Answer {"error": code, "message": ...} with status. */
-void reply_error(struct reply *, int status, const char *code,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void reply_error(struct reply *, int status, const char *code, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * Answer 422 {"error":"invalid", "message":..., "field": pointer}, naming

@@ -57,7 +57,8 @@ query_decode(const char *src, size_t n, char *buf, size_t len)
 }
 
 int
-request_query(const struct request *req, const char *name, char *buf, size_t len)
+request_query(
+    const struct request *req, const char *name, char *buf, size_t len)
 {
 	size_t nlen = strlen(name), plen;
 	const char *p = req->query, *end, *eq;
@@ -77,7 +78,8 @@ request_query(const struct request *req, const char *name, char *buf, size_t len
 				buf[0] = '\0';
 				return 1;
 			}
-			return query_decode(eq + 1, (size_t)(end - eq - 1), buf, len);
+			return query_decode(
+			    eq + 1, (size_t)(end - eq - 1), buf, len);
 		}
 		p = *end == '&' ? end + 1 : end;
 	}

@@ -15,11 +15,11 @@ struct request_header {
 
 struct request {
 	const char *method; /* "GET", "POST", ... */
-	const char *path;   /* decoded path, no query: "/v1/users/u1001" */
-	const char *query;  /* raw query string without '?', or NULL */
+	const char *path; /* decoded path, no query: "/v1/users/u1001" */
+	const char *query; /* raw query string without '?', or NULL */
 	struct request_header *headers;
 	size_t nheaders;
-	const char *body;   /* NUL-terminated; body_len bytes */
+	const char *body; /* NUL-terminated; body_len bytes */
 	size_t body_len;
 };
 
@@ -31,7 +31,7 @@ const char *request_header(const struct request *, const char *name);
  * Returns 1 if it was present, 0 if not, -1 if it was too long or badly
  * encoded.
  */
-int request_query(const struct request *, const char *name, char *buf,
-    size_t len);
+int request_query(
+    const struct request *, const char *name, char *buf, size_t len);
 
 #endif

@@ -78,11 +78,13 @@ route_pattern_valid(const char *pattern, const char **cause)
 	}
 	for (p = pattern; *p != '\0'; p++) {
 		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
-			*cause = "a path pattern has no spaces or control characters";
+			*cause = "a path pattern has no spaces or control "
+			         "characters";
 			return -1;
 		}
 		if (*p == '?' || *p == '#') {
-			*cause = "a path pattern has no query string or fragment";
+			*cause =
+			    "a path pattern has no query string or fragment";
 			return -1;
 		}
 		if (*p == '/' && p[1] == '/') {
@@ -91,7 +93,8 @@ route_pattern_valid(const char *pattern, const char **cause)
 		}
 		if (*p == '*') {
 			if (p[-1] != '/' || p[1] != '\0') {
-				*cause = "'*' may only be the whole last segment (\"/v1/*\")";
+				*cause = "'*' may only be the whole last "
+				         "segment (\"/v1/*\")";
 				return -1;
 			}
 			continue;
@@ -122,12 +125,14 @@ route_pattern_valid(const char *pattern, const char **cause)
 		}
 		for (i = 0; i < len; i++) {
 			if (!route_name_char(p[1 + i], i == 0)) {
-				*cause = "a capture's name is a letter or '_' followed by letters, digits or '_'";
+				*cause = "a capture's name is a letter or '_' "
+				         "followed by letters, digits or '_'";
 				return -1;
 			}
 		}
 		for (i = 0; i < nnames; i++) {
-			if (lens[i] == len && memcmp(names[i], p + 1, len) == 0) {
+			if (lens[i] == len &&
+			    memcmp(names[i], p + 1, len) == 0) {
 				*cause = "a capture's name is used twice";
 				return -1;
 			}

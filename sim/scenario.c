@@ -599,7 +599,8 @@ listen_error(struct loader *ld, const char *s, const char *example)
 	    (digits > 5 || strtoul(port, NULL, 10) > 65535) &&
 	    (*s != '[' || colon[-1] == ']') &&
 	    (*s == '[' || memchr(s, ':', (size_t)(colon - s)) == NULL)) {
-		verr(ld, "port must be 0 to 65535, got %s", port);
+		verr(ld, "port must be 0 to 65535, got %.12s%s", port,
+		    digits > 12 ? "..." : "");
 		return;
 	}
 	if (*s != '[' && colon != NULL && digits > 0 && port[digits] == '\0' &&

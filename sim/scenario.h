@@ -22,35 +22,38 @@ struct header_conf {
 
 /* One entry of "services". */
 struct service_conf {
-	char *name;                /* its key in "services" */
+	char *name; /* its key in "services" */
 	enum persona_kind persona; /* "persona" */
-	char *listen;              /* "listen" as written, or the persona's default */
-	char host[256];            /* listen host, an IP literal ("localhost" is 127.0.0.1) */
-	uint16_t port;             /* listen port; 0 lets the OS choose */
-	char **versions;           /* protocol versions it speaks, as written */
+	char *listen; /* "listen" as written, or the persona's default */
+	char host
+	    [256]; /* listen host, an IP literal ("localhost" is 127.0.0.1) */
+	uint16_t port; /* listen port; 0 lets the OS choose */
+	char **versions; /* protocol versions it speaks, as written */
 	size_t nversions;
-	char *users_from;          /* financial engine: UMS service whose users it checks, or NULL */
+	char *
+	    users_from; /* financial engine: UMS service whose users it checks, or NULL */
 };
 
 /* One entry of "stubs": a canned answer that adds or overrides a route. */
 struct stub_conf {
-	char *service;  /* service it applies to; NULL for every service */
-	char *method;   /* "GET", ...; NULL for any method */
-	char *path;     /* path pattern: "/v1/users/{id}"; a final "*" matches the rest */
-	int status;     /* default 200 */
+	char *service; /* service it applies to; NULL for every service */
+	char *method; /* "GET", ...; NULL for any method */
+	char *
+	    path; /* path pattern: "/v1/users/{id}"; a final "*" matches the rest */
+	int status; /* default 200 */
 	struct header_conf *headers;
 	size_t nheaders;
-	char *body;     /* serialized body: a JSON string's text, or compact JSON */
+	char *body; /* serialized body: a JSON string's text, or compact JSON */
 	size_t body_len;
 	int body_is_json; /* body was a JSON value other than a string */
 };
 
 struct scenario {
-	char *file;        /* where it was loaded from, or "(built-in)" */
-	int format;        /* "standin" */
-	char *name;        /* "name", or the file's base name without .json */
+	char *file; /* where it was loaded from, or "(built-in)" */
+	int format; /* "standin" */
+	char *name; /* "name", or the file's base name without .json */
 	char *description; /* "description", or "" */
-	uint64_t seed;     /* "seed", default 1 */
+	uint64_t seed; /* "seed", default 1 */
 	double time_scale; /* "time_scale", default 1 */
 	struct service_conf *services;
 	size_t nservices;
@@ -66,15 +69,15 @@ struct scenario {
 struct scenario *scenario_load_file(const char *path, struct errlist *errs);
 
 /* The same for text already in memory; label stands for the file name. */
-struct scenario *scenario_load_text(const char *label, const char *text,
-    size_t len, struct errlist *errs);
+struct scenario *scenario_load_text(
+    const char *label, const char *text, size_t len, struct errlist *errs);
 
 /* The built-in default: both personas on their default addresses. */
 struct scenario *scenario_default(void);
 
 /* The service of that name, or NULL. */
-const struct service_conf *scenario_service(const struct scenario *,
-    const char *name);
+const struct service_conf *scenario_service(
+    const struct scenario *, const char *name);
 
 /* Free a scenario; safe on NULL and on a half-built one. */
 void scenario_free(struct scenario *);

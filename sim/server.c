@@ -43,6 +43,7 @@ server_load(struct server *srv, int *code, char **cause)
 		sc = scenario_load_file(srv->opts.scenario_path, &errs);
 	}
 	if (sc == NULL) {
+		/* errno is set only when the file could not be read. */
 		*code = errno != 0 ? EXIT_NOINPUT : EXIT_DATAERR;
 		*cause = errlist_join(&errs);
 		errlist_clear(&errs);
@@ -61,7 +62,8 @@ server_find(struct server *srv, const struct service_conf *conf)
 {
 	struct service *svc;
 
-	TAILQ_FOREACH(svc, &srv->services, entry) {
+	TAILQ_FOREACH(svc, &srv->services, entry)
+	{
 		if (svc->conf != NULL && strcmp(svc->name, conf->name) == 0 &&
 		    svc->conf->persona == conf->persona)
 			return svc;
@@ -79,7 +81,8 @@ server_listener_owner(struct server *srv, const struct service_conf *conf)
 {
 	struct service *svc;
 
-	TAILQ_FOREACH(svc, &srv->services, entry) {
+	TAILQ_FOREACH(svc, &srv->services, entry)
+	{
 		if (svc->listener == NULL ||
 		    !listener_matches(svc->listener, conf->host, conf->port))
 			continue;
@@ -113,8 +116,8 @@ server_apply(struct server *srv, struct scenario *sc, char **cause)
 		conf = &sc->services[i];
 		owners[i] = server_listener_owner(srv, conf);
 		if (owners[i] == NULL) {
-			fresh[i] = listener_open(srv->base, conf->host, conf->port,
-			    err, sizeof err);
+			fresh[i] = listener_open(
+			    srv->base, conf->host, conf->port, err, sizeof err);
 			if (fresh[i] == NULL) {
 				*cause = xasprintf("%s: %s", conf->name, err);
 				code = EXIT_OSERR;
@@ -125,7 +128,8 @@ server_apply(struct server *srv, struct scenario *sc, char **cause)
 		if (svcs[i] == NULL) {
 			svcs[i] = service_new(srv, conf, sc->seed);
 			if (svcs[i] == NULL) {
-				*cause = xasprintf("%s: cannot load its fixture data",
+				*cause = xasprintf(
+				    "%s: cannot load its fixture data",
 				    conf->name);
 				code = EXIT_SOFTWARE;
 				goto fail;
@@ -161,6 +165,8 @@ server_apply(struct server *srv, struct scenario *sc, char **cause)
 		log_msg(LOG_INFO, svc->name, "removed by the new scenario");
 		listener_free(svc->listener);
 		svc->listener = NULL;
+		/* Its connections live on; never through a UMS about to go. */
+		persona_set_users_from(svc->persona, NULL);
 		service_configure(svc, NULL, NULL, 0);
 		service_unref(svc);
 	}
@@ -168,10 +174,11 @@ server_apply(struct server *srv, struct scenario *sc, char **cause)
 	for (i = 0; i < sc->nservices; i++) {
 		conf = &sc->services[i];
 		persona_set_users_from(svcs[i]->persona, NULL);
-		for (j = 0; conf->users_from != NULL && j < sc->nservices; j++) {
+		for (j = 0; conf->users_from != NULL && j < sc->nservices;
+		     j++) {
 			if (strcmp(sc->services[j].name, conf->users_from) == 0)
-				persona_set_users_from(svcs[i]->persona,
-				    svcs[j]->persona);
+				persona_set_users_from(
+				    svcs[i]->persona, svcs[j]->persona);
 		}
 	}
 	scenario_free(srv->scenario);
@@ -205,14 +212,16 @@ server_write_ready(struct server *srv, char **cause)
 	if (path == NULL)
 		return 0;
 	svcs = json_object();
-	TAILQ_FOREACH(svc, &srv->services, entry) {
+	TAILQ_FOREACH(svc, &srv->services, entry)
+	{
 		json_object_set_new(svcs, svc->name,
 		    json_string(listener_address(svc->listener)));
 	}
 	o = json_pack("{s:I, s:s, s:o}", "pid", (json_int_t)getpid(),
 	    "scenario", srv->scenario->name, "services", svcs);
 	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	if (json_dump_file(o, tmp, JSON_COMPACT) == -1 || rename(tmp, path) == -1) {
+	if (json_dump_file(o, tmp, JSON_COMPACT) == -1 ||
+	    rename(tmp, path) == -1) {
 		*cause = xasprintf("cannot write the ready file %s: %s", path,
 		    strerror(errno));
 		unlink(tmp);
@@ -229,7 +238,8 @@ server_log_services(struct server *srv)
 {
 	struct service *svc;
 
-	TAILQ_FOREACH(svc, &srv->services, entry) {
+	TAILQ_FOREACH(svc, &srv->services, entry)
+	{
 		log_msg(LOG_INFO, svc->name, "%s listening on %s",
 		    persona_type_get(svc->conf->persona)->name,
 		    listener_address(svc->listener));
@@ -237,8 +247,8 @@ server_log_services(struct server *srv)
 }
 
 int
-server_start(struct server *srv, const struct server_options *opts,
-    char **cause)
+server_start(
+    struct server *srv, const struct server_options *opts, char **cause)
 {
 	struct scenario *sc;
 	int code;
@@ -263,8 +273,8 @@ server_start(struct server *srv, const struct server_options *opts,
 	srv->sig_term = evsignal_new(srv->base, SIGTERM, server_signal_cb, srv);
 	srv->sig_int = evsignal_new(srv->base, SIGINT, server_signal_cb, srv);
 	srv->sig_hup = evsignal_new(srv->base, SIGHUP, server_signal_cb, srv);
-	srv->stop_timer = event_new(srv->base, -1, EV_PERSIST, server_stop_cb,
-	    srv);
+	srv->stop_timer =
+	    event_new(srv->base, -1, EV_PERSIST, server_stop_cb, srv);
 	if (srv->sig_term == NULL || srv->sig_int == NULL ||
 	    srv->sig_hup == NULL || srv->stop_timer == NULL) {
 		*cause = xstrdup("cannot set up signal handling");
@@ -288,7 +298,8 @@ server_reload(struct server *srv, char **cause)
 	int code;
 
 	if (srv->opts.scenario_path == NULL) {
-		*cause = xstrdup("serving the built-in default: nothing to reload");
+		*cause =
+		    xstrdup("serving the built-in default: nothing to reload");
 		return -1;
 	}
 	sc = server_load(srv, &code, cause);
@@ -313,9 +324,10 @@ server_open_conns(struct server *srv)
 	struct conn *c;
 	size_t n = 0;
 
-	TAILQ_FOREACH(svc, &srv->services, entry) {
+	TAILQ_FOREACH(svc, &srv->services, entry)
+	{
 		TAILQ_FOREACH(c, &svc->conns, entry)
-			n++;
+		n++;
 	}
 	return n;
 }
@@ -333,7 +345,8 @@ server_stop(struct server *srv)
 	struct conn *c, *next;
 
 	srv->stopping = 1;
-	TAILQ_FOREACH(svc, &srv->services, entry) {
+	TAILQ_FOREACH(svc, &srv->services, entry)
+	{
 		listener_free(svc->listener);
 		svc->listener = NULL;
 		for (c = TAILQ_FIRST(&svc->conns); c != NULL; c = next) {
@@ -365,7 +378,8 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		if (server_reload(srv, &cause) == -1) {
-			log_error("reload refused, the running scenario stays:\n%s",
+			log_error(
+			    "reload refused, the running scenario stays:\n%s",
 			    cause);
 			free(cause);
 		}

@@ -15,10 +15,10 @@ struct scenario;
 
 struct server_options {
 	const char *scenario_path; /* NULL: the built-in default */
-	const char *ready_file;    /* NULL: none */
+	const char *ready_file; /* NULL: none */
 	int has_seed;
 	uint64_t seed;
-	double time_scale;         /* 0: as the scenario says */
+	double time_scale; /* 0: as the scenario says */
 };
 
 struct server {

@@ -21,23 +21,25 @@ struct stub_conf;
 struct service {
 	struct server *server;
 	char *name;
-	const struct service_conf *conf; /* in server->scenario; NULL once removed */
+	const struct service_conf
+	    *conf; /* in server->scenario; NULL once removed */
 	struct persona *persona;
-	const struct stub_conf **stubs;  /* the scenario's stubs for this service */
+	const struct stub_conf *
+	    *stubs; /* the scenario's stubs for this service */
 	size_t nstubs;
 	struct listener *listener;
 	struct conn_list conns;
-	int refs;                        /* the server's, and one per connection */
-	uint64_t connections;            /* accepted so far */
-	uint64_t requests;               /* answered so far */
+	int refs; /* the server's, and one per connection */
+	uint64_t connections; /* accepted so far */
+	uint64_t requests; /* answered so far */
 	TAILQ_ENTRY(service) entry;
 };
 
 TAILQ_HEAD(service_list, service);
 
 /* A service for a scenario entry, with its persona; not yet listening. */
-struct service *service_new(struct server *, const struct service_conf *,
-    uint64_t seed);
+struct service *service_new(
+    struct server *, const struct service_conf *, uint64_t seed);
 
 /* Point a service at a (re)loaded scenario entry and its stubs. */
 void service_configure(struct service *, const struct service_conf *,

@@ -41,9 +41,9 @@
  * saying what was true when it was made.
  */
 struct ums_store {
-	json_t *by_id;      /* id -> user */
-	json_t *by_email;   /* lower-cased e-mail address -> id */
-	json_t *order;      /* ids, in id order */
+	json_t *by_id; /* id -> user */
+	json_t *by_email; /* lower-cased e-mail address -> id */
+	json_t *order; /* ids, in id order */
 	unsigned long next; /* the number of the next id */
 };
 
@@ -58,9 +58,8 @@ struct ums_fields {
 };
 
 static const char *const ums_statuses[] = { "active", "suspended", "deleted" };
-static const char *const ums_profile_fields[] = {
-	"display_name", "locale", "timezone"
-};
+static const char *const ums_profile_fields[] = { "display_name", "locale",
+	"timezone" };
 
 /* Does s look like an e-mail address: local@domain.tld? */
 static int
@@ -175,30 +174,32 @@ ums_read_profile(json_t *body, struct ums_fields *f, struct reply *r)
 	if (profile == NULL)
 		return 0;
 	if (!json_is_object(profile)) {
-		reply_invalid(r, "/profile", "profile must be an object with "
-		    "display_name, locale and timezone");
+		reply_invalid(r, "/profile",
+		    "profile must be an object with display_name, locale and "
+		    "timezone");
 		return -1;
 	}
 	if (persona_known_fields(profile, "/profile", ums_profile_fields,
-	    nitems(ums_profile_fields), r) != 0)
+	        nitems(ums_profile_fields), r) != 0)
 		return -1;
 	if (persona_string(profile, "display_name", "/profile", UMS_NAME_MAX,
-	    &f->display_name, r) < 0)
+	        &f->display_name, r) < 0)
 		return -1;
 	if (persona_string(profile, "locale", "/profile", UMS_LOCALE_MAX,
-	    &f->locale, r) < 0)
+	        &f->locale, r) < 0)
 		return -1;
 	if (f->locale != NULL && !ums_locale_valid(f->locale)) {
-		reply_invalid(r, "/profile/locale", "locale must be a language "
-		    "tag such as \"en-GB\"");
+		reply_invalid(r, "/profile/locale",
+		    "locale must be a language tag such as \"en-GB\"");
 		return -1;
 	}
 	if (persona_string(profile, "timezone", "/profile", UMS_TIMEZONE_MAX,
-	    &f->timezone, r) < 0)
+	        &f->timezone, r) < 0)
 		return -1;
 	if (f->timezone != NULL && !ums_timezone_valid(f->timezone)) {
-		reply_invalid(r, "/profile/timezone", "timezone must be a time "
-		    "zone name such as \"Europe/Berlin\" or \"UTC\"");
+		reply_invalid(r, "/profile/timezone",
+		    "timezone must be a time zone name such as "
+		    "\"Europe/Berlin\" or \"UTC\"");
 		return -1;
 	}
 	return 0;
@@ -212,18 +213,19 @@ ums_read(json_t *body, struct ums_fields *f, struct reply *r)
 	if (persona_string(body, "email", "", UMS_EMAIL_MAX, &f->email, r) < 0)
 		return -1;
 	if (f->email != NULL && !ums_email_valid(f->email)) {
-		reply_invalid(r, "/email", "email must look like an address, "
-		    "such as \"name@example.org\"");
+		reply_invalid(r, "/email",
+		    "email must look like an address, such as "
+		    "\"name@example.org\"");
 		return -1;
 	}
 	if (persona_string(body, "name", "", UMS_NAME_MAX, &f->name, r) < 0)
 		return -1;
-	if (persona_string(body, "status", "", UMS_STATUS_MAX, &f->status,
-	    r) < 0)
+	if (persona_string(body, "status", "", UMS_STATUS_MAX, &f->status, r) <
+	    0)
 		return -1;
 	if (f->status != NULL && !ums_status_valid(f->status)) {
-		reply_invalid(r, "/status", "status must be one of active, "
-		    "suspended, deleted");
+		reply_invalid(r, "/status",
+		    "status must be one of active, suspended, deleted");
 		return -1;
 	}
 	return ums_read_profile(body, f, r);
@@ -231,8 +233,8 @@ ums_read(json_t *body, struct ums_fields *f, struct reply *r)
 
 /* Answer 409 if another user than self already has this address. */
 static int
-ums_email_taken(const struct ums_store *st, const char *email,
-    const char *self, struct reply *r)
+ums_email_taken(const struct ums_store *st, const char *email, const char *self,
+    struct reply *r)
 {
 	char key[UMS_EMAIL_MAX + 1];
 	const char *owner;
@@ -242,8 +244,8 @@ ums_email_taken(const struct ums_store *st, const char *email,
 	owner = json_string_value(json_object_get(st->by_email, key));
 	if (owner == NULL || (self != NULL && strcmp(owner, self) == 0))
 		return 0;
-	reply_error(r, 409, "conflict", "user %s already has the email "
-	    "address %s", owner, email);
+	reply_error(r, 409, "conflict",
+	    "user %s already has the email address %s", owner, email);
 	return 1;
 }
 
@@ -256,7 +258,7 @@ ums_put(struct ums_store *st, json_t *user, int is_new)
 
 	id = json_string_value(json_object_get(user, "id"));
 	if (ums_email_key(json_string_value(json_object_get(user, "email")),
-	    key, sizeof key) == 0)
+	        key, sizeof key) == 0)
 		json_object_set_new(st->by_email, key, json_string(id));
 	if (is_new)
 		json_array_append_new(st->order, json_string(id));
@@ -291,7 +293,7 @@ ums_get(struct persona *p, const struct request *req,
 	reply_json(r, 200, json_incref(user));
 }
 
-/* GET /v1/users[?email=]: every user in id order, or the one with that address. */
+/* GET /v1/users[?email=]: all users in id order, or the one with that email. */
 static void
 ums_list(struct persona *p, const struct request *req,
     const struct route_params *params, struct reply *r)
@@ -299,15 +301,16 @@ ums_list(struct persona *p, const struct request *req,
 	struct ums_store *st = p->store;
 	char email[UMS_EMAIL_MAX + 1], key[UMS_EMAIL_MAX + 1];
 	const char *id;
-	json_t *users, *v, *o;
+	json_t *users, *o;
 	size_t i;
 	int rc;
 
 	(void)params;
 	rc = request_query(req, "email", email, sizeof email);
 	if (rc < 0) {
-		reply_invalid(r, "query:email", "email must be a percent-encoded "
-		    "address of at most %d characters", UMS_EMAIL_MAX);
+		reply_invalid(r, "query:email",
+		    "email must be percent-encoded, at most %d bytes",
+		    UMS_EMAIL_MAX);
 		return;
 	}
 	users = json_array();
@@ -315,11 +318,13 @@ ums_list(struct persona *p, const struct request *req,
 		ums_email_key(email, key, sizeof key);
 		id = json_string_value(json_object_get(st->by_email, key));
 		if (id != NULL)
-			json_array_append(users, json_object_get(st->by_id, id));
+			json_array_append(
+			    users, json_object_get(st->by_id, id));
 	} else {
-		json_array_foreach(st->order, i, v) {
-			json_array_append(users,
-			    json_object_get(st->by_id, json_string_value(v)));
+		for (i = 0; i < json_array_size(st->order); i++) {
+			id = json_string_value(json_array_get(st->order, i));
+			json_array_append(
+			    users, json_object_get(st->by_id, id));
 		}
 	}
 	o = json_object();
@@ -359,12 +364,12 @@ ums_create(struct persona *p, const struct request *req,
 
 	snprintf(id, sizeof id, "u%lu", st->next++);
 	persona_now(now, sizeof now);
-	user = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}",
-	    "id", id, "email", f.email, "name", f.name, "status", "active",
-	    "created_at", now, "profile",
-	    "display_name", f.display_name != NULL ? f.display_name : f.name,
-	    "locale", f.locale != NULL ? f.locale : UMS_DEFAULT_LOCALE,
-	    "timezone", f.timezone != NULL ? f.timezone : UMS_DEFAULT_TIMEZONE);
+	user = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "id",
+	    id, "email", f.email, "name", f.name, "status", "active",
+	    "created_at", now, "profile", "display_name",
+	    f.display_name != NULL ? f.display_name : f.name, "locale",
+	    f.locale != NULL ? f.locale : UMS_DEFAULT_LOCALE, "timezone",
+	    f.timezone != NULL ? f.timezone : UMS_DEFAULT_TIMEZONE);
 	if (user == NULL) {
 		reply_error(r, 500, "internal", "cannot build the user");
 		goto out;
@@ -382,9 +387,8 @@ static void
 ums_patch(struct persona *p, const struct request *req,
     const struct route_params *params, struct reply *r)
 {
-	static const char *const fields[] = {
-		"name", "email", "status", "profile"
-	};
+	static const char *const fields[] = { "name", "email", "status",
+		"profile" };
 	struct ums_store *st = p->store;
 	const char *id = route_param(params, "id");
 	char key[UMS_EMAIL_MAX + 1];
@@ -415,15 +419,17 @@ ums_patch(struct persona *p, const struct request *req,
 	if (f.status != NULL)
 		json_object_set_new(user, "status", json_string(f.status));
 	if (f.display_name != NULL)
-		json_object_set_new(profile, "display_name",
-		    json_string(f.display_name));
+		json_object_set_new(
+		    profile, "display_name", json_string(f.display_name));
 	if (f.locale != NULL)
 		json_object_set_new(profile, "locale", json_string(f.locale));
 	if (f.timezone != NULL)
-		json_object_set_new(profile, "timezone", json_string(f.timezone));
+		json_object_set_new(
+		    profile, "timezone", json_string(f.timezone));
 	if (f.email != NULL) {
-		if (ums_email_key(json_string_value(json_object_get(old,
-		    "email")), key, sizeof key) == 0)
+		if (ums_email_key(
+		        json_string_value(json_object_get(old, "email")), key,
+		        sizeof key) == 0)
 			json_object_del(st->by_email, key);
 		json_object_set_new(user, "email", json_string(f.email));
 	}
@@ -454,7 +460,8 @@ ums_id_number(const char *id)
 
 /* Check one fixture user and store it; 0, or -1 with *cause set. */
 static int
-ums_load_user(struct ums_store *st, json_t *u, size_t i, char **cause)
+ums_load_user(struct ums_store *st, json_t *u, size_t i, unsigned long *last,
+    char **cause)
 {
 	char key[UMS_EMAIL_MAX + 1];
 	const char *id, *email, *status;
@@ -463,9 +470,9 @@ ums_load_user(struct ums_store *st, json_t *u, size_t i, char **cause)
 
 	id = json_string_value(json_object_get(u, "id"));
 	n = ums_id_number(id);
-	if (n == 0 || n < st->next) {
-		*cause = xasprintf("/users/%zu/id: an id such as \"u1001\", "
-		    "higher than the one before", i);
+	if (n == 0 || n <= *last) {
+		*cause = xasprintf(
+		    "/users/%zu/id: not u<number> above the last id", i);
 		return -1;
 	}
 	email = json_string_value(json_object_get(u, "email"));
@@ -489,11 +496,11 @@ ums_load_user(struct ums_store *st, json_t *u, size_t i, char **cause)
 	    !json_is_string(json_object_get(profile, "display_name")) ||
 	    !json_is_string(json_object_get(profile, "locale")) ||
 	    !json_is_string(json_object_get(profile, "timezone"))) {
-		*cause = xasprintf("/users/%zu: name, created_at or a profile "
-		    "field is missing", i);
+		*cause = xasprintf(
+		    "/users/%zu: lacks name, created_at or profile fields", i);
 		return -1;
 	}
-	st->next = n + 1;
+	*last = n;
 	ums_put(st, json_incref(u), 1);
 	return 0;
 }
@@ -512,13 +519,14 @@ ums_free(void *arg)
 	free(st);
 }
 
-/* Build a UMS store from the fixture {"users": [...]}, in ascending id order. */
+/* Build a store from the fixture {"users": [...]}, ids ascending. */
 static void *
 ums_load(const char *data, size_t len, char **cause)
 {
 	struct ums_store *st;
 	json_error_t err;
-	json_t *doc, *users, *u;
+	json_t *doc, *users;
+	unsigned long last = 0;
 	size_t i;
 
 	st = xcalloc(1, sizeof *st);
@@ -536,10 +544,13 @@ ums_load(const char *data, size_t len, char **cause)
 		*cause = xstrdup("/users: not an array");
 		goto fail;
 	}
-	json_array_foreach(users, i, u) {
-		if (ums_load_user(st, u, i, cause) != 0)
+	for (i = 0; i < json_array_size(users); i++) {
+		if (ums_load_user(
+		        st, json_array_get(users, i), i, &last, cause) != 0)
 			goto fail;
 	}
+	if (last != 0)
+		st->next = last + 1;
 	json_decref(doc);
 	return st;
 

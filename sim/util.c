@@ -109,6 +109,8 @@ duration_parse(const char *s, uint64_t *out)
 	size_t i;
 	int digits = 0, dot = 0;
 
+	if (!isdigit((unsigned char)*p))
+		return -1;
 	while (isdigit((unsigned char)*p) || (*p == '.' && !dot)) {
 		if (*p == '.')
 			dot = 1;
@@ -140,10 +142,12 @@ void
 duration_format(uint64_t usec, char *buf, size_t len)
 {
 	if (usec % 3600000000ULL == 0 && usec != 0)
-		snprintf(buf, len, "%lluh", (unsigned long long)(usec / 3600000000ULL));
+		snprintf(buf, len, "%lluh",
+		    (unsigned long long)(usec / 3600000000ULL));
 	else if (usec % 60000000ULL == 0 && usec != 0)
-		snprintf(buf, len, "%llum", (unsigned long long)(usec / 60000000ULL));
-	else if (usec >= 1000000 )
+		snprintf(buf, len, "%llum",
+		    (unsigned long long)(usec / 60000000ULL));
+	else if (usec >= 1000000)
 		snprintf(buf, len, "%gs", (double)usec / 1e6);
 	else if (usec % 1000 == 0)
 		snprintf(buf, len, "%llums", (unsigned long long)(usec / 1000));

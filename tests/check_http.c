@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,6 +33,7 @@ setup(void)
 	int sv[2];
 	struct sockaddr sa = { .sa_family = AF_UNIX };
 
+	signal(SIGPIPE, SIG_IGN);
 	sc = scenario_default();
 	ck_assert_ptr_nonnull(sc);
 	memset(&srv, 0, sizeof srv);
@@ -102,7 +104,8 @@ receive(int want)
 		else if (errno != EAGAIN)
 			break;
 		buf[len] = '\0';
-		for (seen = 0, p = buf; (p = strstr(p, "HTTP/1.1 ")) != NULL; p++)
+		for (seen = 0, p = buf; (p = strstr(p, "HTTP/1.1 ")) != NULL;
+		     p++)
 			seen++;
 		if (seen >= want)
 			break;
@@ -115,7 +118,7 @@ receive(int want)
 START_TEST(test_request_split_at_every_byte)
 {
 	const char req[] = "GET /v1/users/u1001?x=1 HTTP/1.1\r\nHost: a\r\n"
-	    "X-One: 1\r\nX-Two: two\r\n\r\n";
+	                   "X-One: 1\r\nX-Two: two\r\n\r\n";
 	char *out;
 
 	send_in_chunks(req, sizeof req - 1, 1);
@@ -129,8 +132,8 @@ END_TEST
 START_TEST(test_pipelined_requests_answered_in_order)
 {
 	const char req[] = "GET /health HTTP/1.1\r\n\r\n"
-	    "GET /nope HTTP/1.1\r\n\r\n"
-	    "DELETE /health HTTP/1.1\r\n\r\n";
+	                   "GET /nope HTTP/1.1\r\n\r\n"
+	                   "DELETE /health HTTP/1.1\r\n\r\n";
 	char *out, *a, *b, *c;
 
 	send_in_chunks(req, sizeof req - 1, sizeof req);
@@ -146,10 +149,10 @@ END_TEST
 START_TEST(test_chunked_body_split)
 {
 	const char req[] = "POST /v1/users HTTP/1.1\r\n"
-	    "Transfer-Encoding: chunked\r\n\r\n"
-	    "10\r\n{\"email\":\"s@x.io\r\n"
-	    "14\r\n\",\"name\":\"Split Sam\"}\r\n"
-	    "0\r\nX-Trailer: ignored\r\n\r\n";
+	                   "Transfer-Encoding: chunked\r\n\r\n"
+	                   "10\r\n{\"email\":\"s@x.io\r\n"
+	                   "15\r\n\",\"name\":\"Split Sam\"}\r\n"
+	                   "0\r\nX-Trailer: ignored\r\n\r\n";
 	char *out;
 
 	send_in_chunks(req, sizeof req - 1, 7);
@@ -177,7 +180,7 @@ END_TEST
 START_TEST(test_body_over_limit_413_before_reading_it)
 {
 	const char req[] = "POST /v1/users HTTP/1.1\r\n"
-	    "Content-Length: 99999999\r\n\r\n{";
+	                   "Content-Length: 99999999\r\n\r\n{";
 	char *out;
 
 	send_in_chunks(req, sizeof req - 1, sizeof req);

@@ -27,13 +27,15 @@ START_TEST(test_capture_takes_one_segment)
 {
 	struct route_params rp;
 
-	ck_assert_int_eq(route_match("/v1/users/{id}", "/v1/users/u1001", &rp), 1);
+	ck_assert_int_eq(
+	    route_match("/v1/users/{id}", "/v1/users/u1001", &rp), 1);
 	ck_assert_uint_eq(rp.n, 1);
 	ck_assert_str_eq(route_param(&rp, "id"), "u1001");
 	ck_assert_ptr_null(route_param(&rp, "other"));
 	ck_assert_int_eq(route_match("/v1/users/{id}", "/v1/users/", &rp), 0);
 	ck_assert_int_eq(route_match("/v1/users/{id}", "/v1/users", &rp), 0);
-	ck_assert_int_eq(route_match("/v1/users/{id}", "/v1/users/u1/x", &rp), 0);
+	ck_assert_int_eq(
+	    route_match("/v1/users/{id}", "/v1/users/u1/x", &rp), 0);
 }
 END_TEST
 
@@ -42,10 +44,12 @@ START_TEST(test_captures_in_the_middle_and_several)
 	struct route_params rp;
 
 	ck_assert_int_eq(route_match("/v1/users/{id}/donations",
-	    "/v1/users/u1002/donations", &rp), 1);
+	                     "/v1/users/u1002/donations", &rp),
+	    1);
 	ck_assert_str_eq(route_param(&rp, "id"), "u1002");
 	ck_assert_int_eq(route_match("/v1/users/{id}/donations",
-	    "/v1/users/u1002/donation", &rp), 0);
+	                     "/v1/users/u1002/donation", &rp),
+	    0);
 	ck_assert_int_eq(route_match("/a/{x}/b/{y}", "/a/1/b/two", &rp), 1);
 	ck_assert_uint_eq(rp.n, 2);
 	ck_assert_str_eq(route_param(&rp, "x"), "1");
@@ -55,7 +59,8 @@ END_TEST
 
 START_TEST(test_match_without_params_agrees)
 {
-	ck_assert_int_eq(route_match("/v1/users/{id}", "/v1/users/u1", NULL), 1);
+	ck_assert_int_eq(
+	    route_match("/v1/users/{id}", "/v1/users/u1", NULL), 1);
 	ck_assert_int_eq(route_match("/v1/users/{id}", "/v1/users/", NULL), 0);
 }
 END_TEST
@@ -92,8 +97,9 @@ START_TEST(test_capture_then_star)
 {
 	struct route_params rp;
 
-	ck_assert_int_eq(route_match("/v1/users/{id}/*",
-	    "/v1/users/u7/donations/d1", &rp), 1);
+	ck_assert_int_eq(
+	    route_match("/v1/users/{id}/*", "/v1/users/u7/donations/d1", &rp),
+	    1);
 	ck_assert_str_eq(route_param(&rp, "id"), "u7");
 }
 END_TEST
@@ -108,9 +114,16 @@ END_TEST
 START_TEST(test_valid_patterns)
 {
 	static const char *const good[] = {
-		"/", "/health", "/v1/users/{id}", "/v1/users/{id}/donations",
-		"/v1/*", "/*", "/a/{x}/b/{y}/c/{z}/d/{w}", "/v1/users/",
-		"/{user_id2}", "/v1/{_x}/*",
+		"/",
+		"/health",
+		"/v1/users/{id}",
+		"/v1/users/{id}/donations",
+		"/v1/*",
+		"/*",
+		"/a/{x}/b/{y}/c/{z}/d/{w}",
+		"/v1/users/",
+		"/{user_id2}",
+		"/v1/{_x}/*",
 	};
 	const char *cause = NULL;
 	size_t i;

@@ -2,6 +2,9 @@
  * check_scenario.c: loading and validating scenario files: defaults, each
  * key, the built-in default, and the errors for bad files (every one of
  * them, in document order, with did-you-mean hints).
+ *
+ * Scenario text in these tests is written with single quotes, which
+ * sq() turns into double quotes, so that the JSON stays readable.
  */
 #include "config.h"
 
@@ -20,12 +23,24 @@
 
 #define INVALID_DIR STANDIN_SRCDIR "/tests/scenarios/invalid"
 
-/* A scenario with both personas on port 0 and room for more keys. */
-#define HEAD "{\"standin\": 1, "
+/* The start of a scenario, and both personas on port 0. */
+#define HEAD "{'standin': 1, "
 #define SERVICES \
-	"\"services\": {\"ums\": {\"persona\": \"ums\", " \
-	"\"listen\": \"127.0.0.1:0\"}, \"fin\": {\"persona\": " \
-	"\"financial-engine\", \"listen\": \"127.0.0.1:0\"}}"
+	"'services': {'ums': {'persona': 'ums', 'listen': '127.0.0.1:0'}, " \
+	"'fin': {'persona': 'financial-engine', 'listen': '127.0.0.1:0'}}"
+
+/* A copy of the text with every single quote made a double quote. */
+static char *
+sq(const char *text)
+{
+	char *out = xstrdup(text), *p;
+
+	for (p = out; *p != '\0'; p++) {
+		if (*p == '\'')
+			*p = '"';
+	}
+	return out;
+}
 
 /* Load text that must be good; fail the test with its errors if not. */
 static struct scenario *
@@ -33,12 +48,13 @@ load_ok(const char *label, const char *text)
 {
 	struct errlist errs = { NULL, 0, 0 };
 	struct scenario *sc;
-	char *msg;
+	char *json = sq(text);
 
-	sc = scenario_load_text(label, text, strlen(text), &errs);
+	sc = scenario_load_text(label, json, strlen(json), &errs);
+	free(json);
 	if (sc == NULL) {
-		msg = errlist_join(&errs);
-		ck_abort_msg("%s: expected to load, got:\n%s", label, msg);
+		ck_abort_msg("%s: expected to load, got:\n%s", label,
+		    errlist_join(&errs));
 	}
 	ck_assert_uint_eq(errs.n, 0);
 	return sc;
@@ -50,9 +66,10 @@ load_bad(const char *label, const char *text)
 {
 	struct errlist errs = { NULL, 0, 0 };
 	struct scenario *sc;
-	char *msg;
+	char *json = sq(text), *msg;
 
-	sc = scenario_load_text(label, text, strlen(text), &errs);
+	sc = scenario_load_text(label, json, strlen(json), &errs);
+	free(json);
 	ck_assert_msg(sc == NULL, "%s: expected an error", label);
 	ck_assert_uint_gt(errs.n, 0);
 	msg = errlist_join(&errs);
@@ -95,6 +112,7 @@ START_TEST(test_default_has_both_personas)
 	ck_assert_uint_eq(ums->port, 8081);
 	ck_assert_ptr_null(ums->users_from);
 	pt = persona_type_get(PERSONA_UMS);
+	ck_assert_uint_gt(pt->ndefault_versions, 0);
 	ck_assert_uint_eq(ums->nversions, pt->ndefault_versions);
 	for (i = 0; i < ums->nversions; i++)
 		ck_assert_str_eq(ums->versions[i], pt->default_versions[i]);
@@ -116,13 +134,14 @@ END_TEST
 
 START_TEST(test_defaults_for_absent_keys)
 {
-	struct scenario *sc;
-	const struct service_conf *svc;
 	const struct persona_type *pt = persona_type_get(PERSONA_UMS);
+	const struct service_conf *svc;
+	struct scenario *sc;
 
 	sc = load_ok("some/dir/quiet.json",
-	    HEAD "\"services\": {\"users\": {\"persona\": \"ums\"}}}");
+	    HEAD "'services': {'users': {'persona': 'ums'}}}");
 	ck_assert_str_eq(sc->file, "some/dir/quiet.json");
+	ck_assert_int_eq(sc->format, 1);
 	ck_assert_str_eq(sc->name, "quiet");
 	ck_assert_str_eq(sc->description, "");
 	ck_assert_uint_eq(sc->seed, 1);
@@ -131,9 +150,11 @@ START_TEST(test_defaults_for_absent_keys)
 	ck_assert_uint_eq(sc->nservices, 1);
 	svc = &sc->services[0];
 	ck_assert_str_eq(svc->name, "users");
+	ck_assert_int_eq(svc->persona, PERSONA_UMS);
 	ck_assert_str_eq(svc->listen, pt->default_listen);
 	ck_assert_str_eq(svc->host, "127.0.0.1");
 	ck_assert_uint_eq(svc->port, 8081);
+	ck_assert_ptr_null(svc->users_from);
 	ck_assert_uint_eq(svc->nversions, pt->ndefault_versions);
 	/* A copy, not the persona's own table. */
 	ck_assert_ptr_ne(svc->versions[0], pt->default_versions[0]);
@@ -144,8 +165,8 @@ END_TEST
 
 START_TEST(test_name_from_label)
 {
-	struct scenario *sc;
 	const char *text = HEAD SERVICES "}";
+	struct scenario *sc;
 
 	sc = load_ok("flaky.json", text);
 	ck_assert_str_eq(sc->name, "flaky");
@@ -167,9 +188,8 @@ START_TEST(test_root_keys_parsed)
 	struct scenario *sc;
 
 	sc = load_ok("t.json",
-	    HEAD "\"name\": \"drill\", "
-	         "\"description\": \"an outage\", \"seed\": 0, "
-	         "\"time_scale\": 0.25, " SERVICES "}");
+	    HEAD "'name': 'drill', 'description': 'an outage', 'seed': 0, "
+	         "'time_scale': 0.25, " SERVICES "}");
 	ck_assert_int_eq(sc->format, 1);
 	ck_assert_str_eq(sc->name, "drill");
 	ck_assert_str_eq(sc->description, "an outage");
@@ -178,8 +198,8 @@ START_TEST(test_root_keys_parsed)
 	scenario_free(sc);
 
 	sc = load_ok("t.json",
-	    HEAD "\"seed\": 9223372036854775807, "
-	         "\"time_scale\": 60, " SERVICES "}");
+	    HEAD "'seed': 9223372036854775807, 'time_scale': 60, " SERVICES
+	         "}");
 	ck_assert_uint_eq(sc->seed, 9223372036854775807ULL);
 	ck_assert_double_eq(sc->time_scale, 60.0);
 	scenario_free(sc);
@@ -188,20 +208,20 @@ END_TEST
 
 START_TEST(test_services_in_document_order)
 {
-	struct scenario *sc;
 	const char *names[] = { "zeta", "alpha", "m-1_x" };
+	struct scenario *sc;
 	size_t i;
 
 	sc = load_ok("t.json",
-	    HEAD
-	    "\"services\": {"
-	    "\"zeta\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}, "
-	    "\"alpha\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}, "
-	    "\"m-1_x\": {\"persona\": \"financial-engine\", "
-	    "\"listen\": \"127.0.0.1:0\"}}}");
+	    HEAD "'services': {"
+	         "'zeta': {'persona': 'ums', 'listen': '127.0.0.1:0'}, "
+	         "'alpha': {'persona': 'ums', 'listen': '127.0.0.1:0'}, "
+	         "'m-1_x': {'persona': 'financial-engine', "
+	         "'listen': '127.0.0.1:0'}}}");
 	ck_assert_uint_eq(sc->nservices, 3);
 	for (i = 0; i < nitems(names); i++)
 		ck_assert_str_eq(sc->services[i].name, names[i]);
+	ck_assert_int_eq(sc->services[2].persona, PERSONA_FINANCIAL_ENGINE);
 	ck_assert_ptr_eq(scenario_service(sc, "alpha"), &sc->services[1]);
 	ck_assert_ptr_null(scenario_service(sc, "beta"));
 	scenario_free(sc);
@@ -213,19 +233,18 @@ START_TEST(test_listen_forms)
 	struct scenario *sc;
 
 	sc = load_ok("t.json",
-	    HEAD
-	    "\"services\": {"
-	    "\"a\": {\"persona\": \"ums\", \"listen\": \"localhost:9001\"}, "
-	    "\"b\": {\"persona\": \"ums\", \"listen\": \"[::1]:9001\"}, "
-	    "\"c\": {\"persona\": \"ums\", \"listen\": \"[0:0::0:1]:9002\"}, "
-	    "\"d\": {\"persona\": \"ums\", \"listen\": \"10.1.2.3:65535\"}, "
-	    "\"e\": {\"persona\": \"ums\", \"listen\": \"LocalHost:9003\"}}}");
+	    HEAD "'services': {"
+	         "'a': {'persona': 'ums', 'listen': 'localhost:9001'}, "
+	         "'b': {'persona': 'ums', 'listen': '[::1]:9001'}, "
+	         "'c': {'persona': 'ums', 'listen': '[0:0::0:1]:9002'}, "
+	         "'d': {'persona': 'ums', 'listen': '10.1.2.3:65535'}, "
+	         "'e': {'persona': 'ums', 'listen': 'LocalHost:9003'}}}");
 	ck_assert_str_eq(sc->services[0].listen, "localhost:9001");
 	ck_assert_str_eq(sc->services[0].host, "127.0.0.1");
 	ck_assert_uint_eq(sc->services[0].port, 9001);
 	ck_assert_str_eq(sc->services[1].host, "::1");
 	ck_assert_uint_eq(sc->services[1].port, 9001);
-	/* The address is kept in its canonical spelling. */
+	/* "listen" as written; the host in its canonical spelling. */
 	ck_assert_str_eq(sc->services[2].listen, "[0:0::0:1]:9002");
 	ck_assert_str_eq(sc->services[2].host, "::1");
 	ck_assert_str_eq(sc->services[3].host, "10.1.2.3");
@@ -240,10 +259,10 @@ START_TEST(test_port_zero_may_repeat)
 	struct scenario *sc;
 
 	sc = load_ok("t.json",
-	    HEAD "\"services\": {"
-	         "\"a\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}, "
-	         "\"b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}, "
-	         "\"c\": {\"persona\": \"ums\", \"listen\": \"0.0.0.0:0\"}}}");
+	    HEAD "'services': {"
+	         "'a': {'persona': 'ums', 'listen': '127.0.0.1:0'}, "
+	         "'b': {'persona': 'ums', 'listen': '127.0.0.1:0'}, "
+	         "'c': {'persona': 'ums', 'listen': '0.0.0.0:0'}}}");
 	ck_assert_uint_eq(sc->nservices, 3);
 	scenario_free(sc);
 }
@@ -255,11 +274,11 @@ START_TEST(test_distinct_addresses_on_one_port)
 
 	/* Different hosts on one port bind fine, and so do IPv4 and ::1. */
 	sc = load_ok("t.json",
-	    HEAD
-	    "\"services\": {"
-	    "\"a\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:9000\"}, "
-	    "\"b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.2:9000\"}, "
-	    "\"c\": {\"persona\": \"ums\", \"listen\": \"[::1]:9000\"}}}");
+	    HEAD "'services': {"
+	         "'a': {'persona': 'ums', 'listen': '127.0.0.1:9000'}, "
+	         "'b': {'persona': 'ums', 'listen': '127.0.0.2:9000'}, "
+	         "'c': {'persona': 'ums', 'listen': '[::1]:9000'}}}");
+	ck_assert_uint_eq(sc->nservices, 3);
 	scenario_free(sc);
 }
 END_TEST
@@ -267,30 +286,30 @@ END_TEST
 START_TEST(test_address_clashes)
 {
 	assert_error(HEAD
-	    "\"services\": {"
-	    "\"a\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:9000\"}, "
-	    "\"b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:9000\"}}}",
+	    "'services': {"
+	    "'a': {'persona': 'ums', 'listen': '127.0.0.1:9000'}, "
+	    "'b': {'persona': 'ums', 'listen': '127.0.0.1:9000'}}}",
 	    "t.json: /services/b/listen: \"127.0.0.1:9000\" is already used "
 	    "by service \"a\"");
 	assert_error(HEAD
-	    "\"services\": {"
-	    "\"a\": {\"persona\": \"ums\", \"listen\": \"[::]:9000\"}, "
-	    "\"b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:9000\"}}}",
+	    "'services': {"
+	    "'a': {'persona': 'ums', 'listen': '[::]:9000'}, "
+	    "'b': {'persona': 'ums', 'listen': '127.0.0.1:9000'}}}",
 	    "t.json: /services/b/listen: \"127.0.0.1:9000\" overlaps "
 	    "\"[::]:9000\" of service \"a\"");
 	/* A default address that an earlier service already took. */
 	assert_error(HEAD
-	    "\"services\": {"
-	    "\"a\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:8082\"}, "
-	    "\"b\": {\"persona\": \"financial-engine\"}}}",
+	    "'services': {"
+	    "'a': {'persona': 'ums', 'listen': '127.0.0.1:8082'}, "
+	    "'b': {'persona': 'financial-engine'}}}",
 	    "t.json: /services/b: default listen address \"127.0.0.1:8082\" "
 	    "is already used by service \"a\" (set \"listen\")");
 	/* Only the first clash is reported for each service. */
 	assert_error(HEAD
-	    "\"services\": {"
-	    "\"a\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:9000\"}, "
-	    "\"b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.2:9000\"}, "
-	    "\"c\": {\"persona\": \"ums\", \"listen\": \"0.0.0.0:9000\"}}}",
+	    "'services': {"
+	    "'a': {'persona': 'ums', 'listen': '127.0.0.1:9000'}, "
+	    "'b': {'persona': 'ums', 'listen': '127.0.0.2:9000'}, "
+	    "'c': {'persona': 'ums', 'listen': '0.0.0.0:9000'}}}",
 	    "t.json: /services/c/listen: \"0.0.0.0:9000\" overlaps "
 	    "\"127.0.0.1:9000\" of service \"a\"");
 }
@@ -299,42 +318,47 @@ END_TEST
 START_TEST(test_versions_and_users_from)
 {
 	struct scenario *sc;
-	const struct service_conf *fin;
 
 	sc = load_ok("t.json",
-	    HEAD
-	    "\"services\": {"
-	    "\"users\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\", "
-	    "\"versions\": [\"1.10\", \"1.2\", \"2\"]}, "
-	    "\"fin\": {\"persona\": \"financial-engine\", "
-	    "\"listen\": \"127.0.0.1:0\", \"users_from\": \"users\"}}}");
+	    HEAD "'services': {"
+	         "'users': {'persona': 'ums', 'listen': '127.0.0.1:0', "
+	         "'versions': ['1.10', '1.2', '2']}, "
+	         "'fin': {'persona': 'financial-engine', "
+	         "'listen': '127.0.0.1:0', 'users_from': 'users'}}}");
 	ck_assert_uint_eq(sc->services[0].nversions, 3);
 	ck_assert_str_eq(sc->services[0].versions[0], "1.10");
 	ck_assert_str_eq(sc->services[0].versions[1], "1.2");
 	ck_assert_str_eq(sc->services[0].versions[2], "2");
-	fin = scenario_service(sc, "fin");
-	ck_assert_str_eq(fin->users_from, "users");
-	ck_assert_ptr_null(scenario_service(sc, "users")->users_from);
+	ck_assert_ptr_null(sc->services[0].users_from);
+	ck_assert_str_eq(scenario_service(sc, "fin")->users_from, "users");
+	scenario_free(sc);
+
+	/* A reference to a service declared later is fine. */
+	sc = load_ok("t.json",
+	    HEAD "'services': {"
+	         "'fin': {'persona': 'financial-engine', 'users_from': 'ums'}, "
+	         "'ums': {'persona': 'ums'}}}");
+	ck_assert_str_eq(sc->services[0].users_from, "ums");
 	scenario_free(sc);
 }
 END_TEST
 
 START_TEST(test_stub_keys_parsed)
 {
-	struct scenario *sc;
 	const struct stub_conf *st;
+	struct scenario *sc;
 
 	sc = load_ok("t.json",
 	    HEAD SERVICES
-	    ", \"stubs\": ["
-	    "{\"service\": \"fin\", \"method\": \"POST\", "
-	    "\"path\": \"/v1/donations/{id}\", \"status\": 503, "
-	    "\"headers\": {\"Retry-After\": \"30\", \"X-A\": \"\"}, "
-	    "\"body\": {\"error\": \"unavailable\", \"n\": [1, 2.5]}}, "
-	    "{\"path\": \"/robots.txt\", \"body\": \"line\\none \\u00e9\"}, "
-	    "{\"path\": \"/v1/*\"}, "
-	    "{\"path\": \"/n\", \"body\": 42, \"status\": 100}, "
-	    "{\"path\": \"/z\", \"body\": null, \"status\": 599}]}");
+	    ", 'stubs': ["
+	    "{'service': 'fin', 'method': 'POST', "
+	    "'path': '/v1/donations/{id}', 'status': 503, "
+	    "'headers': {'Retry-After': '30', 'X-A': ''}, "
+	    "'body': {'error': 'unavailable', 'n': [1, 2.5]}}, "
+	    "{'path': '/robots.txt', 'body': 'line\\none \\u00e9'}, "
+	    "{'path': '/v1/*'}, "
+	    "{'path': '/n', 'body': 42, 'status': 100}, "
+	    "{'path': '/z', 'body': null, 'status': 599}]}");
 	ck_assert_uint_eq(sc->nstubs, 5);
 
 	st = &sc->stubs[0];
@@ -361,7 +385,7 @@ START_TEST(test_stub_keys_parsed)
 	ck_assert_uint_eq(st->body_len, 11);
 	ck_assert_int_eq(st->body_is_json, 0);
 
-	/* No body: an empty one. */
+	/* No body: an empty one, never NULL. */
 	st = &sc->stubs[2];
 	ck_assert_str_eq(st->path, "/v1/*");
 	ck_assert_str_eq(st->body, "");
@@ -387,9 +411,9 @@ START_TEST(test_every_method_accepted)
 	size_t i;
 
 	for (i = 0; i < nitems(methods); i++) {
-		text = xasprintf(HEAD SERVICES ", \"stubs\": [{\"method\": "
-		                               "\"%s\", \"path\": \"/\"}]}",
-		    methods[i]);
+		text =
+		    xasprintf("%s, 'stubs': [{'method': '%s', 'path': '/'}]}",
+		        HEAD SERVICES, methods[i]);
 		sc = load_ok("t.json", text);
 		ck_assert_str_eq(sc->stubs[0].method, methods[i]);
 		scenario_free(sc);
@@ -398,25 +422,38 @@ START_TEST(test_every_method_accepted)
 }
 END_TEST
 
+START_TEST(test_load_text_uses_len)
+{
+	struct errlist errs = { NULL, 0, 0 };
+	struct scenario *sc;
+	char *text = sq(HEAD SERVICES "}garbage");
+
+	sc = scenario_load_text("t.json", text, strlen(text) - 7, &errs);
+	ck_assert_ptr_nonnull(sc);
+	scenario_free(sc);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_syntax_error_has_position)
 {
-	assert_error("{\n  \"standin\": 1,\n  \"services\": {},\n}\n",
+	assert_error("{\n  'standin': 1,\n  'services': {},\n}\n",
 	    "t.json:4:1: string or '}' expected near '}'");
-	assert_error("{\"standin\": 1, \"seed\": tru}",
+	assert_error("{'standin': 1, 'seed': tru}",
 	    "t.json:1:26: invalid token near 'tru'");
 	assert_error(
-	    "{\"standin\": 1", "t.json:1:13: '}' expected near end of file");
-	assert_error("{\"standin\": 1} {}",
-	    "t.json:1:16: end of file expected near '{'");
+	    "{'standin': 1", "t.json:1:13: '}' expected near end of file");
+	assert_error(
+	    "{'standin': 1} {}", "t.json:1:16: end of file expected near '{'");
 }
 END_TEST
 
 START_TEST(test_duplicate_keys_rejected)
 {
-	assert_error("{\"standin\": 1,\n\"standin\": 1}",
+	assert_error("{'standin': 1,\n'standin': 1}",
 	    "t.json:2:9: duplicate object key near '\"standin\"'");
-	assert_error(HEAD "\"services\": {\"ums\": {\"persona\": \"ums\", "
-	                  "\"persona\": \"ums\"}}}",
+	assert_error(HEAD "'services': {'ums': {'persona': 'ums', "
+	                  "'persona': 'ums'}}}",
 	    "t.json:1:63: duplicate object key near '\"persona\"'");
 }
 END_TEST
@@ -438,9 +475,9 @@ START_TEST(test_missing_required_keys)
 	assert_error("{}",
 	    "t.json: /: missing required key \"standin\"\n"
 	    "t.json: /: missing required key \"services\"");
-	assert_error(HEAD "\"services\": {\"u\": {}}}",
+	assert_error(HEAD "'services': {'u': {}}}",
 	    "t.json: /services/u: missing required key \"persona\"");
-	assert_error(HEAD SERVICES ", \"stubs\": [{}]}",
+	assert_error(HEAD SERVICES ", 'stubs': [{}]}",
 	    "t.json: /stubs/0: missing required key \"path\"");
 }
 END_TEST
@@ -448,41 +485,38 @@ END_TEST
 START_TEST(test_format_version)
 {
 	/* Another version reports only that: its keys may mean other things. */
-	assert_error("{\"standin\": 2, \"services\": 5, \"zzz\": 1}",
+	assert_error("{'standin': 2, 'services': 5, 'zzz': 1}",
 	    "t.json: /standin: format version 2 is not supported "
 	    "(this standin reads 1)");
-	assert_error("{\"standin\": 0, \"services\": {}}",
+	assert_error("{'standin': 0, 'services': {}}",
 	    "t.json: /standin: format version 0 is not supported "
 	    "(this standin reads 1)");
-	assert_error("{\"standin\": 1.0, " SERVICES "}",
+	assert_error("{'standin': 1.0, " SERVICES "}",
 	    "t.json: /standin: expected an integer, got a non-integer number");
-	assert_error("{\"standin\": true, " SERVICES "}",
+	assert_error("{'standin': true, " SERVICES "}",
 	    "t.json: /standin: expected an integer, got a boolean");
 }
 END_TEST
 
 START_TEST(test_type_errors_name_both_types)
 {
-	assert_error(HEAD
-	    "\"name\": 1, \"description\": [], \"seed\": \"1\", "
-	    "\"time_scale\": {}, \"services\": [], \"stubs\": {}}",
+	assert_error(HEAD "'name': 1, 'description': [], 'seed': '1', "
+	                  "'time_scale': {}, 'services': [], 'stubs': {}}",
 	    "t.json: /name: expected a string, got a number\n"
 	    "t.json: /description: expected a string, got an array\n"
 	    "t.json: /seed: expected an integer, got a string\n"
 	    "t.json: /time_scale: expected a number, got an object\n"
 	    "t.json: /services: expected an object, got an array\n"
 	    "t.json: /stubs: expected an array, got an object");
-	assert_error(HEAD
-	    "\"services\": {\"u\": {\"persona\": null, "
-	    "\"listen\": 1, \"versions\": {}, \"users_from\": false}}}",
+	assert_error(HEAD "'services': {'u': {'persona': null, 'listen': 1, "
+	                  "'versions': {}, 'users_from': false}}}",
 	    "t.json: /services/u/persona: expected a string, got null\n"
 	    "t.json: /services/u/listen: expected a string, got a number\n"
 	    "t.json: /services/u/versions: expected an array, got an object\n"
 	    "t.json: /services/u/users_from: expected a string, got a boolean");
 	assert_error(HEAD SERVICES
-	    ", \"stubs\": [{\"service\": 1, "
-	    "\"method\": [], \"path\": {}, \"status\": 2.5, "
-	    "\"headers\": \"x\"}]}",
+	    ", 'stubs': [{'service': 1, 'method': [], "
+	    "'path': {}, 'status': 2.5, 'headers': 'x'}]}",
 	    "t.json: /stubs/0/service: expected a string, got a number\n"
 	    "t.json: /stubs/0/method: expected a string, got an array\n"
 	    "t.json: /stubs/0/path: expected a string, got an object\n"
@@ -494,39 +528,37 @@ END_TEST
 
 START_TEST(test_ranges)
 {
-	assert_error(HEAD "\"seed\": -5, \"time_scale\": -1, " SERVICES "}",
+	assert_error(HEAD "'seed': -5, 'time_scale': -1, " SERVICES "}",
 	    "t.json: /seed: must be 0 or more, got -5\n"
 	    "t.json: /time_scale: must be more than 0, got -1");
-	assert_error(HEAD "\"time_scale\": 0.0, " SERVICES "}",
+	assert_error(HEAD "'time_scale': 0.0, " SERVICES "}",
 	    "t.json: /time_scale: must be more than 0, got 0");
-	assert_error(HEAD SERVICES
-	    ", \"stubs\": [{\"path\": \"/\", "
-	    "\"status\": 99}, {\"path\": \"/\", \"status\": 600}, "
-	    "{\"path\": \"/\", \"status\": -200}]}",
+	assert_error(HEAD SERVICES ", 'stubs': [{'path': '/', 'status': 99}, "
+	                           "{'path': '/', 'status': 600}, "
+	                           "{'path': '/', 'status': -200}]}",
 	    "t.json: /stubs/0/status: must be 100 to 599, got 99\n"
 	    "t.json: /stubs/1/status: must be 100 to 599, got 600\n"
 	    "t.json: /stubs/2/status: must be 100 to 599, got -200");
-	assert_error(HEAD "\"name\": \"\", " SERVICES "}",
+	assert_error(HEAD "'name': '', " SERVICES "}",
 	    "t.json: /name: must not be empty");
-	assert_error(HEAD "\"services\": {}}",
+	assert_error(HEAD "'services': {}}",
 	    "t.json: /services: must declare at least one service");
-	assert_error(HEAD "\"services\": {\"u\": {\"persona\": \"ums\", "
-	                  "\"versions\": []}}}",
+	assert_error(HEAD "'services': {'u': {'persona': 'ums', "
+	                  "'versions': []}}}",
 	    "t.json: /services/u/versions: must list at least one version");
 }
 END_TEST
 
 START_TEST(test_unknown_keys_and_hints)
 {
-	assert_error(HEAD SERVICES ", \"sede\": 1, \"Name\": \"x\", "
-	                           "\"phases\": [], \"tls\": {}}",
+	assert_error(HEAD SERVICES ", 'sede': 1, 'Name': 'x', 'phases': [], "
+	                           "'tls': {}}",
 	    "t.json: /sede: unknown key (did you mean \"seed\"?)\n"
 	    "t.json: /Name: unknown key (did you mean \"name\"?)\n"
 	    "t.json: /phases: unknown key\n"
 	    "t.json: /tls: unknown key");
-	assert_error(HEAD
-	    "\"services\": {\"ums\": {\"persnoa\": \"ums\", "
-	    "\"listne\": \"127.0.0.1:0\", \"users-from\": \"x\"}}}",
+	assert_error(HEAD "'services': {'ums': {'persnoa': 'ums', "
+	                  "'listne': '127.0.0.1:0', 'users-from': 'x'}}}",
 	    "t.json: /services/ums: missing required key \"persona\"\n"
 	    "t.json: /services/ums/persnoa: unknown key (did you mean "
 	    "\"persona\"?)\n"
@@ -534,9 +566,8 @@ START_TEST(test_unknown_keys_and_hints)
 	    "\"listen\"?)\n"
 	    "t.json: /services/ums/users-from: unknown key (did you mean "
 	    "\"users_from\"?)");
-	assert_error(HEAD SERVICES
-	    ", \"stubs\": [{\"path\": \"/\", "
-	    "\"stauts\": 500, \"header\": {}, \"x\": 1}]}",
+	assert_error(HEAD SERVICES ", 'stubs': [{'path': '/', 'stauts': 500, "
+	                           "'header': {}, 'x': 1}]}",
 	    "t.json: /stubs/0/stauts: unknown key (did you mean \"status\"?)\n"
 	    "t.json: /stubs/0/header: unknown key (did you mean \"headers\"?)\n"
 	    "t.json: /stubs/0/x: unknown key");
@@ -545,11 +576,10 @@ END_TEST
 
 START_TEST(test_persona_hints)
 {
-	assert_error(HEAD
-	    "\"services\": {"
-	    "\"a\": {\"persona\": \"UMS\", \"listen\": \"127.0.0.1:0\"}, "
-	    "\"b\": {\"persona\": \"financal-engine\"}, "
-	    "\"c\": {\"persona\": \"ledger\"}}}",
+	assert_error(HEAD "'services': {"
+	                  "'a': {'persona': 'UMS', 'listen': '127.0.0.1:0'}, "
+	                  "'b': {'persona': 'financal-engine'}, "
+	                  "'c': {'persona': 'ledger'}}}",
 	    "t.json: /services/a/persona: unknown persona \"UMS\" (did you "
 	    "mean \"ums\"?)\n"
 	    "t.json: /services/b/persona: unknown persona \"financal-engine\" "
@@ -561,11 +591,11 @@ END_TEST
 
 START_TEST(test_method_hints)
 {
-	assert_error(HEAD SERVICES ", \"stubs\": ["
-	                           "{\"method\": \"get\", \"path\": \"/\"}, "
-	                           "{\"method\": \"PSOT\", \"path\": \"/\"}, "
-	                           "{\"method\": \"DELTE\", \"path\": \"/\"}, "
-	                           "{\"method\": \"FETCH\", \"path\": \"/\"}]}",
+	assert_error(HEAD SERVICES ", 'stubs': ["
+	                           "{'method': 'get', 'path': '/'}, "
+	                           "{'method': 'PSOT', 'path': '/'}, "
+	                           "{'method': 'DELTE', 'path': '/'}, "
+	                           "{'method': 'FETCH', 'path': '/'}]}",
 	    "t.json: /stubs/0/method: unknown method \"get\" (did you mean "
 	    "\"GET\"?)\n"
 	    "t.json: /stubs/1/method: unknown method \"PSOT\" (did you mean "
@@ -580,15 +610,15 @@ END_TEST
 START_TEST(test_listen_errors)
 {
 	assert_error(HEAD
-	    "\"services\": {"
-	    "\"a\": {\"persona\": \"ums\", \"listen\": \"8081\"}, "
-	    "\"b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:\"}, "
-	    "\"c\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:99999\"}, "
-	    "\"d\": {\"persona\": \"ums\", \"listen\": \"example.com:80\"}, "
-	    "\"e\": {\"persona\": \"ums\", \"listen\": \"::1:80\"}, "
-	    "\"f\": {\"persona\": \"ums\", \"listen\": \"[10.0.0.1]:80\"}, "
-	    "\"g\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:-1\"}, "
-	    "\"h\": {\"persona\": \"ums\", \"listen\": \"256.0.0.1:80\"}}}",
+	    "'services': {"
+	    "'a': {'persona': 'ums', 'listen': '8081'}, "
+	    "'b': {'persona': 'ums', 'listen': '127.0.0.1:'}, "
+	    "'c': {'persona': 'ums', 'listen': '127.0.0.1:99999'}, "
+	    "'d': {'persona': 'ums', 'listen': 'example.com:80'}, "
+	    "'e': {'persona': 'ums', 'listen': '::1:80'}, "
+	    "'f': {'persona': 'ums', 'listen': '[10.0.0.1]:80'}, "
+	    "'g': {'persona': 'ums', 'listen': '127.0.0.1:-1'}, "
+	    "'h': {'persona': 'ums', 'listen': '256.0.0.1:80'}}}",
 	    "t.json: /services/a/listen: \"8081\" is not an address (use "
 	    "HOST:PORT, e.g. 127.0.0.1:8081)\n"
 	    "t.json: /services/b/listen: \"127.0.0.1:\" is not an address (use "
@@ -609,9 +639,8 @@ END_TEST
 
 START_TEST(test_version_errors)
 {
-	assert_error(HEAD "\"services\": {\"u\": {\"persona\": \"ums\", "
-	                  "\"versions\": [\"1.2\", \"1.2\", \"01.2\", "
-	                  "\"1.2.0\", \"x\", 1]}}}",
+	assert_error(HEAD "'services': {'u': {'persona': 'ums', 'versions': "
+	                  "['1.2', '1.2', '01.2', '1.2.0', 'x', 1]}}}",
 	    "t.json: /services/u/versions/1: \"1.2\" is listed twice\n"
 	    "t.json: /services/u/versions/2: \"01.2\" is listed twice\n"
 	    "t.json: /services/u/versions/4: \"x\" is not a version (use "
@@ -623,33 +652,22 @@ END_TEST
 
 START_TEST(test_users_from_errors)
 {
-	/* A reference to a service declared later is fine. */
-	struct scenario *sc = load_ok("t.json",
-	    HEAD "\"services\": {"
-	         "\"fin\": {\"persona\": \"financial-engine\", "
-	         "\"users_from\": \"ums\"}, \"ums\": {\"persona\": \"ums\"}}}");
-
-	ck_assert_str_eq(sc->services[0].users_from, "ums");
-	scenario_free(sc);
-
-	assert_error(HEAD "\"services\": {"
-	                  "\"fin\": {\"persona\": \"financial-engine\", "
-	                  "\"users_from\": \"fin\"}}}",
+	assert_error(HEAD "'services': {'fin': {'persona': 'financial-engine', "
+	                  "'users_from': 'fin'}}}",
 	    "t.json: /services/fin/users_from: service \"fin\" has persona "
 	    "\"financial-engine\", not \"ums\"");
-	assert_error(HEAD "\"services\": {\"fin\": {\"persona\": "
-	                  "\"financial-engine\", \"users_from\": \"nobody\"}}}",
+	assert_error(HEAD "'services': {'fin': {'persona': 'financial-engine', "
+	                  "'users_from': 'nobody'}}}",
 	    "t.json: /services/fin/users_from: no service named \"nobody\"");
-	assert_error(HEAD "\"services\": {\"ums\": {\"persona\": \"ums\", "
-	                  "\"users_from\": \"ums\"}}}",
+	assert_error(HEAD "'services': {'ums': {'persona': 'ums', "
+	                  "'users_from': 'ums'}}}",
 	    "t.json: /services/ums/users_from: only allowed on a "
 	    "financial-engine service");
 	/* A target whose persona is bad has its own error, and only that. */
-	assert_error(HEAD
-	    "\"services\": {"
-	    "\"u\": {\"persona\": \"nope\", \"listen\": \"127.0.0.1:0\"}, "
-	    "\"fin\": {\"persona\": \"financial-engine\", "
-	    "\"users_from\": \"u\"}}}",
+	assert_error(HEAD "'services': {"
+	                  "'u': {'persona': 'nope', 'listen': '127.0.0.1:0'}, "
+	                  "'fin': {'persona': 'financial-engine', "
+	                  "'users_from': 'u'}}}",
 	    "t.json: /services/u/persona: unknown persona \"nope\" (use "
 	    "\"ums\" or \"financial-engine\")");
 }
@@ -657,11 +675,10 @@ END_TEST
 
 START_TEST(test_stub_errors)
 {
-	assert_error(HEAD SERVICES
-	    ", \"stubs\": ["
-	    "{\"path\": \"v1\"}, {\"path\": \"\"}, "
-	    "{\"path\": \"/a/{id\"}, {\"path\": \"/a/*/b\"}, "
-	    "{\"path\": \"/a\", \"service\": \"umss\"}, 7]}",
+	assert_error(HEAD SERVICES ", 'stubs': ["
+	                           "{'path': 'v1'}, {'path': ''}, "
+	                           "{'path': '/a/{id'}, {'path': '/a/*/b'}, "
+	                           "{'path': '/a', 'service': 'umss'}, 7]}",
 	    "t.json: /stubs/0/path: \"v1\" does not start with \"/\"\n"
 	    "t.json: /stubs/1/path: \"\" does not start with \"/\"\n"
 	    "t.json: /stubs/2/path: \"/a/{id\" is not a path pattern: '{' "
@@ -676,11 +693,10 @@ END_TEST
 
 START_TEST(test_header_errors)
 {
-	assert_error(HEAD SERVICES
-	    ", \"stubs\": [{\"path\": \"/\", "
-	    "\"headers\": {\"Ok\": \"1\", \"Bad:Name\": \"1\", "
-	    "\"Retry-After\": 30, \"X-Nl\": \"a\\nb\", \"X-Tab\": \"a\\tb\", "
-	    "\"\": \"e\"}}]}",
+	assert_error(HEAD SERVICES ", 'stubs': [{'path': '/', 'headers': {"
+	                           "'Ok': '1', 'Bad:Name': '1', "
+	                           "'Retry-After': 30, 'X-Nl': 'a\\nb', "
+	                           "'X-Tab': 'a\\tb', '': 'e'}}]}",
 	    "t.json: /stubs/0/headers/Bad:Name: not a header name (use "
 	    "letters, "
 	    "digits and !#$%&'*+-.^_`|~)\n"
@@ -695,46 +711,36 @@ END_TEST
 
 START_TEST(test_service_names)
 {
-	char *text, *msg, *want;
 	struct scenario *sc;
 
 	sc = load_ok("t.json",
-	    HEAD
-	    "\"services\": {"
-	    "\"abcdefghijklmnopqrstuvwxyz012345\": {\"persona\": \"ums\"}}}");
+	    HEAD "'services': {"
+	         "'abcdefghijklmnopqrstuvwxyz012345': {'persona': 'ums'}}}");
 	scenario_free(sc);
-	text = xasprintf("%s",
-	    HEAD
-	    "\"services\": {"
-	    "\"abcdefghijklmnopqrstuvwxyz0123456\": {\"persona\": \"ums\"}, "
-	    "\"a b\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}, "
-	    "\"\": {\"persona\": \"ums\", \"listen\": \"127.0.0.1:0\"}}}");
-	msg = load_bad("t.json", text);
-	want = xasprintf("%s%s%s",
+	assert_error(HEAD "'services': {"
+	                  "'abcdefghijklmnopqrstuvwxyz0123456': "
+	                  "{'persona': 'ums'}, "
+	                  "'a b': {'persona': 'ums', 'listen': '127.0.0.1:0'}, "
+	                  "'': {'persona': 'ums', 'listen': '127.0.0.1:0'}}}",
 	    "t.json: /services/abcdefghijklmnopqrstuvwxyz0123456: service name "
-	    "must be 1 to 32 letters, digits, \"_\" or \"-\"\n",
+	    "must be 1 to 32 letters, digits, \"_\" or \"-\"\n"
 	    "t.json: /services/a b: service name must be 1 to 32 letters, "
-	    "digits, \"_\" or \"-\"\n",
+	    "digits, \"_\" or \"-\"\n"
 	    "t.json: /services/: service name must be 1 to 32 letters, digits, "
 	    "\"_\" or \"-\"");
-	ck_assert_str_eq(msg, want);
-	free(want);
-	free(msg);
-	free(text);
 }
 END_TEST
 
 START_TEST(test_pointer_escaping_and_quoting)
 {
 	/* RFC 6901: "~" is "~0", "/" is "~1"; control characters escaped. */
-	assert_error(HEAD SERVICES ", \"a/b~c\": 1, \"x\\ny\": 2}",
+	assert_error(HEAD SERVICES ", 'a/b~c': 1, 'x\\ny': 2}",
 	    "t.json: /a~1b~0c: unknown key\n"
 	    "t.json: /x\\u000ay: unknown key");
 	/* A long value is cut short; quotes in it are escaped. */
-	assert_error(HEAD
-	    "\"services\": {\"u\": {\"persona\": "
-	    "\"0123456789012345678901234567890123456789012345678901234567890123"
-	    "456789\"}, \"v\": {\"persona\": \"a\\\"b\"}}}",
+	assert_error(HEAD "'services': {'u': {'persona': "
+	                  "'01234567890123456789012345678901234567890123456789"
+	                  "0123456789012345678'}, 'v': {'persona': 'a\\\"b'}}}",
 	    "t.json: /services/u/persona: unknown persona "
 	    "\"012345678901234567890123456789012345678901234567890123456789..."
 	    "\" "
@@ -746,14 +752,12 @@ END_TEST
 
 START_TEST(test_every_error_in_document_order)
 {
-	assert_error(
-	    "{\"seed\": -1, \"services\": {"
-	    "\"ums\": {\"persona\": \"ums\", \"listen\": \"x\", \"bogus\": 1}, "
-	    "\"fin\": {\"persona\": \"financial-engine\", "
-	    "\"users_from\": \"umz\"}}, "
-	    "\"stubs\": [{\"status\": 1}, {\"path\": \"/\", \"method\": "
-	    "\"X\"}], "
-	    "\"time_scale\": 0}",
+	assert_error("{'seed': -1, 'services': {"
+	             "'ums': {'persona': 'ums', 'listen': 'x', 'bogus': 1}, "
+	             "'fin': {'persona': 'financial-engine', "
+	             "'users_from': 'umz'}}, "
+	             "'stubs': [{'status': 1}, {'path': '/', 'method': 'X'}], "
+	             "'time_scale': 0}",
 	    "t.json: /: missing required key \"standin\"\n"
 	    "t.json: /seed: must be 0 or more, got -1\n"
 	    "t.json: /services/ums/listen: \"x\" is not an address (use "
@@ -780,37 +784,26 @@ START_TEST(test_errors_are_appended)
 	    scenario_load_text("a.json", bad, strlen(bad), &errs));
 	ck_assert_uint_eq(errs.n, 3);
 	ck_assert_str_eq(errs.msgs[0], "earlier");
-	ck_assert_str_eq(errs.msgs[1],
-	    "a.json: /: missing required key "
-	    "\"standin\"");
+	ck_assert_str_eq(
+	    errs.msgs[1], "a.json: /: missing required key \"standin\"");
 	errlist_clear(&errs);
-}
-END_TEST
-
-START_TEST(test_load_text_is_not_nul_terminated)
-{
-	const char text[] = HEAD SERVICES "}garbage";
-	struct errlist errs = { NULL, 0, 0 };
-	struct scenario *sc;
-
-	sc = scenario_load_text("t.json", text, strlen(text) - 7, &errs);
-	ck_assert_ptr_nonnull(sc);
-	scenario_free(sc);
 }
 END_TEST
 
 START_TEST(test_load_file_good)
 {
 	struct errlist errs = { NULL, 0, 0 };
-	struct scenario *sc;
 	char path[] = "check_scenario.XXXXXX";
-	const char *text = HEAD SERVICES "}";
+	char *text = sq(HEAD SERVICES "}");
+	struct scenario *sc;
 	int fd;
 
+	/* The current directory is the build directory under make check. */
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, text, strlen(text)), (int)strlen(text));
 	close(fd);
+	free(text);
 	errno = EINVAL;
 	sc = scenario_load_file(path, &errs);
 	unlink(path);
@@ -854,6 +847,13 @@ START_TEST(test_load_file_invalid_clears_errno)
 	ck_assert_int_eq(errno, 0);
 	ck_assert_uint_eq(errs.n, 1);
 	errlist_clear(&errs);
+
+	errno = ENOENT;
+	ck_assert_ptr_null(scenario_load_file("/dev/null", &errs));
+	ck_assert_int_eq(errno, 0);
+	ck_assert_str_eq(errs.msgs[0],
+	    "/dev/null: /: expected an object, got an empty file");
+	errlist_clear(&errs);
 }
 END_TEST
 
@@ -887,9 +887,9 @@ slurp(const char *path, size_t *lenp)
 START_TEST(test_invalid_cases_match_err_files)
 {
 	struct errlist errs = { NULL, 0, 0 };
-	struct dirent *de;
 	char *path, *text, *want, *got, *joined;
 	size_t len, textlen, n = 0;
+	struct dirent *de;
 	DIR *d;
 
 	d = opendir(INVALID_DIR);
@@ -952,7 +952,7 @@ scenario_suite(void)
 	tcase_add_test(tc, test_versions_and_users_from);
 	tcase_add_test(tc, test_stub_keys_parsed);
 	tcase_add_test(tc, test_every_method_accepted);
-	tcase_add_test(tc, test_load_text_is_not_nul_terminated);
+	tcase_add_test(tc, test_load_text_uses_len);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

@@ -19,6 +19,7 @@
 #include "reply.h"
 #include "request.h"
 #include "scenario.h"
+#include "ums.h"
 
 static struct persona *p;
 static struct reply rep;
@@ -91,7 +92,7 @@ jget(json_t *v, const char *path)
 
 	snprintf(buf, sizeof buf, "%s", path);
 	for (tok = strtok_r(buf, "/", &save); tok != NULL && v != NULL;
-	    tok = strtok_r(NULL, "/", &save)) {
+	     tok = strtok_r(NULL, "/", &save)) {
 		if (json_is_array(v))
 			v = json_array_get(v, strtoul(tok, NULL, 10));
 		else
@@ -235,8 +236,8 @@ START_TEST(test_create_user_201_with_location_and_defaults)
 	ck_assert_str_eq(jstr("profile/timezone"), "UTC");
 
 	memset(&tm, 0, sizeof tm);
-	ck_assert_ptr_nonnull(strptime(jstr("created_at"), "%Y-%m-%dT%H:%M:%SZ",
-	    &tm));
+	ck_assert_ptr_nonnull(
+	    strptime(jstr("created_at"), "%Y-%m-%dT%H:%M:%SZ", &tm));
 	ck_assert_uint_eq(strlen(jstr("created_at")), 20);
 	t = timegm(&tm);
 	ck_assert_int_le(labs((long)(t - time(NULL))), 5);
@@ -254,21 +255,25 @@ END_TEST
 
 START_TEST(test_create_ids_continue_the_sequence)
 {
-	call("POST", "/v1/users", "{\"email\":\"a@example.org\",\"name\":\"A\"}");
+	call("POST", "/v1/users",
+	    "{\"email\":\"a@example.org\",\"name\":\"A\"}");
 	ck_assert_str_eq(jstr("id"), "u1009");
-	call("POST", "/v1/users", "{\"email\":\"b@example.org\",\"name\":\"B\"}");
+	call("POST", "/v1/users",
+	    "{\"email\":\"b@example.org\",\"name\":\"B\"}");
 	ck_assert_str_eq(jstr("id"), "u1010");
 	/* A refused request does not use up an id. */
 	call("POST", "/v1/users", "{\"email\":\"bad\",\"name\":\"C\"}");
 	ck_assert_int_eq(rep.status, 422);
-	call("POST", "/v1/users", "{\"email\":\"c@example.org\",\"name\":\"C\"}");
+	call("POST", "/v1/users",
+	    "{\"email\":\"c@example.org\",\"name\":\"C\"}");
 	ck_assert_str_eq(jstr("id"), "u1011");
 }
 END_TEST
 
 START_TEST(test_create_with_profile)
 {
-	call("POST", "/v1/users", "{\"email\":\"ines@example.com\","
+	call("POST", "/v1/users",
+	    "{\"email\":\"ines@example.com\","
 	    "\"name\":\"Inês Costa\",\"profile\":{\"display_name\":\"Inês\","
 	    "\"locale\":\"pt-PT\",\"timezone\":\"Europe/Lisbon\"}}");
 	ck_assert_int_eq(rep.status, 201);
@@ -276,8 +281,10 @@ START_TEST(test_create_with_profile)
 	ck_assert_str_eq(jstr("profile/locale"), "pt-PT");
 	ck_assert_str_eq(jstr("profile/timezone"), "Europe/Lisbon");
 
-	call("POST", "/v1/users", "{\"email\":\"tom@example.com\","
-	    "\"name\":\"Tom\",\"profile\":{\"timezone\":\"America/Sao_Paulo\"}}");
+	call("POST", "/v1/users",
+	    "{\"email\":\"tom@example.com\","
+	    "\"name\":\"Tom\",\"profile\":{\"timezone\":\"America/"
+	    "Sao_Paulo\"}}");
 	ck_assert_int_eq(rep.status, 201);
 	ck_assert_str_eq(jstr("profile/display_name"), "Tom");
 	ck_assert_str_eq(jstr("profile/locale"), "en-US");
@@ -297,10 +304,20 @@ END_TEST
 START_TEST(test_create_rejects_addresses_that_do_not_look_like_one)
 {
 	static const char *const bad[] = {
-		"plainaddress", "a@b", "@example.com", "a@@example.com",
-		"a b@example.com", "a@-x.com", "a@x-.com", "a..b@example.com",
-		".a@example.com", "a.@example.com", "a@example..com",
-		"a@example.com.", "a@exa_mple.com", "",
+		"plainaddress",
+		"a@b",
+		"@example.com",
+		"a@@example.com",
+		"a b@example.com",
+		"a@-x.com",
+		"a@x-.com",
+		"a..b@example.com",
+		".a@example.com",
+		"a.@example.com",
+		"a@example..com",
+		"a@example.com.",
+		"a@exa_mple.com",
+		"",
 	};
 	char body[256];
 	size_t i;
@@ -318,8 +335,10 @@ END_TEST
 START_TEST(test_create_accepts_ordinary_addresses)
 {
 	static const char *const good[] = {
-		"x@example.io", "first.last+tag@mail.example.co.uk",
-		"o'brien@example.com", "user_1-2@sub-domain.example.org",
+		"x@example.io",
+		"first.last+tag@mail.example.co.uk",
+		"o'brien@example.com",
+		"user_1-2@sub-domain.example.org",
 	};
 	char body[256];
 	size_t i;
@@ -350,14 +369,18 @@ START_TEST(test_create_rejects_unknown_fields)
 	    "{\"email\":\"n@example.org\",\"name\":\"N\",\"nickname\":\"n\"}");
 	assert_error(422, "invalid", "/nickname");
 	call("POST", "/v1/users",
-	    "{\"email\":\"n@example.org\",\"name\":\"N\",\"status\":\"active\"}");
+	    "{\"email\":\"n@example.org\",\"name\":\"N\",\"status\":"
+	    "\"active\"}");
 	assert_error(422, "invalid", "/status");
-	call("POST", "/v1/users", "{\"email\":\"n@example.org\",\"name\":\"N\","
+	call("POST", "/v1/users",
+	    "{\"email\":\"n@example.org\",\"name\":\"N\","
 	    "\"profile\":{\"avatar\":\"x.png\"}}");
 	assert_error(422, "invalid", "/profile/avatar");
-	call("POST", "/v1/users", "{\"emial\":\"n@example.org\",\"name\":\"N\"}");
+	call("POST", "/v1/users",
+	    "{\"emial\":\"n@example.org\",\"name\":\"N\"}");
 	assert_error(422, "invalid", "/emial");
-	ck_assert_ptr_nonnull(strstr(jstr("message"), "did you mean \"email\""));
+	ck_assert_ptr_nonnull(
+	    strstr(jstr("message"), "did you mean \"email\""));
 	call("POST", "/v1/users", "{\"a/b~c\":1}");
 	assert_error(422, "invalid", "/a~1b~0c");
 }
@@ -365,7 +388,8 @@ END_TEST
 
 START_TEST(test_create_malformed_json_is_400_with_position)
 {
-	call("POST", "/v1/users", "{\"email\": \"x@example.org\",\n \"name\": }");
+	call("POST", "/v1/users",
+	    "{\"email\": \"x@example.org\",\n \"name\": }");
 	assert_error(400, "bad_json", NULL);
 	ck_assert_ptr_nonnull(strstr(jstr("message"), "line 2"));
 	ck_assert_ptr_nonnull(strstr(jstr("message"), "column"));
@@ -403,24 +427,28 @@ START_TEST(test_create_rejects_bad_field_values)
 		{ "{\"email\":\"n@example.org\",\"name\":\"   \"}", "/name" },
 		{ "{\"email\":\"n@example.org\",\"name\":\"a\\nb\"}", "/name" },
 		{ "{\"email\":\"n@example.org\",\"name\":null}", "/name" },
-		{ "{\"email\":\"n@example.org\",\"name\":\"N\",\"profile\":\"x\"}",
+		{ "{\"email\":\"n@example.org\",\"name\":\"N\",\"profile\":"
+		  "\"x\"}",
 		    "/profile" },
 		{ "{\"email\":\"n@example.org\",\"name\":\"N\","
-		    "\"profile\":{\"locale\":\"english\"}}", "/profile/locale" },
+		  "\"profile\":{\"locale\":\"english\"}}",
+		    "/profile/locale" },
 		{ "{\"email\":\"n@example.org\",\"name\":\"N\","
-		    "\"profile\":{\"locale\":\"EN-gb\"}}", "/profile/locale" },
+		  "\"profile\":{\"locale\":\"EN-gb\"}}",
+		    "/profile/locale" },
 		{ "{\"email\":\"n@example.org\",\"name\":\"N\","
-		    "\"profile\":{\"timezone\":\"Not a zone\"}}",
+		  "\"profile\":{\"timezone\":\"Not a zone\"}}",
 		    "/profile/timezone" },
 		{ "{\"email\":\"n@example.org\",\"name\":\"N\","
-		    "\"profile\":{\"display_name\":7}}", "/profile/display_name" },
+		  "\"profile\":{\"display_name\":7}}",
+		    "/profile/display_name" },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		call("POST", "/v1/users", cases[i].body);
-		ck_assert_msg(rep.status == 422, "%s: %d", cases[i].body,
-		    rep.status);
+		ck_assert_msg(
+		    rep.status == 422, "%s: %d", cases[i].body, rep.status);
 		ck_assert_str_eq(jstr("field"), cases[i].field);
 	}
 }
@@ -435,13 +463,13 @@ START_TEST(test_name_length_counts_characters_not_bytes)
 	for (i = 0; i < 200; i++)
 		memcpy(name + 2 * i, "é", 2);
 	name[400] = '\0';
-	snprintf(body, sizeof body, "{\"email\":\"e@example.org\",\"name\":\"%s\"}",
-	    name);
+	snprintf(body, sizeof body,
+	    "{\"email\":\"e@example.org\",\"name\":\"%s\"}", name);
 	call("POST", "/v1/users", body);
 	ck_assert_int_eq(rep.status, 201);
 	strcat(name, "é");
-	snprintf(body, sizeof body, "{\"email\":\"f@example.org\",\"name\":\"%s\"}",
-	    name);
+	snprintf(body, sizeof body,
+	    "{\"email\":\"f@example.org\",\"name\":\"%s\"}", name);
 	call("POST", "/v1/users", body);
 	assert_error(422, "invalid", "/name");
 }
@@ -449,8 +477,10 @@ END_TEST
 
 START_TEST(test_patch_changes_only_the_given_fields)
 {
-	call("PATCH", "/v1/users/u1003", "{\"name\":\"Priya R. Raman\","
-	    "\"status\":\"suspended\",\"profile\":{\"timezone\":\"Asia/Dubai\"}}");
+	call("PATCH", "/v1/users/u1003",
+	    "{\"name\":\"Priya R. Raman\","
+	    "\"status\":\"suspended\",\"profile\":{\"timezone\":\"Asia/"
+	    "Dubai\"}}");
 	ck_assert_int_eq(rep.status, 200);
 	ck_assert_str_eq(jstr("id"), "u1003");
 	ck_assert_str_eq(jstr("name"), "Priya R. Raman");
@@ -470,7 +500,8 @@ END_TEST
 
 START_TEST(test_patch_every_status)
 {
-	static const char *const statuses[] = { "suspended", "deleted", "active" };
+	static const char *const statuses[] = { "suspended", "deleted",
+		"active" };
 	char body[64];
 	size_t i;
 
@@ -505,12 +536,14 @@ END_TEST
 
 START_TEST(test_patch_email_of_another_user_is_409)
 {
-	call("PATCH", "/v1/users/u1001", "{\"email\":\"jonas.MUELLER@example.com\"}");
+	call("PATCH", "/v1/users/u1001",
+	    "{\"email\":\"jonas.MUELLER@example.com\"}");
 	assert_error(409, "conflict", NULL);
 	call("GET", "/v1/users/u1001", NULL);
 	ck_assert_str_eq(jstr("email"), "ada.okafor@example.org");
 	/* A user's own address in other letters is not a conflict. */
-	call("PATCH", "/v1/users/u1001", "{\"email\":\"Ada.Okafor@example.org\"}");
+	call("PATCH", "/v1/users/u1001",
+	    "{\"email\":\"Ada.Okafor@example.org\"}");
 	ck_assert_int_eq(rep.status, 200);
 	ck_assert_str_eq(jstr("email"), "Ada.Okafor@example.org");
 	call("GET", "/v1/users?email=ada.okafor@example.org", NULL);
@@ -524,7 +557,8 @@ START_TEST(test_patch_errors)
 	assert_error(404, "not_found", NULL);
 	call("PATCH", "/v1/users/u1001", "{\"id\":\"u1\"}");
 	assert_error(422, "invalid", "/id");
-	call("PATCH", "/v1/users/u1001", "{\"created_at\":\"2020-01-01T00:00:00Z\"}");
+	call("PATCH", "/v1/users/u1001",
+	    "{\"created_at\":\"2020-01-01T00:00:00Z\"}");
 	assert_error(422, "invalid", "/created_at");
 	call("PATCH", "/v1/users/u1001", "{\"email\":\"nope\"}");
 	assert_error(422, "invalid", "/email");
@@ -552,13 +586,17 @@ START_TEST(test_patch_leaves_earlier_replies_untouched)
 
 	call("GET", "/v1/users/u1006", NULL);
 	before = json_incref(rep.json);
-	call("PATCH", "/v1/users/u1006", "{\"name\":\"Kenji W.\","
+	call("PATCH", "/v1/users/u1006",
+	    "{\"name\":\"Kenji W.\","
 	    "\"profile\":{\"locale\":\"en-US\"}}");
 	ck_assert_int_eq(rep.status, 200);
+	ck_assert_str_eq(jstr("name"), "Kenji W.");
+	ck_assert_str_eq(jstr("profile/locale"), "en-US");
+	ck_assert_str_eq(jstr("profile/timezone"), "Asia/Tokyo");
 	ck_assert_str_eq(json_string_value(json_object_get(before, "name")),
 	    "Kenji Watanabe");
-	ck_assert_str_eq(json_string_value(jget(before, "profile/locale")),
-	    "ja-JP");
+	ck_assert_str_eq(
+	    json_string_value(jget(before, "profile/locale")), "ja-JP");
 	json_decref(before);
 }
 END_TEST
@@ -567,9 +605,11 @@ START_TEST(test_store_full_is_507)
 {
 	ck_assert_uint_eq(p->max_records, 100000);
 	p->max_records = 9;
-	call("POST", "/v1/users", "{\"email\":\"n9@example.org\",\"name\":\"Nine\"}");
+	call("POST", "/v1/users",
+	    "{\"email\":\"n9@example.org\",\"name\":\"Nine\"}");
 	ck_assert_int_eq(rep.status, 201);
-	call("POST", "/v1/users", "{\"email\":\"n10@example.org\",\"name\":\"Ten\"}");
+	call("POST", "/v1/users",
+	    "{\"email\":\"n10@example.org\",\"name\":\"Ten\"}");
 	assert_error(507, "store_full", NULL);
 	call("GET", "/v1/users", NULL);
 	ck_assert_uint_eq(json_array_size(jget(rep.json, "users")), 9);
@@ -581,7 +621,8 @@ END_TEST
 
 START_TEST(test_reset_restores_fixture_and_sequence)
 {
-	call("POST", "/v1/users", "{\"email\":\"r@example.org\",\"name\":\"R\"}");
+	call("POST", "/v1/users",
+	    "{\"email\":\"r@example.org\",\"name\":\"R\"}");
 	ck_assert_str_eq(jstr("id"), "u1009");
 	call("PATCH", "/v1/users/u1001",
 	    "{\"name\":\"Changed\",\"email\":\"changed@example.org\"}");
@@ -593,7 +634,8 @@ START_TEST(test_reset_restores_fixture_and_sequence)
 	ck_assert_str_eq(jstr("name"), "Ada Okafor");
 	call("GET", "/v1/users?email=changed@example.org", NULL);
 	ck_assert_uint_eq(json_array_size(jget(rep.json, "users")), 0);
-	call("POST", "/v1/users", "{\"email\":\"r@example.org\",\"name\":\"R\"}");
+	call("POST", "/v1/users",
+	    "{\"email\":\"r@example.org\",\"name\":\"R\"}");
 	ck_assert_int_eq(rep.status, 201);
 	ck_assert_str_eq(jstr("id"), "u1009");
 }
@@ -611,14 +653,68 @@ START_TEST(test_fixture_users_are_consistent)
 	ck_assert_uint_eq(n, 8);
 	for (i = 0; i < n; i++) {
 		/* Every fixture address finds its own user. */
-		snprintf(q, sizeof q, "/v1/users?email=%s", json_string_value(
-		    json_object_get(json_array_get(users, i), "email")));
+		snprintf(q, sizeof q, "/v1/users?email=%s",
+		    json_string_value(
+		        json_object_get(json_array_get(users, i), "email")));
 		call("GET", q, NULL);
 		ck_assert_uint_eq(json_array_size(jget(rep.json, "users")), 1);
-		ck_assert_ptr_eq(jget(rep.json, "users/0"),
-		    json_array_get(users, i));
+		ck_assert_ptr_eq(
+		    jget(rep.json, "users/0"), json_array_get(users, i));
 	}
 	json_decref(users);
+}
+END_TEST
+
+START_TEST(test_fixture_loader_refuses_bad_data)
+{
+	static const struct {
+		const char *text;
+		const char *cause_has;
+	} cases[] = {
+		{ "{\"users\": [", "1:" },
+		{ "{\"people\": []}", "/users" },
+		{ "{\"users\": [{\"id\": \"x1\"}]}", "/users/0/id" },
+		{ "{\"users\": [{\"id\": \"u2\", \"email\": \"a@example.org\","
+		  "\"name\": \"A\", \"status\": \"active\", \"created_at\": "
+		  "\"t\","
+		  "\"profile\": {\"display_name\": \"A\", \"locale\": \"en\","
+		  "\"timezone\": \"UTC\"}}, {\"id\": \"u1\"}]}",
+		    "/users/1/id" },
+		{ "{\"users\": [{\"id\": \"u1\", \"email\": \"nope\"}]}",
+		    "/users/0/email" },
+		{ "{\"users\": [{\"id\": \"u1\", \"email\": \"a@example.org\","
+		  "\"status\": \"gone\"}]}",
+		    "/users/0/status" },
+		{ "{\"users\": [{\"id\": \"u1\", \"email\": \"a@example.org\","
+		  "\"status\": \"active\"}]}",
+		    "/users/0" },
+	};
+	char *cause;
+	void *store;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cause = NULL;
+		store =
+		    ums_ops.load(cases[i].text, strlen(cases[i].text), &cause);
+		ck_assert_msg(store == NULL, "%s was loaded", cases[i].text);
+		ck_assert_ptr_nonnull(cause);
+		ck_assert_msg(strstr(cause, cases[i].cause_has) != NULL,
+		    "%s: %s", cases[i].text, cause);
+		free(cause);
+	}
+	store =
+	    ums_ops.load("{\"users\": []}", strlen("{\"users\": []}"), &cause);
+	ck_assert_ptr_nonnull(store);
+	ums_ops.free(store);
+}
+END_TEST
+
+START_TEST(test_ids_that_are_not_utf8_are_quoted_safely)
+{
+	call("GET", "/v1/users/\xff\xfe", NULL);
+	assert_error(404, "not_found", NULL);
+	ck_assert_str_eq(jstr("message"), "no user with id ??");
 }
 END_TEST
 
@@ -638,6 +734,8 @@ ums_suite(void)
 	tcase_add_test(tc, test_list_by_email_is_exact_and_case_insensitive);
 	tcase_add_test(tc, test_list_badly_encoded_email_is_422);
 	tcase_add_test(tc, test_fixture_users_are_consistent);
+	tcase_add_test(tc, test_fixture_loader_refuses_bad_data);
+	tcase_add_test(tc, test_ids_that_are_not_utf8_are_quoted_safely);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("create");
@@ -646,12 +744,15 @@ ums_suite(void)
 	tcase_add_test(tc, test_create_ids_continue_the_sequence);
 	tcase_add_test(tc, test_create_with_profile);
 	tcase_add_test(tc, test_create_requires_email_and_name);
-	tcase_add_test(tc, test_create_rejects_addresses_that_do_not_look_like_one);
+	tcase_add_test(
+	    tc, test_create_rejects_addresses_that_do_not_look_like_one);
 	tcase_add_test(tc, test_create_accepts_ordinary_addresses);
-	tcase_add_test(tc, test_create_duplicate_email_is_409_case_insensitively);
+	tcase_add_test(
+	    tc, test_create_duplicate_email_is_409_case_insensitively);
 	tcase_add_test(tc, test_create_rejects_unknown_fields);
 	tcase_add_test(tc, test_create_malformed_json_is_400_with_position);
-	tcase_add_test(tc, test_create_body_that_is_not_an_object_is_422_at_root);
+	tcase_add_test(
+	    tc, test_create_body_that_is_not_an_object_is_422_at_root);
 	tcase_add_test(tc, test_create_rejects_bad_field_values);
 	tcase_add_test(tc, test_name_length_counts_characters_not_bytes);
 	suite_add_tcase(s, tc);

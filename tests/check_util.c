@@ -60,19 +60,24 @@ START_TEST(test_hostport_parse)
 	char host[64];
 	uint16_t port;
 
-	ck_assert_int_eq(hostport_parse("127.0.0.1:8081", host, sizeof host, &port), 0);
+	ck_assert_int_eq(
+	    hostport_parse("127.0.0.1:8081", host, sizeof host, &port), 0);
 	ck_assert_str_eq(host, "127.0.0.1");
 	ck_assert_uint_eq(port, 8081);
-	ck_assert_int_eq(hostport_parse("[::1]:0", host, sizeof host, &port), 0);
+	ck_assert_int_eq(
+	    hostport_parse("[::1]:0", host, sizeof host, &port), 0);
 	ck_assert_str_eq(host, "::1");
 	ck_assert_uint_eq(port, 0);
-	ck_assert_int_eq(hostport_parse("localhost:8082", host, sizeof host, &port), 0);
+	ck_assert_int_eq(
+	    hostport_parse("localhost:8082", host, sizeof host, &port), 0);
 	ck_assert_str_eq(host, "localhost");
 	ck_assert_int_eq(hostport_parse("8082", host, sizeof host, &port), -1);
-	ck_assert_int_eq(hostport_parse("h:65536", host, sizeof host, &port), -1);
+	ck_assert_int_eq(
+	    hostport_parse("h:65536", host, sizeof host, &port), -1);
 	ck_assert_int_eq(hostport_parse("h:", host, sizeof host, &port), -1);
 	ck_assert_int_eq(hostport_parse(":80", host, sizeof host, &port), -1);
-	ck_assert_int_eq(hostport_parse("::1:80", host, sizeof host, &port), -1);
+	ck_assert_int_eq(
+	    hostport_parse("::1:80", host, sizeof host, &port), -1);
 	ck_assert_int_eq(hostport_parse("h:8x", host, sizeof host, &port), -1);
 }
 END_TEST
@@ -175,10 +180,10 @@ START_TEST(test_reply_headers)
 	ck_assert(!reply_has_header(&r, "Retry"));
 	reply_error(&r, 404, "not_found", "no %s", "thing");
 	ck_assert_int_eq(r.status, 404);
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "error")),
-	    "not_found");
-	ck_assert_str_eq(json_string_value(json_object_get(r.json, "message")),
-	    "no thing");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(r.json, "error")), "not_found");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(r.json, "message")), "no thing");
 	reply_invalid(&r, "/amount_cents", "must be positive");
 	ck_assert_int_eq(r.status, 422);
 	ck_assert_str_eq(json_string_value(json_object_get(r.json, "field")),
