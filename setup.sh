@@ -80,7 +80,8 @@ check-valgrind)
 	install_packages "${PACKAGES[@]}" valgrind
 	configure_in build
 	make -s -C build -j"$(nproc)"
-	make -C build check VALGRIND=1 ;;
+	vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+	CK_FORK=no STANDIN_WRAPPER="$vg" make -C build check LOG_COMPILER="$vg" ;;
 build-clang)
 	install_packages "${PACKAGES[@]}" clang
 	configure_in build-clang CC=clang
