@@ -1,30 +1,37 @@
 /* conn.c: a client connection's life: accept, read, answer, close. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "conn.h"
+#include "journal.h"
 #include "log.h"
 #include "server.h"
 #include "service.h"
+#include "timeline.h"
 
 /* A client that sends nothing (or reads nothing) for this long is closed. */
 #define CONN_IDLE_TIMEOUT_SEC 60
-/* Past this much unsent output, stop reading requests (backpressure). */
 
 static const char *const conn_state_names[] = {
 	[CONN_READING] = "reading",
 	[CONN_BLOCKED] = "blocked",
+	[CONN_WAITING] = "waiting",
 	[CONN_DRAINING] = "draining",
+	[CONN_RESETTING] = "resetting",
+	[CONN_BLACKHOLE] = "blackhole",
 	[CONN_CLOSED] = "closed",
 };
 
@@ -36,6 +43,15 @@ const char *
 conn_state_name(enum conn_state state)
 {
 	return conn_state_names[state];
+}
+
+void
+conn_socket_reset(evutil_socket_t fd)
+{
+	struct linger lg = { 1, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	evutil_closesocket(fd);
 }
 
 /* Format a peer address as "HOST:PORT". */
@@ -53,39 +69,58 @@ peer_format(const struct sockaddr *sa, char *buf, size_t len)
 		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
 		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
 	} else
-		snprintf(buf, len, "unknown");
+		snprintf(buf, len, "local");
 }
+
+/* How long a reset or close fault waits for the client to speak. */
+#define CONN_FAULT_WAIT_USEC 200000
 
 struct conn *
 conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
-    int salen)
+    int salen, enum conn_mode mode)
 {
-	struct event_base *base = svc->server->base;
+	struct server *srv = svc->server;
 	struct timeval idle = { CONN_IDLE_TIMEOUT_SEC, 0 };
+	struct timeval wait = { 0, CONN_FAULT_WAIT_USEC };
 	struct conn *c;
 
 	(void)salen;
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		goto fail;
-	c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		goto fail;
-	c->id = ++svc->server->next_conn_id;
+	if (mode == CONN_MODE_HTTP) {
+		c->http = malloc(sizeof *c->http);
+		if (c->http == NULL)
+			goto fail;
+		http_session_init(c->http, c);
+	}
+	c->id = ++srv->next_conn_id;
 	c->service = svc;
-	c->state = CONN_READING;
+	c->mode = mode;
+	c->state = mode == CONN_MODE_HTTP ? CONN_READING : CONN_BLACKHOLE;
 	peer_format(sa, c->peer, sizeof c->peer);
-	http_session_init(&c->http);
 
 	service_ref(svc);
-	svc->connections++;
 	TAILQ_INSERT_TAIL(&svc->conns, c, entry);
+	svc->nconns++;
 
 	bufferevent_setcb(
 	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	/* Past this, reading pauses until requests are answered. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_INPUT_HIGH);
+	/* A blackhole holds its connections for as long as they stay. */
+	if (mode == CONN_MODE_HTTP)
+		bufferevent_set_timeouts(c->bev, &idle, &idle);
+	else if (mode != CONN_MODE_BLACKHOLE)
+		bufferevent_set_timeouts(c->bev, &wait, NULL);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	log_debug("%s: connection %llu from %s", svc->name,
+	if (srv->journal != NULL)
+		journal_add(srv->journal, svc->name, c->id, "connection",
+		    json_pack("{s:s}", "peer", c->peer));
+	log_msg(LOG_DEBUG, svc->name, "connection %llu from %s",
 	    (unsigned long long)c->id, c->peer);
 	return c;
 fail:
@@ -94,6 +129,8 @@ fail:
 		bufferevent_free(c->bev);
 	else
 		evutil_closesocket(fd);
+	if (c != NULL)
+		free(c->http);
 	free(c);
 	return NULL;
 }
@@ -110,10 +147,9 @@ conn_set_state(struct conn *c, enum conn_state state)
 		    (unsigned long long)c->id, conn_state_names[state]);
 		return;
 	}
-	if (log_enabled(LOG_DEBUG))
-		log_debug("%s: connection %llu: %s -> %s", c->service->name,
-		    (unsigned long long)c->id, conn_state_names[c->state],
-		    conn_state_names[state]);
+	log_msg(LOG_DEBUG, c->service->name, "connection %llu: %s -> %s",
+	    (unsigned long long)c->id, conn_state_names[c->state],
+	    conn_state_names[state]);
 	c->state = state;
 	switch (state) {
 	case CONN_READING:
@@ -126,13 +162,25 @@ conn_set_state(struct conn *c, enum conn_state state)
 		bufferevent_setwatermark(
 		    c->bev, EV_WRITE, CONN_OUTPUT_HIGH / 4, 0);
 		break;
+	case CONN_WAITING:
+		/* Keep reading (to see the client go); parsing waits. */
+		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+		break;
 	case CONN_DRAINING:
+	case CONN_RESETTING:
 		bufferevent_disable(c->bev, EV_READ);
 		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+		/*
+		 * Close from the write callback even when nothing is queued,
+		 * so that no caller ever finds its connection freed under it.
+		 */
 		out = bufferevent_get_output(c->bev);
 		if (evbuffer_get_length(out) == 0)
-			conn_close(c, "done");
+			bufferevent_trigger(c->bev, EV_WRITE,
+			    BEV_TRIG_IGNORE_WATERMARKS |
+			        BEV_TRIG_DEFER_CALLBACKS);
 		break;
+	case CONN_BLACKHOLE:
 	case CONN_CLOSED:
 		break;
 	}
@@ -145,28 +193,66 @@ conn_drain(struct conn *c)
 }
 
 void
+conn_reset_after_flush(struct conn *c)
+{
+	conn_set_state(c, CONN_RESETTING);
+}
+
+void
 conn_close(struct conn *c, const char *reason)
 {
 	struct service *svc = c->service;
+	struct server *srv = svc->server;
+	evutil_socket_t fd;
 
-	log_debug("%s: connection %llu closed: %s (%llu requests)", svc->name,
+	log_msg(LOG_DEBUG, svc->name,
+	    "connection %llu closed: %s (%llu requests)",
 	    (unsigned long long)c->id, reason, (unsigned long long)c->requests);
+	if (srv->journal != NULL)
+		journal_add(srv->journal, svc->name, c->id, "close",
+		    json_pack("{s:s, s:I}", "reason", reason, "requests",
+		        (json_int_t)c->requests));
+	if (c->state == CONN_RESETTING) {
+		/* Take the socket back from the bufferevent to reset it. */
+		fd = bufferevent_getfd(c->bev);
+		bufferevent_setfd(c->bev, -1);
+		if (fd >= 0)
+			conn_socket_reset(fd);
+	}
 	c->state = CONN_CLOSED;
 	TAILQ_REMOVE(&svc->conns, c, entry);
+	svc->nconns--;
 	bufferevent_free(c->bev);
-	http_session_free(&c->http);
+	answer_state_free(&c->answer);
+	if (c->http != NULL) {
+		http_session_free(c->http);
+		free(c->http);
+	}
 	free(c);
 	service_unref(svc);
 }
 
-/* Data arrived: parse and answer. */
+/* A connect fault's connection has heard the client: end it as it says. */
+static void
+conn_fault_end(struct conn *c)
+{
+	if (c->mode == CONN_MODE_RESET)
+		conn_reset_after_flush(c);
+	else if (c->mode == CONN_MODE_CLOSE)
+		conn_drain(c);
+}
+
+/* Data arrived: parse and answer, or (blackhole) throw it away. */
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
 
-	(void)bev;
-	if (c->state == CONN_READING)
+	if (c->state == CONN_BLACKHOLE) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		conn_fault_end(c);
+	} else if (c->state == CONN_READING)
 		http_read(c);
 }
 
@@ -180,7 +266,17 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	switch (c->state) {
 	case CONN_DRAINING:
 		if (left == 0)
-			conn_close(c, "done");
+			conn_close(c,
+			    c->mode == CONN_MODE_CLOSE
+			        ? "closed by a connect fault"
+			        : "done");
+		break;
+	case CONN_RESETTING:
+		if (left == 0)
+			conn_close(c,
+			    c->mode == CONN_MODE_HTTP
+			        ? "reset by an http fault"
+			        : "reset by a connect fault");
 		break;
 	case CONN_BLOCKED:
 		conn_set_state(c, CONN_READING);
@@ -203,14 +299,23 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_EOF) {
 		/*
 		 * The client closed its side. Replies to requests it sent whole
-		 * are still delivered (a half-closed client is waiting for them).
+		 * are still delivered (a half-closed client is waiting for
+		 * them), and a held answer still goes out when its fault says.
 		 */
-		if (c->state == CONN_CLOSED)
+		c->peer_closed = 1;
+		if (c->state == CONN_WAITING && c->answer.step == ANSWER_HOLD) {
+			conn_close(c, "client closed");
+			return;
+		}
+		if (c->state == CONN_WAITING || c->state == CONN_DRAINING ||
+		    c->state == CONN_RESETTING)
 			return;
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
 			conn_drain(c);
 		else
 			conn_close(c, "client closed");
+	} else if ((what & BEV_EVENT_TIMEOUT) && c->state == CONN_BLACKHOLE) {
+		conn_fault_end(c); /* the client did not speak in time */
 	} else if (what & BEV_EVENT_TIMEOUT) {
 		conn_close(c,
 		    (what & BEV_EVENT_READING) ? "idle timeout"

@@ -11,10 +11,13 @@
 
 #include <event2/util.h>
 
+#include "answer.h"
 #include "http.h"
 
 /* Past this much unsent output a connection stops reading (backpressure). */
 #define CONN_OUTPUT_HIGH (1024 * 1024)
+/* Past this much unparsed input a connection stops reading. */
+#define CONN_INPUT_HIGH (2 * 1024 * 1024)
 
 struct bufferevent;
 struct service;
@@ -22,8 +25,19 @@ struct service;
 enum conn_state {
 	CONN_READING, /* parsing requests and answering them */
 	CONN_BLOCKED, /* output is full: reading waits until it drains */
-	CONN_DRAINING, /* last reply queued: close once it is flushed */
+	CONN_WAITING, /* a fault holds the answer: nothing is read meanwhile */
+	CONN_DRAINING, /* last bytes queued: close (FIN) once they are flushed */
+	CONN_RESETTING, /* last bytes queued: reset (RST) once they are flushed */
+	CONN_BLACKHOLE, /* read and discard everything, never answer */
 	CONN_CLOSED,
+};
+
+/* What a new connection is for: HTTP, or a connect fault's ending. */
+enum conn_mode {
+	CONN_MODE_HTTP,
+	CONN_MODE_BLACKHOLE, /* read and discard, never answer */
+	CONN_MODE_RESET, /* reset once the client has spoken */
+	CONN_MODE_CLOSE, /* close (FIN) once the client has spoken */
 };
 
 struct conn {
@@ -31,17 +45,29 @@ struct conn {
 	struct service *service;
 	struct bufferevent *bev;
 	enum conn_state state;
+	enum conn_mode mode;
 	char peer[64];
-	struct http_session http;
+	struct http_session *http; /* NULL for a blackholed connection */
+	struct answer_state answer;
 	uint64_t requests;
+	int peer_closed; /* the client sent its FIN */
 	TAILQ_ENTRY(conn) entry;
 };
 
 TAILQ_HEAD(conn_list, conn);
 
-/* Take over an accepted socket; NULL (socket closed) if out of memory. */
-struct conn *conn_new(
-    struct service *, evutil_socket_t, const struct sockaddr *, int);
+/*
+ * Take over an accepted socket; NULL (socket closed) if out of memory.
+ * Other modes than HTTP read and discard: a blackhole forever; reset and
+ * close end the connection once the client has sent something (or 200 ms
+ * passed), so the client sees ECONNRESET or EOF on its read rather than a
+ * race with its own connect.
+ */
+struct conn *conn_new(struct service *, evutil_socket_t,
+    const struct sockaddr *, int, enum conn_mode);
+
+/* Close a socket so the peer sees a reset (RST), not a FIN. */
+void conn_socket_reset(evutil_socket_t);
 
 /* Move to a new state; the only place that changes c->state. */
 void conn_set_state(struct conn *, enum conn_state);
@@ -51,6 +77,9 @@ void conn_close(struct conn *, const char *reason);
 
 /* Stop reading and close once everything queued has been written. */
 void conn_drain(struct conn *);
+
+/* Stop reading and reset once everything queued has been written. */
+void conn_reset_after_flush(struct conn *);
 
 /* The state's name, for logs. */
 const char *conn_state_name(enum conn_state);

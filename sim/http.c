@@ -21,6 +21,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "answer.h"
 #include "conn.h"
 #include "http.h"
 #include "log.h"
@@ -101,10 +102,12 @@ http_reason(int status)
 }
 
 void
-http_session_init(struct http_session *s)
+http_session_init(struct http_session *s, struct conn *c)
 {
 	memset(s, 0, sizeof *s);
+	s->conn = c;
 	http_parser_init(&s->parser, HTTP_REQUEST);
+	s->parser.data = s;
 }
 
 void
@@ -242,8 +245,7 @@ static int
 on_headers_complete(http_parser *p)
 {
 	struct http_session *s = p->data;
-	struct conn *c =
-	    (struct conn *)((char *)s - offsetof(struct conn, http));
+	struct conn *c = s->conn;
 	const char *expect;
 	size_t i;
 
@@ -295,42 +297,6 @@ on_message_complete(http_parser *p)
 	return 0;
 }
 
-static int
-hexval(int c)
-{
-	if (isdigit(c))
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Percent-decode a path into buf. Returns 0, or -1 if bad or too long. */
-static int
-path_decode(const char *src, size_t n, char *buf, size_t len)
-{
-	size_t i, o = 0;
-	int hi, lo;
-
-	for (i = 0; i < n; i++) {
-		if (o + 1 >= len)
-			return -1;
-		if (src[i] != '%') {
-			buf[o++] = src[i];
-			continue;
-		}
-		if (i + 2 >= n)
-			return -1;
-		hi = hexval((unsigned char)src[i + 1]);
-		lo = hexval((unsigned char)src[i + 2]);
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-			return -1;
-		buf[o++] = (char)(hi << 4 | lo);
-		i += 2;
-	}
-	buf[o] = '\0';
-	return 0;
-}
-
 /* The Date header's value, formatted once a second. */
 static const char *
 http_date(struct event_base *base)
@@ -349,13 +315,13 @@ http_date(struct event_base *base)
 	return date;
 }
 
-/* Serialize a reply; close says whether this is the connection's last. */
-static void
-http_write(struct conn *c, const struct reply *r, int close)
+void
+http_serialize(struct conn *c, const struct reply *r, int close,
+    struct evbuffer *out, size_t *head_len)
 {
 	static char scratch[16 * 1024];
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	struct http_session *s = &c->http;
+	struct http_session *s = c->http;
+	size_t before = evbuffer_get_length(out);
 	const char *body = NULL, *ctype = NULL, *conn_hdr = "";
 	char *big = NULL;
 	size_t body_len = 0, need;
@@ -400,6 +366,8 @@ http_write(struct conn *c, const struct reply *r, int close)
 	if (!no_body)
 		evbuffer_add_printf(out, "Content-Length: %zu\r\n", body_len);
 	evbuffer_add_printf(out, "%s%s\r\n", conn_hdr, r->headers);
+	if (head_len != NULL)
+		*head_len = evbuffer_get_length(out) - before;
 	if (!no_body && !s->head && body_len > 0)
 		evbuffer_add(out, body, body_len);
 	free(big);
@@ -408,7 +376,8 @@ http_write(struct conn *c, const struct reply *r, int close)
 void
 http_write_reply(struct conn *c, const struct reply *r)
 {
-	http_write(c, r, !c->http.keep_alive);
+	http_serialize(
+	    c, r, !c->http->keep_alive, bufferevent_get_output(c->bev), NULL);
 }
 
 void
@@ -420,8 +389,8 @@ http_fail(struct conn *c, int status, const char *code, const char *msg)
 	    (unsigned long long)c->id, status, code, msg);
 	reply_init(&r);
 	reply_error(&r, status, code, "%s", msg);
-	c->http.head = 0;
-	http_write(c, &r, 1);
+	c->http->head = 0;
+	http_serialize(c, &r, 1, bufferevent_get_output(c->bev), NULL);
 	reply_release(&r);
 	evbuffer_drain(bufferevent_get_input(c->bev),
 	    evbuffer_get_length(bufferevent_get_input(c->bev)));
@@ -430,13 +399,14 @@ http_fail(struct conn *c, int status, const char *code, const char *msg)
 
 /* Turn the parsed request into a struct request. Returns 0 or -1 (400). */
 static int
-session_request(struct http_session *s, const char **why)
+http_request_ready(struct http_session *s, const char **why)
 {
 	struct http_parser_url u;
 	const char *url = s->buf + s->url_off;
 	size_t i, qoff;
 	int method = s->parser.method;
 
+	s->complete = 0;
 	http_parser_url_init(&u);
 	if (http_parser_parse_url(
 	        url, s->url_len, method == HTTP_CONNECT, &u) != 0) {
@@ -444,9 +414,9 @@ session_request(struct http_session *s, const char **why)
 		return -1;
 	}
 	if (u.field_set & (1 << UF_PATH)) {
-		if (path_decode(url + u.field_data[UF_PATH].off,
-		        u.field_data[UF_PATH].len, s->path,
-		        sizeof s->path) == -1) {
+		if (percent_decode(url + u.field_data[UF_PATH].off,
+		        u.field_data[UF_PATH].len, s->path, sizeof s->path,
+		        0) == -1) {
 			*why = "the path is badly encoded or too long";
 			return -1;
 		}
@@ -473,47 +443,39 @@ session_request(struct http_session *s, const char **why)
 	return 0;
 }
 
-/* Answer the complete request waiting in the session. */
-static void
-http_answer(struct conn *c)
+void
+http_finish(struct conn *c)
 {
-	struct http_session *s = &c->http;
-	struct service *svc = c->service;
-	const char *why = NULL;
-	struct reply r;
-
-	s->complete = 0;
-	if (session_request(s, &why) == -1) {
-		http_fail(c, 400, "bad_request", why);
+	if (c->state == CONN_CLOSED || c->state == CONN_DRAINING ||
+	    c->state == CONN_RESETTING)
 		return;
-	}
-	reply_init(&r);
-	persona_handle(svc->persona, svc->stubs, svc->nstubs, &s->req, &r);
-	c->requests++;
-	svc->requests++;
-	if (log_enabled(LOG_DEBUG))
-		log_msg(LOG_DEBUG, svc->name, "%s %s%s%s -> %d",
-		    http_method_str(s->parser.method), s->req.path,
-		    s->query ? "?" : "", s->query ? s->query : "", r.status);
-	http_write_reply(c, &r);
-	reply_release(&r);
-	if (!s->keep_alive)
+	if (!c->http->keep_alive || c->peer_closed)
 		conn_drain(c);
 	else if (evbuffer_get_length(bufferevent_get_output(c->bev)) >
 	    CONN_OUTPUT_HIGH)
 		conn_set_state(c, CONN_BLOCKED);
+	else
+		conn_set_state(c, CONN_READING);
+}
+
+void
+http_resume(struct conn *c)
+{
+	http_finish(c);
+	if (c->state == CONN_READING)
+		http_read(c);
 }
 
 void
 http_read(struct conn *c)
 {
-	struct http_session *s = &c->http;
+	struct http_session *s = c->http;
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer_iovec v;
 	enum http_errno err;
+	const char *why;
 	size_t n;
 
-	s->parser.data = s;
 	while (c->state == CONN_READING && evbuffer_get_length(in) > 0) {
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
@@ -523,7 +485,11 @@ http_read(struct conn *c)
 		err = HTTP_PARSER_ERRNO(&s->parser);
 		if (err == HPE_PAUSED) {
 			http_parser_pause(&s->parser, 0);
-			http_answer(c);
+			if (http_request_ready(s, &why) == -1) {
+				http_fail(c, 400, "bad_request", why);
+				return;
+			}
+			answer_request(c);
 			continue;
 		}
 		if (err != HPE_OK) {

@@ -30,6 +30,7 @@ struct http_span {
 /* The parsing state of one connection. */
 struct http_session {
 	http_parser parser;
+	struct conn *conn;
 	char *buf; /* url, header names and values, body */
 	size_t len, cap;
 	size_t url_off, url_len;
@@ -49,7 +50,7 @@ struct http_session {
 	char *query; /* its query, inside buf */
 };
 
-void http_session_init(struct http_session *);
+void http_session_init(struct http_session *, struct conn *);
 void http_session_free(struct http_session *);
 
 /*
@@ -58,8 +59,24 @@ void http_session_free(struct http_session *);
  */
 void http_read(struct conn *);
 
+/*
+ * Serialize a reply into dst (Connection: close when close is set); the
+ * length of the status line and headers goes to *head_len if not NULL.
+ */
+void http_serialize(struct conn *, const struct reply *, int close,
+    struct evbuffer *dst, size_t *head_len);
+
 /* Serialize a reply into the connection's output. */
 void http_write_reply(struct conn *, const struct reply *);
+
+/*
+ * An answer's bytes are queued: close after them if the request said so,
+ * hold reading if the output is full, else read on. Does not parse.
+ */
+void http_finish(struct conn *);
+
+/* A held answer went out: http_finish(), then parse what waits. */
+void http_resume(struct conn *);
 
 /* Answer a protocol error (400, 413, 431) and close after flushing. */
 void http_fail(struct conn *, int status, const char *code, const char *msg);

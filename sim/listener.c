@@ -14,8 +14,14 @@
 
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <jansson.h>
 
 #include "conn.h"
+#include "fault.h"
+#include "inject.h"
+#include "journal.h"
+#include "server.h"
+#include "timeline.h"
 #include "listener.h"
 #include "log.h"
 #include "service.h"
@@ -30,6 +36,9 @@ struct listener {
 	char host[256];
 	uint16_t port; /* as asked: 0 means "any" */
 	char address[300]; /* as bound */
+	struct sockaddr_storage bound;
+	socklen_t boundlen;
+	int refusing, stalled;
 };
 
 static void listener_accept_cb(
@@ -94,6 +103,8 @@ listener_open(struct event_base *base, const char *host, uint16_t port,
 	len = sizeof ss;
 	getsockname(
 	    evconnlistener_get_fd(l->lev), (struct sockaddr *)&ss, &len);
+	l->bound = ss;
+	l->boundlen = len;
 	if (ss.ss_family == AF_INET6) {
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
 		    ip, sizeof ip);
@@ -121,7 +132,43 @@ void
 listener_attach(struct listener *l, struct service *svc)
 {
 	l->service = svc;
-	evconnlistener_enable(l->lev);
+	if (l->lev != NULL && !l->stalled)
+		if (l->lev != NULL && !l->stalled)
+			evconnlistener_enable(l->lev);
+}
+
+int
+listener_set_faults(
+    struct listener *l, int refuse, int stall, char *err, size_t errlen)
+{
+	struct event_base *base = event_get_base(l->resume);
+
+	if (refuse && l->lev != NULL) {
+		evconnlistener_free(l->lev);
+		l->lev = NULL;
+	} else if (!refuse && l->lev == NULL) {
+		/* The port the OS chose (for port 0) is asked for again. */
+		l->lev = evconnlistener_new_bind(base, listener_accept_cb, l,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+		        LEV_OPT_CLOSE_ON_EXEC,
+		    LISTEN_BACKLOG, (struct sockaddr *)&l->bound,
+		    (int)l->boundlen);
+		if (l->lev == NULL) {
+			snprintf(err, errlen, "cannot listen on %s again: %s",
+			    l->address, strerror(errno));
+			return -1;
+		}
+		evconnlistener_set_error_cb(l->lev, listener_error_cb);
+	}
+	l->refusing = refuse;
+	l->stalled = stall;
+	if (l->lev != NULL) {
+		if (stall || l->service == NULL)
+			evconnlistener_disable(l->lev);
+		else
+			evconnlistener_enable(l->lev);
+	}
+	return 0;
 }
 
 const char *
@@ -148,19 +195,47 @@ listener_free(struct listener *l)
 	free(l);
 }
 
-/* A connection was accepted: hand it to the service. */
+/*
+ * A connection was accepted: apply the connect faults (reset, close,
+ * blackhole, max_connections), else hand it to the service.
+ */
 static void
 listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener *l = arg;
+	struct service *svc = l->service;
+	struct server *srv;
+	struct inject_ctx ctx = { 0 };
+	const struct fault_conf *f;
 
 	(void)lev;
-	if (l->service == NULL) {
+	if (svc == NULL) {
 		evutil_closesocket(fd);
 		return;
 	}
-	conn_new(l->service, fd, sa, salen);
+	srv = svc->server;
+	svc->connections++;
+	ctx.service = svc->name;
+	ctx.conn = srv->next_conn_id + 1;
+	ctx.open_conns = svc->nconns;
+	f = inject_pick(&srv->inject, FAULT_LAYER_CONNECT, &ctx);
+	switch (f != NULL ? f->kind->type : FAULT_REFUSE) {
+	case FAULT_CONNECT_RESET:
+	case FAULT_MAX_CONNECTIONS:
+		conn_new(svc, fd, sa, salen, CONN_MODE_RESET);
+		break;
+	case FAULT_CONNECT_CLOSE:
+		conn_new(svc, fd, sa, salen, CONN_MODE_CLOSE);
+		break;
+	case FAULT_BLACKHOLE:
+		conn_new(svc, fd, sa, salen, CONN_MODE_BLACKHOLE);
+		break;
+	default:
+		conn_new(svc, fd, sa, salen, CONN_MODE_HTTP);
+		break;
+	}
+	timeline_count_connection(srv->timeline);
 }
 
 /* accept() failed: on EMFILE and the like, pause a second and retry. */
@@ -185,5 +260,6 @@ listener_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	evconnlistener_enable(l->lev);
+	if (l->lev != NULL && !l->stalled)
+		evconnlistener_enable(l->lev);
 }

@@ -28,6 +28,16 @@ const char *listener_address(const struct listener *);
 /* Was it opened for this host and port (port 0 matches any port 0)? */
 int listener_matches(const struct listener *, const char *host, uint16_t port);
 
+/*
+ * Apply the listener states of the connect faults: with refuse the socket
+ * is closed (the kernel answers RST to SYN: ECONNREFUSED) and bound again
+ * when refuse ends; with stall accepting stops and connections wait in the
+ * backlog. Returns 0, or -1 with err set if the socket cannot be bound
+ * again.
+ */
+int listener_set_faults(
+    struct listener *, int refuse, int stall, char *err, size_t errlen);
+
 /* Close the socket; safe on NULL. */
 void listener_free(struct listener *);
 

@@ -8,15 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "log.h"
 #include "scenario.h"
 #include "server.h"
 #include "util.h"
 
 static const char usage_text[] =
-    "usage: standin serve [SCENARIO] [--ready-file FILE] [--seed N]\n"
-    "                     [--time-scale X] [--log-format text|json] [-v|-q]\n"
+    "usage: standin serve [SCENARIO] [--ready-file FILE] [--journal FILE]\n"
+    "                     [--seed N] [--time-scale X] [--log-format "
+    "text|json]\n"
+    "                     [-v|-q]\n"
     "       standin check SCENARIO...\n"
+    "       standin faults\n"
     "       standin --help | --version\n"
     "\n"
     "commands:\n"
@@ -24,6 +28,8 @@ static const char usage_text[] =
     "          UMS on 127.0.0.1:8081, financial engine on 127.0.0.1:8082)\n"
     "  check   validate scenario files without serving; every error is\n"
     "          reported as FILE:LINE:COLUMN or FILE: /json/pointer\n"
+    "  faults  print the catalogue of faults: layer, type, parameters,\n"
+    "          and what the client sees\n"
     "\n"
     "serve options:\n"
     "  --ready-file FILE   once every listener is bound, write\n"
@@ -95,6 +101,7 @@ cmd_serve(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "ready-file", required_argument, NULL, 'r' },
+		{ "journal", required_argument, NULL, 'j' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "time-scale", required_argument, NULL, 't' },
 		{ "log-format", required_argument, NULL, 'l' },
@@ -114,6 +121,9 @@ cmd_serve(int argc, char **argv)
 		switch (ch) {
 		case 'r':
 			opts.ready_file = optarg;
+			break;
+		case 'j':
+			opts.journal_file = optarg;
 			break;
 		case 's':
 			errno = 0;
@@ -197,5 +207,11 @@ main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "faults") == 0) {
+		if (argc > 2)
+			return usage_error("faults takes no arguments");
+		fault_catalogue_print(stdout);
+		return 0;
+	}
 	return usage_error("unknown command '%s'", argv[1]);
 }

@@ -824,3 +824,33 @@ persona_handle(struct persona *p, const struct stub_conf *const *stubs,
 	    persona_quote(req->method, qmethod, sizeof qmethod),
 	    persona_quote(req->path, qpath, sizeof qpath));
 }
+
+/*
+ * Answer with the call's overrides: for a version_mismatch fault the
+ * persona speaks only the fault's versions for this one request.
+ */
+void
+persona_handle_call(struct persona *p, const struct stub_conf *const *stubs,
+    size_t nstubs, const struct persona_call *call, const struct request *req,
+    struct reply *r)
+{
+	char **versions = p->versions;
+	size_t nversions = p->nversions, i;
+	const char *newest = p->newest;
+
+	if (call == NULL || call->versions == NULL) {
+		persona_handle(p, stubs, nstubs, req, r);
+		return;
+	}
+	p->versions = call->versions;
+	p->nversions = call->nversions;
+	p->newest = call->versions[0];
+	for (i = 1; i < call->nversions; i++) {
+		if (version_compare(call->versions[i], p->newest) > 0)
+			p->newest = call->versions[i];
+	}
+	persona_handle(p, stubs, nstubs, req, r);
+	p->versions = versions;
+	p->nversions = nversions;
+	p->newest = newest;
+}

@@ -73,4 +73,15 @@ const char *persona_service(const struct persona *);
 void persona_handle(struct persona *, const struct stub_conf *const *stubs,
     size_t nstubs, const struct request *, struct reply *);
 
+/* What a fault changes about one call to a persona. */
+struct persona_call {
+	char **versions; /* answer as if it spoke only these (NULL: as usual) */
+	size_t nversions;
+};
+
+/* persona_handle() with a call's overrides (handshake version_mismatch). */
+void persona_handle_call(struct persona *, const struct stub_conf *const *stubs,
+    size_t nstubs, const struct persona_call *, const struct request *,
+    struct reply *);
+
 #endif

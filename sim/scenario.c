@@ -32,6 +32,9 @@
 /* Service names: what may appear in a journal, a URL or a ready file. */
 #define SERVICE_NAME_MAX 32
 
+/* Phase names: what `standin ctl phase NAME` and the journal show. */
+#define PHASE_NAME_MAX 64
+
 struct loader;
 
 /* How one key of an object is read. */
@@ -48,6 +51,9 @@ struct loader {
 	size_t nerrs;
 	struct scenario *sc;
 	json_t *services; /* the "services" object, for references */
+	json_t *root; /* the root object, for keys read ahead */
+	int repeat; /* "repeat" is true (read ahead) */
+	size_t phase; /* index of the phase being read */
 
 	char *ptr; /* JSON pointer of the value being read */
 	size_t ptrlen;
@@ -67,6 +73,17 @@ static void root_seed(struct loader *, json_t *, void *);
 static void root_time_scale(struct loader *, json_t *, void *);
 static void root_services(struct loader *, json_t *, void *);
 static void root_stubs(struct loader *, json_t *, void *);
+static void root_faults(struct loader *, json_t *, void *);
+static void root_phases(struct loader *, json_t *, void *);
+static void root_repeat(struct loader *, json_t *, void *);
+static void phase_name(struct loader *, json_t *, void *);
+static void phase_after(struct loader *, json_t *, void *);
+static void phase_after_connections(struct loader *, json_t *, void *);
+static void phase_after_requests(struct loader *, json_t *, void *);
+static void phase_manual(struct loader *, json_t *, void *);
+static void phase_faults(struct loader *, json_t *, void *);
+static void match_method(struct loader *, json_t *, void *);
+static void match_path(struct loader *, json_t *, void *);
 static void service_persona(struct loader *, json_t *, void *);
 static void service_listen(struct loader *, json_t *, void *);
 static void service_versions(struct loader *, json_t *, void *);
@@ -86,6 +103,9 @@ static const struct key_rule root_rules[] = {
 	{ "time_scale", 0, root_time_scale },
 	{ "services", 1, root_services },
 	{ "stubs", 0, root_stubs },
+	{ "faults", 0, root_faults },
+	{ "phases", 0, root_phases },
+	{ "repeat", 0, root_repeat },
 };
 
 static const struct key_rule service_rules[] = {
@@ -102,6 +122,24 @@ static const struct key_rule stub_rules[] = {
 	{ "status", 0, stub_status },
 	{ "headers", 0, stub_headers },
 	{ "body", 0, stub_body },
+};
+
+static const struct key_rule phase_rules[] = {
+	{ "name", 1, phase_name },
+	{ "after", 0, phase_after },
+	{ "after_connections", 0, phase_after_connections },
+	{ "after_requests", 0, phase_after_requests },
+	{ "manual", 0, phase_manual },
+	{ "faults", 0, phase_faults },
+};
+
+/* The keys that say how a phase starts; a phase has at most one. */
+static const char *const phase_start_keys[] = { "after", "after_connections",
+	"after_requests", "manual" };
+
+static const struct key_rule match_rules[] = {
+	{ "method", 0, match_method },
+	{ "path", 0, match_path },
 };
 
 /* Add one error about the value at the current pointer. */
@@ -239,7 +277,8 @@ type_name(const json_t *v)
 
 /*
  * Check the type of a value; on a mismatch report it and return -1.
- * JSON_REAL stands for any number, integers included.
+ * JSON_REAL stands for any number, integers included; JSON_TRUE for
+ * either boolean.
  */
 static int
 expect(struct loader *ld, const json_t *v, json_type type)
@@ -257,6 +296,12 @@ expect(struct loader *ld, const json_t *v, json_type type)
 		break;
 	case JSON_STRING:
 		want = "a string";
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		want = "a boolean";
+		if (json_is_boolean(v))
+			return 0;
 		break;
 	case JSON_INTEGER:
 		want = "an integer";
@@ -706,10 +751,13 @@ service_listen(struct loader *ld, json_t *v, void *out)
 		check_clash(ld, svc, 1);
 }
 
+/*
+ * Read a non-empty array of distinct protocol versions into a new array
+ * (left NULL when v is not an array or is empty).
+ */
 static void
-service_versions(struct loader *ld, json_t *v, void *out)
+versions_read(struct loader *ld, json_t *v, char ***versions, size_t *nversions)
 {
-	struct service_conf *svc = out;
 	const char *s;
 	json_t *e;
 	size_t i, j, saved;
@@ -720,7 +768,7 @@ service_versions(struct loader *ld, json_t *v, void *out)
 		verr(ld, "must list at least one version");
 		return;
 	}
-	svc->versions = xcalloc(json_array_size(v), sizeof *svc->versions);
+	*versions = xcalloc(json_array_size(v), sizeof **versions);
 	for (i = 0; i < json_array_size(v); i++) {
 		e = json_array_get(v, i);
 		saved = ptr_push_index(ld, i);
@@ -735,17 +783,25 @@ service_versions(struct loader *ld, json_t *v, void *out)
 				continue;
 			}
 			/* "1.2" and "1.02" are the same version. */
-			for (j = 0; j < svc->nversions; j++) {
-				if (version_compare(s, svc->versions[j]) == 0)
+			for (j = 0; j < *nversions; j++) {
+				if (version_compare(s, (*versions)[j]) == 0)
 					break;
 			}
-			if (j < svc->nversions)
+			if (j < *nversions)
 				verr(ld, "%s is listed twice", q(ld, s));
 			else
-				svc->versions[svc->nversions++] = xstrdup(s);
+				(*versions)[(*nversions)++] = xstrdup(s);
 		}
 		ptr_pop(ld, saved);
 	}
+}
+
+static void
+service_versions(struct loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+
+	versions_read(ld, v, &svc->versions, &svc->nversions);
 }
 
 static void
@@ -855,21 +911,19 @@ stub_service(struct loader *ld, json_t *v, void *out)
 	stub->service = xstrdup(s);
 }
 
-static void
-stub_method(struct loader *ld, json_t *v, void *out)
+/* Read an HTTP method; returns a copy, or NULL if it is not one. */
+static char *
+method_read(struct loader *ld, json_t *v)
 {
-	struct stub_conf *stub = out;
 	const char *s, *hint;
 	size_t i;
 
 	if (expect(ld, v, JSON_STRING) != 0)
-		return;
+		return NULL;
 	s = json_string_value(v);
 	for (i = 0; i < nitems(http_methods); i++) {
-		if (strcmp(s, http_methods[i]) == 0) {
-			stub->method = xstrdup(s);
-			return;
-		}
+		if (strcmp(s, http_methods[i]) == 0)
+			return xstrdup(s);
 	}
 	hint = suggest(s, http_methods, nitems(http_methods));
 	if (hint != NULL) {
@@ -881,42 +935,68 @@ stub_method(struct loader *ld, json_t *v, void *out)
 		    "DELETE or OPTIONS)",
 		    q(ld, s));
 	}
+	return NULL;
+}
+
+static void
+stub_method(struct loader *ld, json_t *v, void *out)
+{
+	struct stub_conf *stub = out;
+
+	stub->method = method_read(ld, v);
+}
+
+/* Read a path pattern; returns a copy, or NULL if it is not one. */
+static char *
+path_read(struct loader *ld, json_t *v)
+{
+	const char *s, *cause = NULL;
+
+	if (expect(ld, v, JSON_STRING) != 0)
+		return NULL;
+	s = json_string_value(v);
+	if (*s != '/') {
+		verr(ld, "%s does not start with \"/\"", q(ld, s));
+		return NULL;
+	}
+	if (route_pattern_valid(s, &cause) != 0) {
+		verr(ld, "%s is not a path pattern: %s", q(ld, s),
+		    cause != NULL ? cause : "malformed");
+		return NULL;
+	}
+	return xstrdup(s);
 }
 
 static void
 stub_path(struct loader *ld, json_t *v, void *out)
 {
 	struct stub_conf *stub = out;
-	const char *s, *cause = NULL;
 
-	if (expect(ld, v, JSON_STRING) != 0)
-		return;
-	s = json_string_value(v);
-	if (*s != '/') {
-		verr(ld, "%s does not start with \"/\"", q(ld, s));
-		return;
+	stub->path = path_read(ld, v);
+}
+
+/* Read an HTTP status, 100 to 599; returns it, or -1. */
+static int
+status_read(struct loader *ld, json_t *v)
+{
+	if (expect(ld, v, JSON_INTEGER) != 0)
+		return -1;
+	if (json_integer_value(v) < 100 || json_integer_value(v) > 599) {
+		verr(ld, "must be 100 to 599, got %" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		return -1;
 	}
-	if (route_pattern_valid(s, &cause) != 0) {
-		verr(ld, "%s is not a path pattern: %s", q(ld, s),
-		    cause != NULL ? cause : "malformed");
-		return;
-	}
-	stub->path = xstrdup(s);
+	return (int)json_integer_value(v);
 }
 
 static void
 stub_status(struct loader *ld, json_t *v, void *out)
 {
 	struct stub_conf *stub = out;
+	int status;
 
-	if (expect(ld, v, JSON_INTEGER) != 0)
-		return;
-	if (json_integer_value(v) < 100 || json_integer_value(v) > 599) {
-		verr(ld, "must be 100 to 599, got %" JSON_INTEGER_FORMAT,
-		    json_integer_value(v));
-		return;
-	}
-	stub->status = (int)json_integer_value(v);
+	if ((status = status_read(ld, v)) != -1)
+		stub->status = status;
 }
 
 /* Is this an HTTP token (RFC 9110 5.6.2), as a header name must be? */
@@ -941,10 +1021,11 @@ header_value_valid(const char *s)
 	return 1;
 }
 
+/* Read an object of response headers into a new array. */
 static void
-stub_headers(struct loader *ld, json_t *v, void *out)
+headers_read(struct loader *ld, json_t *v, struct header_conf **headers,
+    size_t *nheaders)
 {
-	struct stub_conf *stub = out;
 	struct header_conf *h;
 	const char *key;
 	json_t *e;
@@ -953,7 +1034,7 @@ stub_headers(struct loader *ld, json_t *v, void *out)
 
 	if (expect(ld, v, JSON_OBJECT) != 0)
 		return;
-	stub->headers = xcalloc(json_object_size(v), sizeof *stub->headers);
+	*headers = xcalloc(json_object_size(v), sizeof **headers);
 	for (it = json_object_iter(v); it != NULL;
 	     it = json_object_iter_next(v, it)) {
 		key = json_object_iter_key(it);
@@ -970,12 +1051,47 @@ stub_headers(struct loader *ld, json_t *v, void *out)
 			    "header value must not contain control "
 			    "characters");
 		else {
-			h = &stub->headers[stub->nheaders++];
+			h = &(*headers)[(*nheaders)++];
 			h->name = xstrdup(key);
 			h->value = xstrdup(json_string_value(e));
 		}
 		ptr_pop(ld, saved);
 	}
+}
+
+static void
+stub_headers(struct loader *ld, json_t *v, void *out)
+{
+	struct stub_conf *stub = out;
+
+	headers_read(ld, v, &stub->headers, &stub->nheaders);
+}
+
+/*
+ * Serialize a body: a string is its text, as is; any other value is
+ * compact JSON. Returns the allocated text; sets its length and kind.
+ */
+static char *
+body_read(json_t *v, size_t *len, int *is_json)
+{
+	char *text;
+
+	if (json_is_string(v)) {
+		*len = json_string_length(v);
+		text = xmalloc(*len + 1);
+		memcpy(text, json_string_value(v), *len);
+		text[*len] = '\0';
+		*is_json = 0;
+		return text;
+	}
+	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (text == NULL) {
+		fputs("standin: out of memory\n", stderr);
+		abort();
+	}
+	*len = strlen(text);
+	*is_json = 1;
+	return text;
 }
 
 static void
@@ -985,21 +1101,7 @@ stub_body(struct loader *ld, json_t *v, void *out)
 
 	(void)ld;
 	free(stub->body);
-	if (json_is_string(v)) {
-		stub->body_len = json_string_length(v);
-		stub->body = xmalloc(stub->body_len + 1);
-		memcpy(stub->body, json_string_value(v), stub->body_len);
-		stub->body[stub->body_len] = '\0';
-		stub->body_is_json = 0;
-		return;
-	}
-	stub->body = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (stub->body == NULL) {
-		fputs("standin: out of memory\n", stderr);
-		abort();
-	}
-	stub->body_len = strlen(stub->body);
-	stub->body_is_json = 1;
+	stub->body = body_read(v, &stub->body_len, &stub->body_is_json);
 }
 
 static void
@@ -1022,6 +1124,978 @@ root_stubs(struct loader *ld, json_t *v, void *out)
 		if (expect(ld, e, JSON_OBJECT) == 0)
 			parse_object(
 			    ld, e, stub_rules, nitems(stub_rules), stub);
+		ptr_pop(ld, saved);
+	}
+}
+
+/*
+ * Quoted names joined for a message: "a", "b" and "c" (or "or" as conj
+ * says). The caller frees the result.
+ */
+static char *
+names_join(const char *const *names, size_t n, const char *conj)
+{
+	char *list = xstrdup(""), *tmp;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		tmp = xasprintf("%s%s\"%s\"", list,
+		    i == 0 ? "" : (i + 1 == n ? conj : ", "), names[i]);
+		free(list);
+		list = tmp;
+	}
+	return list;
+}
+
+/*
+ * Read one of a few words; returns its index, or -1 after reporting
+ * "unknown NOUN" with a hint or the list of choices.
+ */
+static int
+choice_read(struct loader *ld, json_t *v, const char *noun,
+    const char *const *choices, size_t n)
+{
+	const char *s, *hint;
+	char *list;
+	size_t i;
+
+	if (expect(ld, v, JSON_STRING) != 0)
+		return -1;
+	s = json_string_value(v);
+	for (i = 0; i < n; i++) {
+		if (strcmp(s, choices[i]) == 0)
+			return (int)i;
+	}
+	if ((hint = suggest(s, choices, n)) != NULL) {
+		verr(ld, "unknown %s %s (did you mean %s?)", noun, q(ld, s),
+		    q(ld, hint));
+		return -1;
+	}
+	list = names_join(choices, n, " or ");
+	verr(ld, "unknown %s %s (use %s)", noun, q(ld, s), list);
+	free(list);
+	return -1;
+}
+
+/* Read a duration string such as "250ms"; returns 0 or -1. */
+static int
+duration_read(struct loader *ld, json_t *v, uint64_t *us)
+{
+	if (!json_is_string(v)) {
+		verr(ld, "expected a duration such as \"250ms\", got %s",
+		    type_name(v));
+		return -1;
+	}
+	if (duration_parse(json_string_value(v), us) != 0) {
+		verr(ld, "%s is not a duration (use 250ms, 1.5s, 2m)",
+		    q(ld, json_string_value(v)));
+		return -1;
+	}
+	return 0;
+}
+
+/* Report a number outside [min, max] (max 0: no upper bound). */
+static void
+range_error(struct loader *ld, const json_t *v, double min, double max)
+{
+	char num[64];
+
+	number_format(v, num, sizeof num);
+	if (max != 0)
+		verr(ld, "must be %.15g to %.15g, got %s", min, max, num);
+	else
+		verr(ld, "must be %.15g or more, got %s", min, num);
+}
+
+/* The delay distributions and the keys each takes. */
+struct dist_rule {
+	const char *name;
+	enum delay_dist dist;
+	const char *keys[2]; /* a, then b (lognormal: sigma, a number) */
+};
+
+static const struct dist_rule dist_rules[] = {
+	{ "fixed", DELAY_FIXED, { "value", NULL } },
+	{ "uniform", DELAY_UNIFORM, { "min", "max" } },
+	{ "normal", DELAY_NORMAL, { "mean", "stddev" } },
+	{ "lognormal", DELAY_LOGNORMAL, { "median", "sigma" } },
+};
+
+/* Read one key of a distribution object into the delay. */
+static void
+dist_key_read(struct loader *ld, json_t *v, const struct dist_rule *dr,
+    size_t k, struct delay *d)
+{
+	if (dr->dist == DELAY_LOGNORMAL && k == 1) {
+		if (expect(ld, v, JSON_REAL) != 0)
+			return;
+		if (json_number_value(v) <= 0) {
+			char num[64];
+
+			number_format(v, num, sizeof num);
+			verr(ld, "must be more than 0, got %s", num);
+			return;
+		}
+		d->sigma = json_number_value(v);
+		return;
+	}
+	duration_read(ld, v, k == 0 ? &d->a : &d->b);
+}
+
+/* Report an unknown key of a distribution object. */
+static void
+dist_unknown_key(struct loader *ld, const char *key, const struct dist_rule *dr)
+{
+	const char *names[3], *hint;
+	char *list;
+	size_t n = 0;
+
+	names[n++] = "dist";
+	names[n++] = dr->keys[0];
+	if (dr->keys[1] != NULL)
+		names[n++] = dr->keys[1];
+	if ((hint = suggest(key, names, n)) != NULL) {
+		verr(ld, "unknown key (did you mean %s?)", q(ld, hint));
+		return;
+	}
+	list = names_join(names + 1, n - 1, " and ");
+	verr(ld, "unknown key (a %s distribution takes %s)", q(ld, dr->name),
+	    list);
+	free(list);
+}
+
+/*
+ * Read a delay: a duration (fixed), or a distribution object such as
+ * {"dist": "uniform", "min": "50ms", "max": "150ms"}.
+ */
+static void
+delay_read(struct loader *ld, json_t *v, struct delay *d)
+{
+	const char *names[nitems(dist_rules)], *key;
+	const struct dist_rule *dr = NULL;
+	json_t *dist, *e, *lo, *hi;
+	uint64_t min, max;
+	size_t i, k, saved;
+	void *it;
+	int idx;
+
+	memset(d, 0, sizeof *d);
+	if (json_is_string(v)) {
+		d->dist = DELAY_FIXED;
+		duration_read(ld, v, &d->a);
+		return;
+	}
+	if (!json_is_object(v)) {
+		verr(ld, "expected a duration or a distribution object, got %s",
+		    type_name(v));
+		return;
+	}
+	for (i = 0; i < nitems(dist_rules); i++)
+		names[i] = dist_rules[i].name;
+	/* Object first: the distribution decides which keys belong. */
+	dist = json_object_get(v, "dist");
+	if (dist == NULL)
+		verr(ld, "missing required key \"dist\"");
+	else if (json_is_string(dist)) {
+		for (i = 0; i < nitems(dist_rules); i++) {
+			if (strcmp(json_string_value(dist), names[i]) == 0)
+				dr = &dist_rules[i];
+		}
+	}
+	for (k = 0; dr != NULL && k < nitems(dr->keys); k++) {
+		if (dr->keys[k] != NULL &&
+		    json_object_get(v, dr->keys[k]) == NULL)
+			verr(ld, "missing required key %s", q(ld, dr->keys[k]));
+	}
+	for (it = json_object_iter(v); it != NULL;
+	     it = json_object_iter_next(v, it)) {
+		key = json_object_iter_key(it);
+		e = json_object_iter_value(it);
+		saved = ptr_push(ld, key);
+		if (strcmp(key, "dist") == 0) {
+			idx = choice_read(
+			    ld, e, "distribution", names, nitems(names));
+			if (idx >= 0)
+				d->dist = dist_rules[idx].dist;
+		} else if (dr != NULL) {
+			for (k = 0; k < nitems(dr->keys); k++) {
+				if (dr->keys[k] != NULL &&
+				    strcmp(key, dr->keys[k]) == 0)
+					break;
+			}
+			if (k < nitems(dr->keys))
+				dist_key_read(ld, e, dr, k, d);
+			else
+				dist_unknown_key(ld, key, dr);
+		}
+		ptr_pop(ld, saved);
+	}
+	lo = json_object_get(v, "min");
+	hi = json_object_get(v, "max");
+	if (dr != NULL && dr->dist == DELAY_UNIFORM && json_is_string(lo) &&
+	    json_is_string(hi) &&
+	    duration_parse(json_string_value(lo), &min) == 0 &&
+	    duration_parse(json_string_value(hi), &max) == 0 && min > max) {
+		verr(ld, "min %s is more than max %s",
+		    q(ld, json_string_value(lo)), q(ld, json_string_value(hi)));
+	}
+}
+
+/* Read a non-empty array of strings (the names schema_drift drops). */
+static void
+strings_read(struct loader *ld, json_t *v, char ***list, size_t *n)
+{
+	json_t *e;
+	size_t i, saved;
+
+	if (expect(ld, v, JSON_ARRAY) != 0)
+		return;
+	if (json_array_size(v) == 0) {
+		verr(ld, "must list at least one name");
+		return;
+	}
+	*list = xcalloc(json_array_size(v), sizeof **list);
+	for (i = 0; i < json_array_size(v); i++) {
+		e = json_array_get(v, i);
+		saved = ptr_push_index(ld, i);
+		if (expect(ld, e, JSON_STRING) == 0) {
+			if (*json_string_value(e) == '\0')
+				verr(ld, "must not be empty");
+			else
+				(*list)[(*n)++] = xstrdup(json_string_value(e));
+		}
+		ptr_pop(ld, saved);
+	}
+}
+
+/* Read a non-empty object of old name to new name. */
+static void
+renames_read(struct loader *ld, json_t *v, union fault_value *val)
+{
+	const char *key;
+	json_t *e;
+	size_t saved, n;
+	void *it;
+
+	if (expect(ld, v, JSON_OBJECT) != 0)
+		return;
+	if ((n = json_object_size(v)) == 0) {
+		verr(ld, "must rename at least one name");
+		return;
+	}
+	val->renames.from = xcalloc(n, sizeof *val->renames.from);
+	val->renames.to = xcalloc(n, sizeof *val->renames.to);
+	for (it = json_object_iter(v); it != NULL;
+	     it = json_object_iter_next(v, it)) {
+		key = json_object_iter_key(it);
+		e = json_object_iter_value(it);
+		saved = ptr_push(ld, key);
+		if (*key == '\0')
+			verr(ld, "the name to rename must not be empty");
+		else if (expect(ld, e, JSON_STRING) != 0)
+			;
+		else if (*json_string_value(e) == '\0')
+			verr(ld, "must not be empty");
+		else if (strcmp(key, json_string_value(e)) == 0)
+			verr(ld, "renames %s to itself", q(ld, key));
+		else {
+			n = val->renames.n++;
+			val->renames.from[n] = xstrdup(key);
+			val->renames.to[n] = xstrdup(json_string_value(e));
+		}
+		ptr_pop(ld, saved);
+	}
+}
+
+/*
+ * Read the value of a fault's parameter as its kind says. The value is
+ * marked present first, so that whatever was allocated is freed.
+ */
+static void
+param_read(struct loader *ld, json_t *v, const struct fault_param *p,
+    struct fault_conf *fc, size_t i)
+{
+	union fault_value *val = &fc->values[i];
+	size_t n;
+	int x;
+
+	fc->present[i] = 1;
+	switch (p->kind) {
+	case FAULT_PARAM_DURATION:
+		duration_read(ld, v, &val->us);
+		break;
+	case FAULT_PARAM_DELAY:
+		delay_read(ld, v, &val->delay);
+		break;
+	case FAULT_PARAM_INT:
+		if (expect(ld, v, JSON_INTEGER) != 0)
+			break;
+		if ((double)json_integer_value(v) < p->min ||
+		    (p->max != 0 && (double)json_integer_value(v) > p->max))
+			range_error(ld, v, p->min, p->max);
+		else
+			val->i = json_integer_value(v);
+		break;
+	case FAULT_PARAM_NUMBER:
+		if (expect(ld, v, JSON_REAL) != 0)
+			break;
+		if (json_number_value(v) < p->min ||
+		    (p->max != 0 && json_number_value(v) > p->max))
+			range_error(ld, v, p->min, p->max);
+		else
+			val->d = json_number_value(v);
+		break;
+	case FAULT_PARAM_STATUS:
+		if ((x = status_read(ld, v)) != -1)
+			val->i = x;
+		break;
+	case FAULT_PARAM_CHOICE:
+		for (n = 0; p->choices[n] != NULL; n++)
+			;
+		if ((x = choice_read(ld, v, p->name, p->choices, n)) >= 0)
+			val->i = x;
+		break;
+	case FAULT_PARAM_VERSIONS:
+		versions_read(ld, v, &val->list.v, &val->list.n);
+		break;
+	case FAULT_PARAM_STRINGS:
+		strings_read(ld, v, &val->list.v, &val->list.n);
+		break;
+	case FAULT_PARAM_RENAMES:
+		renames_read(ld, v, val);
+		break;
+	case FAULT_PARAM_HEADERS:
+		headers_read(ld, v, &val->headers.v, &val->headers.n);
+		break;
+	case FAULT_PARAM_BODY:
+		val->body.text =
+		    body_read(v, &val->body.len, &val->body.is_json);
+		break;
+	}
+}
+
+/* Fill in the default of every parameter not given that has one. */
+static void
+params_default(struct loader *ld, struct fault_conf *fc)
+{
+	const struct fault_param *p;
+	size_t i, saved;
+	json_t *v;
+
+	for (i = 0; i < fc->kind->nparams; i++) {
+		p = &fc->kind->params[i];
+		if (fc->present[i] || p->defval == NULL)
+			continue;
+		if (p->kind == FAULT_PARAM_DURATION ||
+		    p->kind == FAULT_PARAM_DELAY ||
+		    p->kind == FAULT_PARAM_CHOICE)
+			v = json_string(p->defval);
+		else
+			v = json_loads(p->defval, JSON_DECODE_ANY, NULL);
+		if (v == NULL) {
+			fprintf(stderr, "standin: bad default %s of %s\n",
+			    p->defval, p->name);
+			abort();
+		}
+		/* A default is scenario text: a bad one reads as the key's. */
+		saved = ptr_push(ld, p->name);
+		param_read(ld, v, p, fc, i);
+		ptr_pop(ld, saved);
+		json_decref(v);
+	}
+}
+
+static void
+fault_service(struct loader *ld, json_t *v, struct fault_conf *fc)
+{
+	const char *s;
+
+	if (expect(ld, v, JSON_STRING) != 0)
+		return;
+	s = json_string_value(v);
+	if (ld->services != NULL && json_object_get(ld->services, s) == NULL) {
+		unknown_service(ld, s);
+		return;
+	}
+	fc->service = xstrdup(s);
+}
+
+/* Does the catalogue have faults on this layer? */
+static int
+layer_has_faults(enum fault_layer layer)
+{
+	size_t i;
+
+	for (i = 0; i < nfault_kinds; i++) {
+		if (fault_kinds[i].layer == layer)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+fault_layer_key(struct loader *ld, json_t *v, struct fault_conf *fc)
+{
+	const char *names[8], *all[8], *s, *hint;
+	enum fault_layer layer;
+	size_t n = 0, nall = 0;
+	char *list;
+
+	(void)fc;
+	if (expect(ld, v, JSON_STRING) != 0)
+		return;
+	s = json_string_value(v);
+	if (fault_layer_parse(s, &layer) == 0) {
+		/* Only tls has none: the layer exists, its faults come later. */
+		if (!layer_has_faults(layer))
+			verr(ld,
+			    "no %s faults in this standin yet (TLS comes "
+			    "later)",
+			    s);
+		return;
+	}
+	for (layer = FAULT_LAYER_CONNECT; layer <= FAULT_LAYER_STREAM;
+	     layer++) {
+		all[nall++] = fault_layer_name(layer);
+		if (layer_has_faults(layer))
+			names[n++] = fault_layer_name(layer);
+	}
+	if ((hint = suggest(s, all, nall)) != NULL) {
+		verr(ld, "unknown layer %s (did you mean %s?)", q(ld, s),
+		    q(ld, hint));
+		return;
+	}
+	list = names_join(names, n, " or ");
+	verr(ld, "unknown layer %s (use %s)", q(ld, s), list);
+	free(list);
+}
+
+/* The layer a fault object names, read without reporting anything. */
+static int
+fault_peek_layer(json_t *obj, enum fault_layer *layer)
+{
+	json_t *v = json_object_get(obj, "layer");
+
+	if (!json_is_string(v))
+		return -1;
+	return fault_layer_parse(json_string_value(v), layer);
+}
+
+static void
+fault_type_key(struct loader *ld, json_t *v, struct fault_conf *fc, json_t *obj)
+{
+	const char *names[32], *s, *hint;
+	enum fault_layer layer;
+	char *list;
+	size_t i, n = 0;
+
+	(void)fc;
+	if (expect(ld, v, JSON_STRING) != 0)
+		return;
+	if (fault_peek_layer(obj, &layer) != 0)
+		return; /* "layer" says what is wrong */
+	s = json_string_value(v);
+	for (i = 0; i < nfault_kinds && n < nitems(names); i++) {
+		if (fault_kinds[i].layer == layer)
+			names[n++] = fault_kinds[i].name;
+	}
+	if (n == 0 || fault_kind_find(layer, s) != NULL)
+		return;
+	for (i = 0; i < nfault_kinds; i++) {
+		if (strcmp(fault_kinds[i].name, s) == 0) {
+			verr(ld,
+			    "no fault type %s on layer %s (it is on layer %s)",
+			    q(ld, s), q(ld, fault_layer_name(layer)),
+			    q(ld, fault_layer_name(fault_kinds[i].layer)));
+			return;
+		}
+	}
+	if ((hint = suggest(s, names, n)) != NULL) {
+		verr(ld, "no fault type %s on layer %s (did you mean %s?)",
+		    q(ld, s), q(ld, fault_layer_name(layer)), q(ld, hint));
+		return;
+	}
+	list = names_join(names, n, " or ");
+	verr(ld, "no fault type %s on layer %s (use %s)", q(ld, s),
+	    q(ld, fault_layer_name(layer)), list);
+	free(list);
+}
+
+static void
+fault_probability(struct loader *ld, json_t *v, struct fault_conf *fc)
+{
+	if (expect(ld, v, JSON_REAL) != 0)
+		return;
+	if (json_number_value(v) < 0 || json_number_value(v) > 1) {
+		range_error(ld, v, 0, 1);
+		return;
+	}
+	fc->probability = json_number_value(v);
+}
+
+static void
+fault_times(struct loader *ld, json_t *v, struct fault_conf *fc)
+{
+	if (expect(ld, v, JSON_INTEGER) != 0)
+		return;
+	if (json_integer_value(v) < 1) {
+		range_error(ld, v, 1, 0);
+		return;
+	}
+	fc->times = json_integer_value(v);
+}
+
+static void
+fault_direction(struct loader *ld, json_t *v, struct fault_conf *fc)
+{
+	static const char *const names[] = { "both", "upstream", "downstream" };
+	static const enum fault_direction dirs[] = { FAULT_DIR_BOTH,
+		FAULT_DIR_UPSTREAM, FAULT_DIR_DOWNSTREAM };
+	int i;
+
+	if ((i = choice_read(ld, v, "direction", names, nitems(names))) >= 0)
+		fc->direction = dirs[i];
+}
+
+static void
+fault_at(struct loader *ld, json_t *v, struct fault_conf *fc)
+{
+	static const char *const names[] = { "request", "response" };
+	static const enum fault_at ats[] = { FAULT_AT_REQUEST,
+		FAULT_AT_RESPONSE };
+	int i;
+
+	if ((i = choice_read(ld, v, "value", names, nitems(names))) >= 0)
+		fc->at = ats[i];
+}
+
+static void
+match_method(struct loader *ld, json_t *v, void *out)
+{
+	struct fault_conf *fc = out;
+
+	fc->match_method = method_read(ld, v);
+}
+
+static void
+match_path(struct loader *ld, json_t *v, void *out)
+{
+	struct fault_conf *fc = out;
+
+	fc->match_path = path_read(ld, v);
+}
+
+static void
+fault_match(struct loader *ld, json_t *v, struct fault_conf *fc)
+{
+	if (expect(ld, v, JSON_OBJECT) == 0)
+		parse_object(ld, v, match_rules, nitems(match_rules), fc);
+}
+
+/* The keys every fault object may have, and those only some take. */
+struct fault_field {
+	const char *name;
+	unsigned takes; /* FAULT_TAKES_*, 0 for every fault */
+	enum fault_layer only; /* with takes: the layer whose faults do */
+	void (*parse)(struct loader *, json_t *, struct fault_conf *);
+};
+
+static const struct fault_field fault_fields[] = {
+	{ "service", 0, FAULT_LAYER_CONNECT, fault_service },
+	{ "layer", 0, FAULT_LAYER_CONNECT, fault_layer_key },
+	{ "type", 0, FAULT_LAYER_CONNECT, NULL },
+	{ "probability", 0, FAULT_LAYER_CONNECT, fault_probability },
+	{ "times", 0, FAULT_LAYER_CONNECT, fault_times },
+	{ "direction", FAULT_TAKES_DIRECTION, FAULT_LAYER_STREAM,
+	    fault_direction },
+	{ "match", FAULT_TAKES_MATCH, FAULT_LAYER_HTTP, fault_match },
+	{ "at", FAULT_TAKES_AT, FAULT_LAYER_HTTP, fault_at },
+};
+
+/* Is this the name of a parameter of any fault type? */
+static int
+any_param(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < nfault_kinds; i++) {
+		if (fault_param_index(&fault_kinds[i], key) >= 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Report an unknown key of a fault: a hint among what this kind takes,
+ * else the list of its parameters. With no kind (its layer or type is
+ * wrong) only keys that no fault takes are reported.
+ */
+static void
+fault_unknown_key(
+    struct loader *ld, const char *key, const struct fault_kind *kind)
+{
+	const char *names[nitems(fault_fields) + FAULT_PARAMS_MAX], *hint;
+	const char *params[FAULT_PARAMS_MAX];
+	const char *lname;
+	char *list;
+	size_t i, n = 0;
+
+	if (kind == NULL && any_param(key))
+		return;
+	for (i = 0; i < nitems(fault_fields); i++) {
+		if (fault_fields[i].takes == 0 || kind == NULL ||
+		    (kind->takes & fault_fields[i].takes) != 0)
+			names[n++] = fault_fields[i].name;
+	}
+	for (i = 0; kind != NULL && i < kind->nparams; i++)
+		names[n++] = params[i] = kind->params[i].name;
+	if ((hint = suggest(key, names, n)) != NULL) {
+		verr(ld, "unknown key (did you mean %s?)", q(ld, hint));
+		return;
+	}
+	if (kind == NULL) {
+		verr(ld, "unknown key");
+		return;
+	}
+	lname = fault_layer_name(kind->layer);
+	if (kind->nparams == 0) {
+		verr(ld, "unknown key (%s %s faults take no parameters)", lname,
+		    q(ld, kind->name));
+		return;
+	}
+	list = names_join(params, kind->nparams, " and ");
+	verr(ld, "unknown key (%s %s faults take %s)", lname, q(ld, kind->name),
+	    list);
+	free(list);
+}
+
+/*
+ * The kind a fault object names, read without reporting anything;
+ * NULL if its layer or type is wrong.
+ */
+static const struct fault_kind *
+fault_peek_kind(json_t *obj)
+{
+	enum fault_layer layer;
+	json_t *type = json_object_get(obj, "type");
+
+	if (fault_peek_layer(obj, &layer) != 0 || !json_is_string(type))
+		return NULL;
+	return fault_kind_find(layer, json_string_value(type));
+}
+
+/* Report what is missing from a fault object as a whole. */
+static void
+fault_missing(struct loader *ld, json_t *obj, const struct fault_kind *kind)
+{
+	const char *oneof[FAULT_PARAMS_MAX];
+	size_t i, n = 0, given = 0;
+	char *list;
+
+	if (json_object_get(obj, "layer") == NULL)
+		verr(ld, "missing required key \"layer\"");
+	if (json_object_get(obj, "type") == NULL)
+		verr(ld, "missing required key \"type\"");
+	for (i = 0; kind != NULL && i < kind->nparams; i++) {
+		if (kind->params[i].required == FAULT_PARAM_ONE_OF) {
+			oneof[n++] = kind->params[i].name;
+			if (json_object_get(obj, kind->params[i].name) != NULL)
+				given++;
+		} else if (kind->params[i].required &&
+		    json_object_get(obj, kind->params[i].name) == NULL)
+			verr(ld, "missing required key %s",
+			    q(ld, kind->params[i].name));
+	}
+	if (n > 0 && given == 0) {
+		list = names_join(oneof, n, " or ");
+		verr(ld, "missing required key %s (give at least one)", list);
+		free(list);
+	}
+}
+
+/* Report a common field this fault does not take. */
+static void
+fault_field_refused(struct loader *ld, const struct fault_field *ff,
+    const struct fault_kind *kind)
+{
+	if (kind->layer == ff->only) {
+		verr(ld, "%s %s faults do not take %s",
+		    fault_layer_name(kind->layer), q(ld, kind->name),
+		    q(ld, ff->name));
+	} else {
+		verr(ld, "only %s faults take %s", fault_layer_name(ff->only),
+		    q(ld, ff->name));
+	}
+}
+
+/*
+ * Read one fault object. Its layer and type are read ahead, since they
+ * decide which keys belong; then what is missing, then every member in
+ * document order; then the defaults of parameters not given.
+ */
+static void
+parse_fault(struct loader *ld, json_t *obj, struct fault_conf *fc)
+{
+	const struct fault_field *ff;
+	const struct fault_kind *kind;
+	enum fault_layer layer;
+	const char *key;
+	json_t *v;
+	void *it;
+	size_t i, saved;
+	int pi, layer_ok;
+
+	fc->probability = 1;
+	fc->times = -1;
+	fc->direction = FAULT_DIR_BOTH;
+	fc->at = FAULT_AT_REQUEST;
+	if (expect(ld, obj, JSON_OBJECT) != 0)
+		return;
+	kind = fc->kind = fault_peek_kind(obj);
+	layer_ok = fault_peek_layer(obj, &layer) == 0;
+	fault_missing(ld, obj, kind);
+	for (it = json_object_iter(obj); it != NULL;
+	     it = json_object_iter_next(obj, it)) {
+		key = json_object_iter_key(it);
+		v = json_object_iter_value(it);
+		saved = ptr_push(ld, key);
+		ff = NULL;
+		for (i = 0; i < nitems(fault_fields); i++) {
+			if (strcmp(key, fault_fields[i].name) == 0)
+				ff = &fault_fields[i];
+		}
+		pi = kind != NULL ? fault_param_index(kind, key) : -1;
+		if (pi >= 0)
+			param_read(ld, v, &kind->params[pi], fc, (size_t)pi);
+		else if (ff == NULL)
+			fault_unknown_key(ld, key, kind);
+		else if (ff->parse == NULL)
+			fault_type_key(ld, v, fc, obj);
+		else if (ff->takes != 0 && kind != NULL &&
+		    (kind->takes & ff->takes) == 0)
+			fault_field_refused(ld, ff, kind);
+		else if (ff->takes != 0 && kind == NULL && layer_ok &&
+		    layer != ff->only)
+			verr(ld, "only %s faults take %s",
+			    fault_layer_name(ff->only), q(ld, ff->name));
+		else
+			ff->parse(ld, v, fc);
+		ptr_pop(ld, saved);
+	}
+	if (kind != NULL)
+		params_default(ld, fc);
+}
+
+/* Read an array of faults into a new array. */
+static void
+faults_read(
+    struct loader *ld, json_t *v, struct fault_conf **faults, size_t *nfaults)
+{
+	size_t i, saved;
+
+	if (expect(ld, v, JSON_ARRAY) != 0)
+		return;
+	*faults = xcalloc(json_array_size(v), sizeof **faults);
+	for (i = 0; i < json_array_size(v); i++) {
+		saved = ptr_push_index(ld, i);
+		parse_fault(ld, json_array_get(v, i), &(*faults)[(*nfaults)++]);
+		ptr_pop(ld, saved);
+	}
+}
+
+static void
+root_faults(struct loader *ld, json_t *v, void *out)
+{
+	struct scenario *sc = out;
+
+	faults_read(ld, v, &sc->faults, &sc->nfaults);
+}
+
+static void
+root_repeat(struct loader *ld, json_t *v, void *out)
+{
+	struct scenario *sc = out;
+
+	if (expect(ld, v, JSON_TRUE) != 0)
+		return;
+	if (json_is_true(v) && json_object_get(ld->root, "phases") == NULL) {
+		verr(ld, "needs \"phases\" to repeat");
+		return;
+	}
+	sc->repeat = json_is_true(v);
+}
+
+/* Is this a phase name: 1 to 64 letters, digits, "_", "-" or "."? */
+static int
+phase_name_valid(const char *s)
+{
+	size_t n = strspn(s,
+	    "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
+
+	return n > 0 && n <= PHASE_NAME_MAX && s[n] == '\0';
+}
+
+static void
+phase_name(struct loader *ld, json_t *v, void *out)
+{
+	struct phase_conf *ph = out;
+	const char *s;
+	size_t i;
+
+	if (expect(ld, v, JSON_STRING) != 0)
+		return;
+	s = json_string_value(v);
+	if (!phase_name_valid(s)) {
+		verr(ld,
+		    "phase name must be 1 to %d letters, digits, \"_\", \"-\" "
+		    "or \".\"",
+		    PHASE_NAME_MAX);
+		return;
+	}
+	for (i = 0; i < ld->phase; i++) {
+		if (ld->sc->phases[i].name != NULL &&
+		    strcmp(ld->sc->phases[i].name, s) == 0) {
+			verr(ld, "phase %zu is already named %s", i, q(ld, s));
+			return;
+		}
+	}
+	ph->name = xstrdup(s);
+}
+
+/*
+ * Is a start condition allowed on this phase? The first begins at start
+ * unless the phases repeat: then the condition brings the loop back.
+ */
+static int
+phase_start_allowed(struct loader *ld, const char *key)
+{
+	if (ld->phase > 0 || ld->repeat)
+		return 1;
+	verr(ld,
+	    "the first phase begins at start and takes no %s (unless "
+	    "\"repeat\" is true)",
+	    q(ld, key));
+	return 0;
+}
+
+static void
+phase_after(struct loader *ld, json_t *v, void *out)
+{
+	struct phase_conf *ph = out;
+	uint64_t us;
+
+	if (!phase_start_allowed(ld, "after") || duration_read(ld, v, &us) != 0)
+		return;
+	if (us == 0) {
+		verr(ld, "must be more than 0, got %s",
+		    q(ld, json_string_value(v)));
+		return;
+	}
+	ph->start = PHASE_START_AFTER;
+	ph->after_us = us;
+}
+
+/* Read a count of connections or requests, 1 or more. */
+static void
+phase_after_count(struct loader *ld, json_t *v, struct phase_conf *ph,
+    const char *key, enum phase_start start)
+{
+	if (!phase_start_allowed(ld, key) || expect(ld, v, JSON_INTEGER) != 0)
+		return;
+	if (json_integer_value(v) < 1) {
+		range_error(ld, v, 1, 0);
+		return;
+	}
+	ph->start = start;
+	ph->after_n = (uint64_t)json_integer_value(v);
+}
+
+static void
+phase_after_connections(struct loader *ld, json_t *v, void *out)
+{
+	phase_after_count(
+	    ld, v, out, "after_connections", PHASE_START_CONNECTIONS);
+}
+
+static void
+phase_after_requests(struct loader *ld, json_t *v, void *out)
+{
+	phase_after_count(ld, v, out, "after_requests", PHASE_START_REQUESTS);
+}
+
+static void
+phase_manual(struct loader *ld, json_t *v, void *out)
+{
+	struct phase_conf *ph = out;
+
+	if (!phase_start_allowed(ld, "manual") || expect(ld, v, JSON_TRUE) != 0)
+		return;
+	if (!json_is_true(v)) {
+		verr(ld, "must be true (leave it out otherwise)");
+		return;
+	}
+	ph->start = PHASE_START_MANUAL;
+}
+
+static void
+phase_faults(struct loader *ld, json_t *v, void *out)
+{
+	struct phase_conf *ph = out;
+
+	faults_read(ld, v, &ph->faults, &ph->nfaults);
+}
+
+/* Report what is wrong with how a phase starts, as a whole. */
+static void
+phase_start_check(struct loader *ld, json_t *obj)
+{
+	char *list;
+	size_t i, n = 0;
+
+	for (i = 0; i < nitems(phase_start_keys); i++) {
+		if (json_object_get(obj, phase_start_keys[i]) != NULL)
+			n++;
+	}
+	list = names_join(phase_start_keys, nitems(phase_start_keys), " or ");
+	if (n == 0 && ld->phase > 0)
+		verr(ld, "missing how the phase starts (give %s)", list);
+	else if (n == 0 && ld->repeat) {
+		verr(ld,
+		    "missing how the phase starts: with \"repeat\" the first "
+		    "phase needs one too, to loop back to it (give %s)",
+		    list);
+	} else if (n > 1)
+		verr(ld, "give only one of %s", list);
+	free(list);
+}
+
+static void
+root_phases(struct loader *ld, json_t *v, void *out)
+{
+	struct scenario *sc = out;
+	struct phase_conf *ph;
+	json_t *e;
+	size_t i, saved;
+
+	if (expect(ld, v, JSON_ARRAY) != 0)
+		return;
+	if (json_array_size(v) == 0) {
+		verr(ld, "must list at least one phase");
+		return;
+	}
+	sc->phases = xcalloc(json_array_size(v), sizeof *sc->phases);
+	for (i = 0; i < json_array_size(v); i++) {
+		e = json_array_get(v, i);
+		ph = &sc->phases[sc->nphases++];
+		ph->start = PHASE_START_NOW;
+		ld->phase = i;
+		saved = ptr_push_index(ld, i);
+		if (expect(ld, e, JSON_OBJECT) == 0) {
+			phase_start_check(ld, e);
+			parse_object(
+			    ld, e, phase_rules, nitems(phase_rules), ph);
+		}
 		ptr_pop(ld, saved);
 	}
 }
@@ -1115,7 +2189,16 @@ scenario_load_text(
 	ld.services = json_object_get(root, "services");
 	if (!json_is_object(ld.services))
 		ld.services = NULL;
+	ld.root = root;
+	ld.repeat = json_is_true(json_object_get(root, "repeat"));
 	parse_object(&ld, root, root_rules, nitems(root_rules), sc);
+	/* Without "phases" there is one, with the root faults only. */
+	if (json_object_get(root, "phases") == NULL) {
+		sc->phases = xcalloc(1, sizeof *sc->phases);
+		sc->phases[0].name = xstrdup("default");
+		sc->phases[0].start = PHASE_START_NOW;
+		sc->nphases = 1;
+	}
 
 done:
 	json_decref(root);
@@ -1238,6 +2321,18 @@ stub_conf_clear(struct stub_conf *stub)
 	free(stub->body);
 }
 
+/* Free what a phase owns, not the struct itself. */
+static void
+phase_conf_clear(struct phase_conf *ph)
+{
+	size_t i;
+
+	free(ph->name);
+	for (i = 0; i < ph->nfaults; i++)
+		fault_conf_clear(&ph->faults[i]);
+	free(ph->faults);
+}
+
 void
 scenario_free(struct scenario *sc)
 {
@@ -1245,6 +2340,12 @@ scenario_free(struct scenario *sc)
 
 	if (sc == NULL)
 		return;
+	for (i = 0; i < sc->nfaults; i++)
+		fault_conf_clear(&sc->faults[i]);
+	free(sc->faults);
+	for (i = 0; i < sc->nphases; i++)
+		phase_conf_clear(&sc->phases[i]);
+	free(sc->phases);
 	for (i = 0; i < sc->nservices; i++)
 		service_conf_clear(&sc->services[i]);
 	free(sc->services);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fault.h"
 #include "persona.h"
 #include "util.h"
 
@@ -48,6 +49,26 @@ struct stub_conf {
 	int body_is_json; /* body was a JSON value other than a string */
 };
 
+/* How a phase begins (the first phase begins at start). */
+enum phase_start {
+	PHASE_START_NOW, /* the first phase, without a condition */
+	PHASE_START_AFTER, /* "after": a duration since the previous phase began */
+	PHASE_START_CONNECTIONS, /* "after_connections": N connections since then */
+	PHASE_START_REQUESTS, /* "after_requests": N requests since then */
+	PHASE_START_MANUAL, /* "manual": true: only by hand */
+};
+
+/* One entry of "phases". */
+struct phase_conf {
+	char *name;
+	enum phase_start start;
+	uint64_t
+	    after_us; /* AFTER, unscaled (the timeline applies time_scale) */
+	uint64_t after_n; /* CONNECTIONS, REQUESTS */
+	struct fault_conf *faults;
+	size_t nfaults;
+};
+
 struct scenario {
 	char *file; /* where it was loaded from, or "(built-in)" */
 	int format; /* "standin" */
@@ -59,6 +80,12 @@ struct scenario {
 	size_t nservices;
 	struct stub_conf *stubs;
 	size_t nstubs;
+	struct fault_conf *faults; /* root "faults": active in every phase */
+	size_t nfaults;
+	struct phase_conf
+	    *phases; /* "phases"; a scenario without has one, "default" */
+	size_t nphases;
+	int repeat; /* "repeat": after the last phase, the first again */
 };
 
 /*

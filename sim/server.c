@@ -15,7 +15,9 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "journal.h"
 #include "listener.h"
+#include "timeline.h"
 #include "log.h"
 #include "persona.h"
 #include "scenario.h"
@@ -96,10 +98,13 @@ server_listener_owner(struct server *srv, const struct service_conf *conf)
  * Make the services of a scenario live. A running service of the same name
  * and persona is kept (its data sticks); a listener already bound to the
  * address is kept; the rest are bound. Nothing changes unless every
- * listener could be had. Takes ownership of sc on success.
+ * listener could be had. Takes ownership of sc on success and hands back
+ * the scenario it replaces in *old, for the caller to free once nothing
+ * points into it.
  */
 static int
-server_apply(struct server *srv, struct scenario *sc, char **cause)
+server_apply(struct server *srv, struct scenario *sc, struct scenario **old,
+    char **cause)
 {
 	struct service **svcs, **owners, *svc, *next;
 	struct listener **fresh;
@@ -181,7 +186,7 @@ server_apply(struct server *srv, struct scenario *sc, char **cause)
 				    svcs[i]->persona, svcs[j]->persona);
 		}
 	}
-	scenario_free(srv->scenario);
+	*old = srv->scenario;
 	srv->scenario = sc;
 	goto out;
 fail:
@@ -197,6 +202,34 @@ out:
 	free(owners);
 	free(fresh);
 	return code;
+}
+
+/*
+ * Make the current phase's faults the active ones and put every listener
+ * in the state its connect faults ask for (refuse, stall_accept).
+ */
+static void
+server_phase_changed(void *arg)
+{
+	struct server *srv = arg;
+	struct service *svc;
+	char err[512];
+	int refuse, stall;
+
+	inject_activate(
+	    &srv->inject, srv->scenario, timeline_phase(srv->timeline));
+	TAILQ_FOREACH(svc, &srv->services, entry)
+	{
+		if (svc->listener == NULL)
+			continue;
+		refuse =
+		    inject_state(&srv->inject, svc->name, FAULT_REFUSE) != NULL;
+		stall = inject_state(&srv->inject, svc->name,
+		            FAULT_STALL_ACCEPT) != NULL;
+		if (listener_set_faults(
+		        svc->listener, refuse, stall, err, sizeof err) == -1)
+			log_msg(LOG_ERROR, svc->name, "%s", err);
+	}
 }
 
 /* Write the ready file atomically: a temporary file renamed into place. */
@@ -250,7 +283,7 @@ int
 server_start(
     struct server *srv, const struct server_options *opts, char **cause)
 {
-	struct scenario *sc;
+	struct scenario *sc, *old = NULL;
 	int code;
 
 	memset(srv, 0, sizeof *srv);
@@ -261,14 +294,22 @@ server_start(
 		*cause = xstrdup("cannot create the event loop");
 		return EXIT_OSERR;
 	}
+	srv->journal = journal_new(
+	    srv->base, JOURNAL_RING_DEFAULT, opts->journal_file, cause);
+	if (srv->journal == NULL)
+		return EXIT_OSERR;
 	sc = server_load(srv, &code, cause);
 	if (sc == NULL)
 		return code;
-	code = server_apply(srv, sc, cause);
+	inject_init(&srv->inject, sc->seed, srv->journal);
+	code = server_apply(srv, sc, &old, cause);
 	if (code != 0) {
 		scenario_free(sc);
 		return code;
 	}
+	srv->timeline = timeline_new(
+	    srv->base, srv->scenario, srv->journal, server_phase_changed, srv);
+	server_phase_changed(srv);
 	signal(SIGPIPE, SIG_IGN);
 	srv->sig_term = evsignal_new(srv->base, SIGTERM, server_signal_cb, srv);
 	srv->sig_int = evsignal_new(srv->base, SIGINT, server_signal_cb, srv);
@@ -294,7 +335,7 @@ server_start(
 int
 server_reload(struct server *srv, char **cause)
 {
-	struct scenario *sc;
+	struct scenario *sc, *old = NULL;
 	int code;
 
 	if (srv->opts.scenario_path == NULL) {
@@ -305,10 +346,13 @@ server_reload(struct server *srv, char **cause)
 	sc = server_load(srv, &code, cause);
 	if (sc == NULL)
 		return -1;
-	if (server_apply(srv, sc, cause) != 0) {
+	if (server_apply(srv, sc, &old, cause) != 0) {
 		scenario_free(sc);
 		return -1;
 	}
+	timeline_rebase(srv->timeline, srv->scenario);
+	server_phase_changed(srv);
+	scenario_free(old);
 	if (server_write_ready(srv, cause) == -1)
 		return -1;
 	log_info("reloaded scenario %s from %s", sc->name, sc->file);
@@ -395,6 +439,7 @@ int
 server_run(struct server *srv)
 {
 	event_base_dispatch(srv->base);
+	journal_flush(srv->journal);
 	if (srv->opts.ready_file != NULL)
 		unlink(srv->opts.ready_file);
 	log_info("stopped");
@@ -420,6 +465,9 @@ server_free(struct server *srv)
 		event_free(srv->sig_hup);
 	if (srv->stop_timer != NULL)
 		event_free(srv->stop_timer);
+	timeline_free(srv->timeline);
+	inject_free(&srv->inject);
+	journal_free(srv->journal);
 	scenario_free(srv->scenario);
 	if (srv->base != NULL)
 		event_base_free(srv->base);

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "inject.h"
 #include "service.h"
 
 struct event;
@@ -16,6 +17,7 @@ struct scenario;
 struct server_options {
 	const char *scenario_path; /* NULL: the built-in default */
 	const char *ready_file; /* NULL: none */
+	const char *journal_file; /* NULL: the in-memory ring only */
 	int has_seed;
 	uint64_t seed;
 	double time_scale; /* 0: as the scenario says */
@@ -26,6 +28,9 @@ struct server {
 	struct server_options opts;
 	struct scenario *scenario;
 	struct service_list services;
+	struct journal *journal;
+	struct timeline *timeline;
+	struct injector inject;
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct event *stop_timer;
 	int stopping;

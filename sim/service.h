@@ -31,6 +31,7 @@ struct service {
 	struct conn_list conns;
 	int refs; /* the server's, and one per connection */
 	uint64_t connections; /* accepted so far */
+	size_t nconns; /* open now */
 	uint64_t requests; /* answered so far */
 	TAILQ_ENTRY(service) entry;
 };

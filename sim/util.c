@@ -230,6 +230,44 @@ version_compare(const char *a, const char *b)
 	}
 }
 
+/* The value of a hexadecimal digit, or -1. */
+static int
+hexval(int c)
+{
+	if (isdigit(c))
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int
+percent_decode(const char *src, size_t n, char *buf, size_t len, int plus)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (o + 1 >= len)
+			return -1;
+		if (src[i] != '%') {
+			buf[o++] = plus && src[i] == '+' ? ' ' : src[i];
+			continue;
+		}
+		if (i + 2 >= n)
+			return -1;
+		hi = hexval((unsigned char)src[i + 1]);
+		lo = hexval((unsigned char)src[i + 2]);
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			return -1;
+		buf[o++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	if (len == 0)
+		return -1;
+	buf[o] = '\0';
+	return 0;
+}
+
 size_t
 edit_distance(const char *a, const char *b)
 {

@@ -47,6 +47,12 @@ int version_valid(const char *);
 /* Compare two dotted version strings numerically, like strcmp. */
 int version_compare(const char *, const char *);
 
+/*
+ * Percent-decode src[0..n) into buf, NUL-terminated; with plus set (query
+ * strings) '+' is a space. A bad escape, %00, or too little room: -1.
+ */
+int percent_decode(const char *src, size_t n, char *buf, size_t len, int plus);
+
 /* Levenshtein distance between two strings (for did-you-mean hints). */
 size_t edit_distance(const char *, const char *);
 

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <check.h>
 #include <jansson.h>
@@ -16,6 +15,7 @@
 #include "fin.h"
 #include "persona.h"
 #include "persona_impl.h"
+#include "persona_test.h"
 #include "reply.h"
 #include "request.h"
 #include "scenario.h"
@@ -27,27 +27,13 @@
 static struct persona *p, *ums;
 static struct reply rep;
 
-/* Make a persona of a kind for the named service. */
-static struct persona *
-make(enum persona_kind kind, const char *name)
-{
-	struct service_conf conf;
-	char buf[32];
-
-	snprintf(buf, sizeof buf, "%s", name);
-	memset(&conf, 0, sizeof conf);
-	conf.name = buf;
-	conf.persona = kind;
-	return persona_new(&conf, 1);
-}
-
 /* Make the financial engine "fin" (and a UMS "ums", not yet linked). */
 static void
 setup(void)
 {
-	p = make(PERSONA_FINANCIAL_ENGINE, "fin");
+	p = pt_make(PERSONA_FINANCIAL_ENGINE, "fin", NULL, 0, 1);
 	ck_assert_ptr_nonnull(p);
-	ums = make(PERSONA_UMS, "ums");
+	ums = pt_make(PERSONA_UMS, "ums", NULL, 0, 1);
 	ck_assert_ptr_nonnull(ums);
 	reply_init(&rep);
 }
@@ -61,137 +47,55 @@ teardown(void)
 	persona_free(ums);
 }
 
-/* Send one request to a persona, with one optional header. */
-static void
-call_to(struct persona *to, const char *method, const char *path,
-    const char *body, const char *hname, const char *hvalue)
-{
-	struct request_header h;
-	struct request rq;
-
-	reply_release(&rep);
-	memset(&rq, 0, sizeof rq);
-	rq.method = method;
-	rq.path = path;
-	rq.body = body;
-	rq.body_len = body != NULL ? strlen(body) : 0;
-	if (hname != NULL) {
-		h.name = hname;
-		h.value = hvalue;
-		rq.headers = &h;
-		rq.nheaders = 1;
-	}
-	persona_handle(to, NULL, 0, &rq, &rep);
-}
-
-/* Send one request to the financial engine. */
-static void
-call(const char *method, const char *path, const char *body)
-{
-	call_to(p, method, path, body, NULL, NULL);
-}
-
 /* POST a donation with an Idempotency-Key. */
 static void
 post_key(const char *key, const char *body)
 {
-	call_to(p, "POST", "/v1/donations", body, "Idempotency-Key", key);
+	pt_call_header(
+	    &rep, p, "POST", "/v1/donations", body, "Idempotency-Key", key);
 }
 
-/* The value at a slash-separated path ("totals/EUR/count"). */
-static json_t *
-jget(json_t *v, const char *path)
-{
-	char buf[256], *tok, *save = NULL;
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (tok = strtok_r(buf, "/", &save); tok != NULL && v != NULL;
-	     tok = strtok_r(NULL, "/", &save)) {
-		if (json_is_array(v))
-			v = json_array_get(v, strtoul(tok, NULL, 10));
-		else
-			v = json_object_get(v, tok);
-	}
-	return v;
-}
-
-/* A string of the last reply's body, or "(none)". */
-static const char *
-jstr(const char *path)
-{
-	const char *s = json_string_value(jget(rep.json, path));
-
-	return s != NULL ? s : "(none)";
-}
-
-/* An integer of the last reply's body, or -1. */
-static long long
-jint(const char *path)
-{
-	json_t *v = jget(rep.json, path);
-
-	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
-}
-
-/* The value of a header of the last reply, or "(none)". */
-static const char *
-rheader(const char *name)
-{
-	static char value[512];
-	const char *line = rep.headers, *end;
-	size_t len = strlen(name);
-
-	while (line != NULL && *line != '\0') {
-		end = strstr(line, "\r\n");
-		if (strncasecmp(line, name, len) == 0 && line[len] == ':') {
-			snprintf(value, sizeof value, "%.*s",
-			    (int)(end - line - len - 2), line + len + 2);
-			return value;
-		}
-		line = end != NULL ? end + 2 : NULL;
-	}
-	return "(none)";
-}
-
-/* Assert the last reply is an error with this status, code and field. */
+/* POST a donation of 100 EUR to ch-msf by this user. */
 static void
-assert_error(int status, const char *code, const char *field)
+donate_as(const char *user_id)
 {
-	ck_assert_int_eq(rep.status, status);
-	ck_assert_str_eq(jstr("error"), code);
-	ck_assert_ptr_nonnull(json_string_value(jget(rep.json, "message")));
-	if (field != NULL)
-		ck_assert_str_eq(jstr("field"), field);
+	char body[256];
+
+	snprintf(body, sizeof body,
+	    "{\"user_id\":\"%s\",\"charity_id\":\"ch-msf\","
+	    "\"amount_cents\":100,\"currency\":\"EUR\"}",
+	    user_id);
+	pt_call(&rep, p, "POST", "/v1/donations", body);
 }
 
 /* The ledger's count of donations. */
 static long long
 ledger_count(void)
 {
-	call("GET", "/v1/ledger", NULL);
+	pt_call(&rep, p, "GET", "/v1/ledger", NULL);
 	ck_assert_int_eq(rep.status, 200);
-	return jint("count");
+	return pt_jint(&rep, "count");
 }
 
 START_TEST(test_get_fixture_donation)
 {
-	call("GET", "/v1/donations/d5002", NULL);
+	pt_call(&rep, p, "GET", "/v1/donations/d5002", NULL);
 	ck_assert_int_eq(rep.status, 200);
-	ck_assert_str_eq(jstr("id"), "d5002");
-	ck_assert_str_eq(jstr("user_id"), "u1002");
-	ck_assert_str_eq(jstr("charity_id"), "ch-msf");
-	ck_assert_int_eq(jint("amount_cents"), 5000);
-	ck_assert_str_eq(jstr("currency"), "EUR");
-	ck_assert_str_eq(jstr("status"), "succeeded");
-	ck_assert_str_eq(jstr("created_at"), "2024-02-02T18:11:47Z");
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "d5002");
+	ck_assert_str_eq(pt_jstr(&rep, "user_id"), "u1002");
+	ck_assert_str_eq(pt_jstr(&rep, "charity_id"), "ch-msf");
+	ck_assert_int_eq(pt_jint(&rep, "amount_cents"), 5000);
+	ck_assert_str_eq(pt_jstr(&rep, "currency"), "EUR");
+	ck_assert_str_eq(pt_jstr(&rep, "status"), "succeeded");
+	ck_assert_str_eq(pt_jstr(&rep, "created_at"), "2024-02-02T18:11:47Z");
 }
 END_TEST
 
 START_TEST(test_get_unknown_donation_is_404)
 {
-	call("GET", "/v1/donations/d1", NULL);
-	assert_error(404, "not_found", NULL);
-	ck_assert_ptr_nonnull(strstr(jstr("message"), "d1"));
+	pt_call(&rep, p, "GET", "/v1/donations/d1", NULL);
+	pt_assert_error(&rep, 404, "not_found", NULL);
+	ck_assert_ptr_nonnull(strstr(pt_jstr(&rep, "message"), "d1"));
 }
 END_TEST
 
@@ -199,9 +103,9 @@ START_TEST(test_get_returns_the_stored_object_without_copying)
 {
 	json_t *first;
 
-	call("GET", "/v1/donations/d5001", NULL);
+	pt_call(&rep, p, "GET", "/v1/donations/d5001", NULL);
 	first = json_incref(rep.json);
-	call("GET", "/v1/donations/d5001", NULL);
+	pt_call(&rep, p, "GET", "/v1/donations/d5001", NULL);
 	ck_assert_ptr_eq(rep.json, first);
 	json_decref(first);
 }
@@ -209,18 +113,18 @@ END_TEST
 
 START_TEST(test_fixture_ledger_totals)
 {
-	call("GET", "/v1/ledger", NULL);
+	pt_call(&rep, p, "GET", "/v1/ledger", NULL);
 	ck_assert_int_eq(rep.status, 200);
-	ck_assert_int_eq(jint("count"), 6);
-	ck_assert_uint_eq(json_object_size(jget(rep.json, "totals")), 4);
-	ck_assert_int_eq(jint("totals/GBP/count"), 2);
-	ck_assert_int_eq(jint("totals/GBP/amount_cents"), 3500);
-	ck_assert_int_eq(jint("totals/EUR/count"), 2);
-	ck_assert_int_eq(jint("totals/EUR/amount_cents"), 10000);
-	ck_assert_int_eq(jint("totals/INR/count"), 1);
-	ck_assert_int_eq(jint("totals/INR/amount_cents"), 150000);
-	ck_assert_int_eq(jint("totals/USD/count"), 1);
-	ck_assert_int_eq(jint("totals/USD/amount_cents"), 10000);
+	ck_assert_int_eq(pt_jint(&rep, "count"), 6);
+	ck_assert_uint_eq(json_object_size(pt_jget(rep.json, "totals")), 4);
+	ck_assert_int_eq(pt_jint(&rep, "totals/GBP/count"), 2);
+	ck_assert_int_eq(pt_jint(&rep, "totals/GBP/amount_cents"), 3500);
+	ck_assert_int_eq(pt_jint(&rep, "totals/EUR/count"), 2);
+	ck_assert_int_eq(pt_jint(&rep, "totals/EUR/amount_cents"), 10000);
+	ck_assert_int_eq(pt_jint(&rep, "totals/INR/count"), 1);
+	ck_assert_int_eq(pt_jint(&rep, "totals/INR/amount_cents"), 150000);
+	ck_assert_int_eq(pt_jint(&rep, "totals/USD/count"), 1);
+	ck_assert_int_eq(pt_jint(&rep, "totals/USD/amount_cents"), 10000);
 }
 END_TEST
 
@@ -232,13 +136,13 @@ START_TEST(test_fixture_donations_belong_to_fixture_users)
 
 	for (n = 5001;; n++) {
 		snprintf(path, sizeof path, "/v1/donations/d%d", n);
-		call("GET", path, NULL);
+		pt_call(&rep, p, "GET", path, NULL);
 		if (rep.status == 404)
 			break;
 		d = json_incref(rep.json);
 		snprintf(path, sizeof path, "/v1/users/%s",
 		    json_string_value(json_object_get(d, "user_id")));
-		call_to(ums, "GET", path, NULL, NULL, NULL);
+		pt_call(&rep, ums, "GET", path, NULL);
 		ck_assert_msg(rep.status == 200, "%s", path);
 		json_decref(d);
 	}
@@ -248,53 +152,53 @@ END_TEST
 
 START_TEST(test_create_donation)
 {
-	call("POST", "/v1/donations", DONATION);
+	pt_call(&rep, p, "POST", "/v1/donations", DONATION);
 	ck_assert_int_eq(rep.status, 201);
-	ck_assert_str_eq(rheader("Location"), "/v1/donations/d5007");
-	ck_assert_str_eq(rheader("Idempotent-Replayed"), "(none)");
-	ck_assert_str_eq(jstr("id"), "d5007");
-	ck_assert_str_eq(jstr("user_id"), "u1004");
-	ck_assert_str_eq(jstr("charity_id"), "ch-msf");
-	ck_assert_int_eq(jint("amount_cents"), 2000);
-	ck_assert_str_eq(jstr("currency"), "EUR");
-	ck_assert_str_eq(jstr("status"), "succeeded");
-	ck_assert_uint_eq(strlen(jstr("created_at")), 20);
-	ck_assert_int_eq(jstr("created_at")[10], 'T');
+	ck_assert_str_eq(pt_header(&rep, "Location"), "/v1/donations/d5007");
+	ck_assert_str_eq(pt_header(&rep, "Idempotent-Replayed"), "(none)");
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "d5007");
+	ck_assert_str_eq(pt_jstr(&rep, "user_id"), "u1004");
+	ck_assert_str_eq(pt_jstr(&rep, "charity_id"), "ch-msf");
+	ck_assert_int_eq(pt_jint(&rep, "amount_cents"), 2000);
+	ck_assert_str_eq(pt_jstr(&rep, "currency"), "EUR");
+	ck_assert_str_eq(pt_jstr(&rep, "status"), "succeeded");
+	ck_assert_uint_eq(strlen(pt_jstr(&rep, "created_at")), 20);
+	ck_assert_int_eq(pt_jstr(&rep, "created_at")[10], 'T');
 
-	call("GET", "/v1/donations/d5007", NULL);
+	pt_call(&rep, p, "GET", "/v1/donations/d5007", NULL);
 	ck_assert_int_eq(rep.status, 200);
-	ck_assert_str_eq(jstr("user_id"), "u1004");
-	call("GET", "/v1/ledger", NULL);
-	ck_assert_int_eq(jint("count"), 7);
-	ck_assert_int_eq(jint("totals/EUR/count"), 3);
-	ck_assert_int_eq(jint("totals/EUR/amount_cents"), 12000);
+	ck_assert_str_eq(pt_jstr(&rep, "user_id"), "u1004");
+	pt_call(&rep, p, "GET", "/v1/ledger", NULL);
+	ck_assert_int_eq(pt_jint(&rep, "count"), 7);
+	ck_assert_int_eq(pt_jint(&rep, "totals/EUR/count"), 3);
+	ck_assert_int_eq(pt_jint(&rep, "totals/EUR/amount_cents"), 12000);
 
-	call("POST", "/v1/donations",
+	pt_call(&rep, p, "POST", "/v1/donations",
 	    "{\"user_id\":\"u1006\",\"charity_id\":"
 	    "\"ch-jrc\",\"amount_cents\":300000,\"currency\":\"JPY\"}");
-	ck_assert_str_eq(jstr("id"), "d5008");
-	call("GET", "/v1/ledger", NULL);
-	ck_assert_int_eq(jint("totals/JPY/count"), 1);
-	ck_assert_int_eq(jint("totals/JPY/amount_cents"), 300000);
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "d5008");
+	pt_call(&rep, p, "GET", "/v1/ledger", NULL);
+	ck_assert_int_eq(pt_jint(&rep, "totals/JPY/count"), 1);
+	ck_assert_int_eq(pt_jint(&rep, "totals/JPY/amount_cents"), 300000);
 }
 END_TEST
 
 START_TEST(test_user_donations_in_creation_order)
 {
-	call("POST", "/v1/donations",
+	pt_call(&rep, p, "POST", "/v1/donations",
 	    "{\"user_id\":\"u1001\",\"charity_id\":"
 	    "\"ch-shelter\",\"amount_cents\":750,\"currency\":\"GBP\"}");
 	ck_assert_int_eq(rep.status, 201);
-	call("GET", "/v1/users/u1001/donations", NULL);
+	pt_call(&rep, p, "GET", "/v1/users/u1001/donations", NULL);
 	ck_assert_int_eq(rep.status, 200);
-	ck_assert_uint_eq(json_array_size(jget(rep.json, "donations")), 3);
-	ck_assert_str_eq(jstr("donations/0/id"), "d5001");
-	ck_assert_str_eq(jstr("donations/1/id"), "d5003");
-	ck_assert_str_eq(jstr("donations/2/id"), "d5007");
+	ck_assert_uint_eq(pt_jlen(&rep, "donations"), 3);
+	ck_assert_str_eq(pt_jstr(&rep, "donations/0/id"), "d5001");
+	ck_assert_str_eq(pt_jstr(&rep, "donations/1/id"), "d5003");
+	ck_assert_str_eq(pt_jstr(&rep, "donations/2/id"), "d5007");
 
-	call("GET", "/v1/users/u1005/donations", NULL);
+	pt_call(&rep, p, "GET", "/v1/users/u1005/donations", NULL);
 	ck_assert_int_eq(rep.status, 200);
-	ck_assert_uint_eq(json_array_size(jget(rep.json, "donations")), 0);
+	ck_assert_uint_eq(pt_jlen(&rep, "donations"), 0);
 }
 END_TEST
 
@@ -302,32 +206,25 @@ START_TEST(test_user_list_reply_is_a_snapshot)
 {
 	json_t *before;
 
-	call("GET", "/v1/users/u1002/donations", NULL);
+	pt_call(&rep, p, "GET", "/v1/users/u1002/donations", NULL);
 	before = json_incref(rep.json);
-	call("POST", "/v1/donations",
-	    "{\"user_id\":\"u1002\",\"charity_id\":"
-	    "\"ch-msf\",\"amount_cents\":100,\"currency\":\"EUR\"}");
+	donate_as("u1002");
 	ck_assert_int_eq(rep.status, 201);
-	ck_assert_uint_eq(json_array_size(jget(before, "donations")), 2);
-	call("GET", "/v1/ledger", NULL);
+	ck_assert_uint_eq(json_array_size(pt_jget(before, "donations")), 2);
+	pt_call(&rep, p, "GET", "/v1/ledger", NULL);
 	json_decref(before);
 	before = json_incref(rep.json);
-	call("POST", "/v1/donations",
-	    "{\"user_id\":\"u1002\",\"charity_id\":"
-	    "\"ch-msf\",\"amount_cents\":100,\"currency\":\"EUR\"}");
+	donate_as("u1002");
 	ck_assert_int_eq(
-	    json_integer_value(jget(before, "totals/EUR/count")), 3);
-	ck_assert_int_eq(json_integer_value(jget(before, "count")), 7);
+	    json_integer_value(pt_jget(before, "totals/EUR/count")), 3);
+	ck_assert_int_eq(json_integer_value(pt_jget(before, "count")), 7);
 	json_decref(before);
 }
 END_TEST
 
 START_TEST(test_create_rejects_bad_fields)
 {
-	static const struct {
-		const char *body;
-		const char *field;
-	} cases[] = {
+	static const struct pt_invalid cases[] = {
 		{ "{\"charity_id\":\"c\",\"amount_cents\":1,\"currency\":"
 		  "\"EUR\"}",
 		    "/user_id" },
@@ -395,39 +292,34 @@ START_TEST(test_create_rejects_bad_fields)
 		    "/tip_cents" },
 		{ "[\"u1\",\"c\",1,\"EUR\"]", "/" },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		call("POST", "/v1/donations", cases[i].body);
-		ck_assert_msg(
-		    rep.status == 422, "%s: %d", cases[i].body, rep.status);
-		ck_assert_str_eq(jstr("error"), "invalid");
-		ck_assert_str_eq(jstr("field"), cases[i].field);
-	}
+	pt_assert_invalid(&rep, p, "POST", "/v1/donations", cases,
+	    sizeof cases / sizeof cases[0]);
 	ck_assert_int_eq(ledger_count(), 6);
 }
 END_TEST
 
 START_TEST(test_amount_bounds_are_inclusive)
 {
-	call("POST", "/v1/donations",
+	pt_call(&rep, p, "POST", "/v1/donations",
 	    "{\"user_id\":\"u1\",\"charity_id\":\"c\","
 	    "\"amount_cents\":1,\"currency\":\"CHF\"}");
 	ck_assert_int_eq(rep.status, 201);
-	call("POST", "/v1/donations",
+	pt_call(&rep, p, "POST", "/v1/donations",
 	    "{\"user_id\":\"u1\",\"charity_id\":\"c\","
 	    "\"amount_cents\":1000000000,\"currency\":\"CHF\"}");
 	ck_assert_int_eq(rep.status, 201);
-	call("GET", "/v1/ledger", NULL);
-	ck_assert_int_eq(jint("totals/CHF/amount_cents"), 1000000001LL);
+	pt_call(&rep, p, "GET", "/v1/ledger", NULL);
+	ck_assert_int_eq(
+	    pt_jint(&rep, "totals/CHF/amount_cents"), 1000000001LL);
 }
 END_TEST
 
 START_TEST(test_malformed_json_is_400)
 {
-	call("POST", "/v1/donations", "{\"user_id\":\"u1\",");
-	assert_error(400, "bad_json", NULL);
-	ck_assert_ptr_nonnull(strstr(jstr("message"), "line 1"));
+	pt_call(&rep, p, "POST", "/v1/donations", "{\"user_id\":\"u1\",");
+	pt_assert_error(&rep, 400, "bad_json", NULL);
+	ck_assert_ptr_nonnull(strstr(pt_jstr(&rep, "message"), "line 1"));
 	ck_assert_int_eq(ledger_count(), 6);
 }
 END_TEST
@@ -438,26 +330,26 @@ START_TEST(test_idempotent_replay_returns_the_same_donation)
 
 	post_key("3f1c9a2e-7b44-4d0a-9c1e-5a2b8e6d4f10", DONATION);
 	ck_assert_int_eq(rep.status, 201);
-	ck_assert_str_eq(rheader("Idempotent-Replayed"), "(none)");
-	snprintf(id, sizeof id, "%s", jstr("id"));
+	ck_assert_str_eq(pt_header(&rep, "Idempotent-Replayed"), "(none)");
+	snprintf(id, sizeof id, "%s", pt_jstr(&rep, "id"));
 
 	/* The same request again, keys reordered and spaced differently. */
 	post_key("3f1c9a2e-7b44-4d0a-9c1e-5a2b8e6d4f10",
 	    "{ \"currency\": \"EUR\", \"amount_cents\": 2000, "
 	    "\"charity_id\": \"ch-msf\", \"user_id\": \"u1004\" }");
 	ck_assert_int_eq(rep.status, 201);
-	ck_assert_str_eq(jstr("id"), id);
-	ck_assert_str_eq(rheader("Idempotent-Replayed"), "true");
-	ck_assert_str_eq(rheader("Location"), "/v1/donations/d5007");
+	ck_assert_str_eq(pt_jstr(&rep, "id"), id);
+	ck_assert_str_eq(pt_header(&rep, "Idempotent-Replayed"), "true");
+	ck_assert_str_eq(pt_header(&rep, "Location"), "/v1/donations/d5007");
 
 	post_key("3f1c9a2e-7b44-4d0a-9c1e-5a2b8e6d4f10", DONATION);
-	ck_assert_str_eq(jstr("id"), id);
+	ck_assert_str_eq(pt_jstr(&rep, "id"), id);
 
-	call("GET", "/v1/ledger", NULL);
-	ck_assert_int_eq(jint("count"), 7);
-	ck_assert_int_eq(jint("totals/EUR/amount_cents"), 12000);
-	call("GET", "/v1/users/u1004/donations", NULL);
-	ck_assert_uint_eq(json_array_size(jget(rep.json, "donations")), 1);
+	pt_call(&rep, p, "GET", "/v1/ledger", NULL);
+	ck_assert_int_eq(pt_jint(&rep, "count"), 7);
+	ck_assert_int_eq(pt_jint(&rep, "totals/EUR/amount_cents"), 12000);
+	pt_call(&rep, p, "GET", "/v1/users/u1004/donations", NULL);
+	ck_assert_uint_eq(pt_jlen(&rep, "donations"), 1);
 }
 END_TEST
 
@@ -468,31 +360,31 @@ START_TEST(test_same_key_other_body_is_409)
 	post_key("order-77",
 	    "{\"user_id\":\"u1004\",\"charity_id\":\"ch-msf\","
 	    "\"amount_cents\":2001,\"currency\":\"EUR\"}");
-	assert_error(409, "idempotency_conflict", NULL);
-	ck_assert_ptr_nonnull(strstr(jstr("message"), "d5007"));
+	pt_assert_error(&rep, 409, "idempotency_conflict", NULL);
+	ck_assert_ptr_nonnull(strstr(pt_jstr(&rep, "message"), "d5007"));
 	ck_assert_int_eq(ledger_count(), 7);
 	/* Other keys and no key are independent. */
 	post_key("order-78", DONATION);
-	ck_assert_str_eq(jstr("id"), "d5008");
-	call("POST", "/v1/donations", DONATION);
-	ck_assert_str_eq(jstr("id"), "d5009");
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "d5008");
+	pt_call(&rep, p, "POST", "/v1/donations", DONATION);
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "d5009");
 }
 END_TEST
 
 START_TEST(test_bad_idempotency_key_is_422_naming_the_header)
 {
 	char key[300];
+	/* Empty, a control character, not ASCII, and 256 bytes long. */
+	const char *const bad[] = { "", "tab\there", "caf\xc3\xa9", key };
+	size_t i;
 
-	post_key("", DONATION);
-	assert_error(422, "invalid", "header:Idempotency-Key");
-	post_key("tab\there", DONATION);
-	assert_error(422, "invalid", "header:Idempotency-Key");
-	post_key("caf\xc3\xa9", DONATION);
-	assert_error(422, "invalid", "header:Idempotency-Key");
 	memset(key, 'k', 256);
 	key[256] = '\0';
-	post_key(key, DONATION);
-	assert_error(422, "invalid", "header:Idempotency-Key");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		post_key(bad[i], DONATION);
+		pt_assert_error_for(
+		    bad[i], &rep, 422, "invalid", "header:Idempotency-Key");
+	}
 	ck_assert_int_eq(ledger_count(), 6);
 	key[255] = '\0';
 	post_key(key, DONATION);
@@ -510,17 +402,17 @@ START_TEST(test_failed_creations_are_not_remembered)
 	ck_assert_int_eq(rep.status, 422);
 	post_key("retry-1", DONATION);
 	ck_assert_int_eq(rep.status, 201);
-	ck_assert_str_eq(rheader("Idempotent-Replayed"), "(none)");
+	ck_assert_str_eq(pt_header(&rep, "Idempotent-Replayed"), "(none)");
 
 	p->max_records = 7;
 	post_key("retry-2", DONATION);
-	assert_error(507, "store_full", NULL);
+	pt_assert_error(&rep, 507, "store_full", NULL);
 	p->max_records = 8;
 	post_key("retry-2",
 	    "{\"user_id\":\"u1004\",\"charity_id\":\"ch-msf\","
 	    "\"amount_cents\":999,\"currency\":\"EUR\"}");
 	ck_assert_int_eq(rep.status, 201);
-	ck_assert_str_eq(jstr("id"), "d5008");
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "d5008");
 }
 END_TEST
 
@@ -530,12 +422,12 @@ START_TEST(test_store_full_is_507_but_replays_still_answer)
 	p->max_records = 7;
 	post_key("last-one", DONATION);
 	ck_assert_int_eq(rep.status, 201);
-	call("POST", "/v1/donations", DONATION);
-	assert_error(507, "store_full", NULL);
+	pt_call(&rep, p, "POST", "/v1/donations", DONATION);
+	pt_assert_error(&rep, 507, "store_full", NULL);
 	post_key("last-one", DONATION);
 	ck_assert_int_eq(rep.status, 201);
-	ck_assert_str_eq(jstr("id"), "d5007");
-	ck_assert_str_eq(rheader("Idempotent-Replayed"), "true");
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "d5007");
+	ck_assert_str_eq(pt_header(&rep, "Idempotent-Replayed"), "true");
 	ck_assert_int_eq(ledger_count(), 7);
 }
 END_TEST
@@ -543,50 +435,40 @@ END_TEST
 START_TEST(test_users_checked_against_ums_when_linked)
 {
 	/* Unlinked: any user id is taken. */
-	call("POST", "/v1/donations",
-	    "{\"user_id\":\"u9999\",\"charity_id\":"
-	    "\"ch-msf\",\"amount_cents\":100,\"currency\":\"EUR\"}");
+	donate_as("u9999");
 	ck_assert_int_eq(rep.status, 201);
-	call("GET", "/v1/users/u4242/donations", NULL);
+	pt_call(&rep, p, "GET", "/v1/users/u4242/donations", NULL);
 	ck_assert_int_eq(rep.status, 200);
 
 	persona_set_users_from(p, ums);
-	call("POST", "/v1/donations",
-	    "{\"user_id\":\"u9998\",\"charity_id\":"
-	    "\"ch-msf\",\"amount_cents\":100,\"currency\":\"EUR\"}");
-	assert_error(422, "invalid", "/user_id");
-	ck_assert_ptr_nonnull(strstr(jstr("message"), "u9998"));
-	call("GET", "/v1/users/u4242/donations", NULL);
-	assert_error(404, "not_found", NULL);
-	call("POST", "/v1/donations", DONATION);
+	donate_as("u9998");
+	pt_assert_error(&rep, 422, "invalid", "/user_id");
+	ck_assert_ptr_nonnull(strstr(pt_jstr(&rep, "message"), "u9998"));
+	pt_call(&rep, p, "GET", "/v1/users/u4242/donations", NULL);
+	pt_assert_error(&rep, 404, "not_found", NULL);
+	pt_call(&rep, p, "POST", "/v1/donations", DONATION);
 	ck_assert_int_eq(rep.status, 201);
 
 	/* A user created in UMS can donate at once. */
-	call_to(ums, "POST", "/v1/users",
-	    "{\"email\":\"new.donor@example.org\",\"name\":\"New Donor\"}",
-	    NULL, NULL);
-	ck_assert_str_eq(jstr("id"), "u1009");
-	call("POST", "/v1/donations",
-	    "{\"user_id\":\"u1009\",\"charity_id\":"
-	    "\"ch-msf\",\"amount_cents\":100,\"currency\":\"EUR\"}");
+	pt_call(&rep, ums, "POST", "/v1/users",
+	    "{\"email\":\"new.donor@example.org\",\"name\":\"New Donor\"}");
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "u1009");
+	donate_as("u1009");
 	ck_assert_int_eq(rep.status, 201);
 
 	persona_set_users_from(p, NULL);
-	call("POST", "/v1/donations",
-	    "{\"user_id\":\"u9998\",\"charity_id\":"
-	    "\"ch-msf\",\"amount_cents\":100,\"currency\":\"EUR\"}");
+	donate_as("u9998");
 	ck_assert_int_eq(rep.status, 201);
 }
 END_TEST
 
 START_TEST(test_users_from_must_be_a_ums)
 {
-	struct persona *other = make(PERSONA_FINANCIAL_ENGINE, "fin2");
+	struct persona *other =
+	    pt_make(PERSONA_FINANCIAL_ENGINE, "fin2", NULL, 0, 1);
 
 	persona_set_users_from(p, other);
-	call("POST", "/v1/donations",
-	    "{\"user_id\":\"u9998\",\"charity_id\":"
-	    "\"ch-msf\",\"amount_cents\":100,\"currency\":\"EUR\"}");
+	donate_as("u9998");
 	ck_assert_int_eq(rep.status, 201);
 	persona_free(other);
 }
@@ -595,41 +477,38 @@ END_TEST
 START_TEST(test_reset_restores_ledger_ids_and_forgets_keys)
 {
 	post_key("before-reset", DONATION);
-	ck_assert_str_eq(jstr("id"), "d5007");
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "d5007");
 	persona_reset(p);
-	call("GET", "/v1/ledger", NULL);
-	ck_assert_int_eq(jint("count"), 6);
-	ck_assert_int_eq(jint("totals/EUR/amount_cents"), 10000);
-	call("GET", "/v1/donations/d5007", NULL);
+	pt_call(&rep, p, "GET", "/v1/ledger", NULL);
+	ck_assert_int_eq(pt_jint(&rep, "count"), 6);
+	ck_assert_int_eq(pt_jint(&rep, "totals/EUR/amount_cents"), 10000);
+	pt_call(&rep, p, "GET", "/v1/donations/d5007", NULL);
 	ck_assert_int_eq(rep.status, 404);
 	post_key("before-reset",
 	    "{\"user_id\":\"u1001\",\"charity_id\":"
 	    "\"ch-oxfam-gb\",\"amount_cents\":500,\"currency\":\"GBP\"}");
 	ck_assert_int_eq(rep.status, 201);
-	ck_assert_str_eq(jstr("id"), "d5007");
-	ck_assert_str_eq(rheader("Idempotent-Replayed"), "(none)");
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "d5007");
+	ck_assert_str_eq(pt_header(&rep, "Idempotent-Replayed"), "(none)");
 }
 END_TEST
 
 START_TEST(test_routes_and_methods)
 {
-	call("GET", "/v1/donations", NULL);
-	assert_error(405, "method_not_allowed", NULL);
-	ck_assert_str_eq(rheader("Allow"), "POST");
-	call("DELETE", "/v1/donations/d5001", NULL);
-	assert_error(405, "method_not_allowed", NULL);
-	ck_assert_str_eq(rheader("Allow"), "GET, HEAD");
-	call("GET", "/v1/users/u1001", NULL);
-	assert_error(404, "not_found", NULL);
+	pt_call(&rep, p, "GET", "/v1/donations", NULL);
+	pt_assert_error(&rep, 405, "method_not_allowed", NULL);
+	ck_assert_str_eq(pt_header(&rep, "Allow"), "POST");
+	pt_call(&rep, p, "DELETE", "/v1/donations/d5001", NULL);
+	pt_assert_error(&rep, 405, "method_not_allowed", NULL);
+	ck_assert_str_eq(pt_header(&rep, "Allow"), "GET, HEAD");
+	pt_call(&rep, p, "GET", "/v1/users/u1001", NULL);
+	pt_assert_error(&rep, 404, "not_found", NULL);
 }
 END_TEST
 
 START_TEST(test_fixture_loader_refuses_bad_data)
 {
-	static const struct {
-		const char *text;
-		const char *cause_has;
-	} cases[] = {
+	static const struct pt_bad_fixture cases[] = {
 		{ "[", "1:" },
 		{ "{\"gifts\": []}", "/donations" },
 		{ "{\"donations\": [{\"id\": \"5001\"}]}", "/donations/0/id" },
@@ -645,24 +524,9 @@ START_TEST(test_fixture_loader_refuses_bad_data)
 		  "\"currency\": \"EUR\", \"status\": \"succeeded\"}]}",
 		    "/donations/0" },
 	};
-	char *cause;
-	void *store;
-	size_t i;
 
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		cause = NULL;
-		store =
-		    fin_ops.load(cases[i].text, strlen(cases[i].text), &cause);
-		ck_assert_msg(store == NULL, "%s was loaded", cases[i].text);
-		ck_assert_ptr_nonnull(cause);
-		ck_assert_msg(strstr(cause, cases[i].cause_has) != NULL,
-		    "%s: %s", cases[i].text, cause);
-		free(cause);
-	}
-	store = fin_ops.load(
-	    "{\"donations\": []}", strlen("{\"donations\": []}"), &cause);
-	ck_assert_ptr_nonnull(store);
-	fin_ops.free(store);
+	pt_assert_loader(&fin_ops, cases, sizeof cases / sizeof cases[0],
+	    "{\"donations\": []}");
 }
 END_TEST
 
@@ -715,11 +579,5 @@ fin_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(fin_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return pt_run(fin_suite());
 }

@@ -20,6 +20,7 @@
 #include "scenario.h"
 #include "server.h"
 #include "service.h"
+#include "timeline.h"
 
 static struct server srv;
 static struct scenario *sc;
@@ -39,6 +40,7 @@ setup(void)
 	memset(&srv, 0, sizeof srv);
 	TAILQ_INIT(&srv.services);
 	srv.base = event_base_new();
+	srv.timeline = timeline_new(srv.base, sc, NULL, NULL, NULL);
 	svc = service_new(&srv, &sc->services[0], 1);
 	ck_assert_ptr_nonnull(svc);
 	service_configure(svc, &sc->services[0], sc->stubs, sc->nstubs);
@@ -46,7 +48,7 @@ setup(void)
 	evutil_make_socket_nonblocking(sv[0]);
 	evutil_make_socket_nonblocking(sv[1]);
 	client = sv[1];
-	conn = conn_new(svc, sv[0], &sa, sizeof sa);
+	conn = conn_new(svc, sv[0], &sa, sizeof sa, CONN_MODE_HTTP);
 	ck_assert_ptr_nonnull(conn);
 }
 
@@ -56,6 +58,7 @@ teardown(void)
 	service_close_conns(svc, "test over");
 	service_configure(svc, NULL, NULL, 0);
 	service_unref(svc);
+	timeline_free(srv.timeline);
 	scenario_free(sc);
 	event_base_free(srv.base);
 	close(client);

@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <check.h>
 #include <jansson.h>
 
 #include "persona.h"
+#include "persona_test.h"
 #include "reply.h"
 #include "request.h"
 #include "scenario.h"
@@ -25,30 +25,13 @@ static char v2_0[] = "2.0";
 static struct persona *p;
 static struct reply rep;
 
-/* Make a persona of a kind for a service speaking the given versions. */
-static struct persona *
-make(enum persona_kind kind, const char *name, char **versions,
-    size_t nversions, uint64_t seed)
-{
-	struct service_conf conf;
-	char buf[32];
-
-	snprintf(buf, sizeof buf, "%s", name);
-	memset(&conf, 0, sizeof conf);
-	conf.name = buf;
-	conf.persona = kind;
-	conf.versions = versions;
-	conf.nversions = nversions;
-	return persona_new(&conf, seed);
-}
-
 /* Make a UMS "ums" speaking 1.1 and 1.2. */
 static void
 setup(void)
 {
 	static char *versions[] = { v1_1, v1_2 };
 
-	p = make(PERSONA_UMS, "ums", versions, 2, 7);
+	p = pt_make(PERSONA_UMS, "ums", versions, 2, 7);
 	ck_assert_ptr_nonnull(p);
 	reply_init(&rep);
 }
@@ -61,103 +44,23 @@ teardown(void)
 	persona_free(p);
 }
 
-/* Send one request with stubs and one optional header to a persona. */
-static void
-call_full(struct persona *to, const struct stub_conf *const *stubs,
-    size_t nstubs, const char *method, const char *path, const char *body,
-    const char *hname, const char *hvalue)
-{
-	struct request_header h;
-	struct request rq;
-
-	reply_release(&rep);
-	memset(&rq, 0, sizeof rq);
-	rq.method = method;
-	rq.path = path;
-	rq.body = body;
-	rq.body_len = body != NULL ? strlen(body) : 0;
-	if (hname != NULL) {
-		h.name = hname;
-		h.value = hvalue;
-		rq.headers = &h;
-		rq.nheaders = 1;
-	}
-	persona_handle(to, stubs, nstubs, &rq, &rep);
-}
-
-/* Send one request to the test's persona. */
-static void
-call(const char *method, const char *path, const char *body)
-{
-	call_full(p, NULL, 0, method, path, body, NULL, NULL);
-}
-
-/* Send one request with a protocol version header. */
+/* Send one request to the test's persona with a protocol version header. */
 static void
 call_v(
     const char *method, const char *path, const char *body, const char *version)
 {
-	call_full(
-	    p, NULL, 0, method, path, body, "X-Protocol-Version", version);
+	pt_call_header(
+	    &rep, p, method, path, body, "X-Protocol-Version", version);
 }
 
-/* A string member of the last reply, or "(none)". */
-static const char *
-jstr(const char *key)
-{
-	const char *s = json_string_value(json_object_get(rep.json, key));
-
-	return s != NULL ? s : "(none)";
-}
-
-/* Join a JSON array of strings of the last reply with commas. */
-static const char *
-jlist(const char *key)
-{
-	static char buf[256];
-	json_t *a = json_object_get(rep.json, key);
-	size_t i, off = 0;
-
-	buf[0] = '\0';
-	if (!json_is_array(a))
-		return "(none)";
-	for (i = 0; i < json_array_size(a); i++) {
-		off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%s",
-		    i > 0 ? "," : "", json_string_value(json_array_get(a, i)));
-	}
-	return buf;
-}
-
-/* The value of a header of the last reply, or "(none)". */
-static const char *
-rheader(const char *name)
-{
-	static char value[512];
-	const char *line = rep.headers, *end;
-	size_t len = strlen(name);
-
-	while (line != NULL && *line != '\0') {
-		end = strstr(line, "\r\n");
-		if (strncasecmp(line, name, len) == 0 && line[len] == ':') {
-			snprintf(value, sizeof value, "%.*s",
-			    (int)(end - line - len - 2), line + len + 2);
-			return value;
-		}
-		line = end != NULL ? end + 2 : NULL;
-	}
-	return "(none)";
-}
-
-/* Assert the last reply is an error with this status, code and field. */
+/* Set a stub up to answer path with status (method NULL: any method). */
 static void
-assert_error(int status, const char *code, const char *field)
+stub_set(struct stub_conf *s, char *method, char *path, int status)
 {
-	ck_assert_int_eq(rep.status, status);
-	ck_assert_str_eq(jstr("error"), code);
-	ck_assert_ptr_nonnull(
-	    json_string_value(json_object_get(rep.json, "message")));
-	if (field != NULL)
-		ck_assert_str_eq(jstr("field"), field);
+	memset(s, 0, sizeof *s);
+	s->method = method;
+	s->path = path;
+	s->status = status;
 }
 
 /* Handshake with the given versions; returns the session, or "(none)". */
@@ -169,8 +72,8 @@ handshake(struct persona *to, const char *versions)
 
 	snprintf(body, sizeof body,
 	    "{\"client\":\"financial-engine\",\"versions\":%s}", versions);
-	call_full(to, NULL, 0, "POST", "/v1/handshake", body, NULL, NULL);
-	snprintf(session, sizeof session, "%s", jstr("session"));
+	pt_call(&rep, to, "POST", "/v1/handshake", body);
+	snprintf(session, sizeof session, "%s", pt_jstr(&rep, "session"));
 	return session;
 }
 
@@ -201,7 +104,8 @@ END_TEST
 
 START_TEST(test_names)
 {
-	struct persona *f = make(PERSONA_FINANCIAL_ENGINE, "fin", NULL, 0, 1);
+	struct persona *f =
+	    pt_make(PERSONA_FINANCIAL_ENGINE, "fin", NULL, 0, 1);
 
 	ck_assert_str_eq(persona_name(p), "ums");
 	ck_assert_str_eq(persona_service(p), "ums");
@@ -214,13 +118,13 @@ END_TEST
 
 START_TEST(test_health)
 {
-	call("GET", "/health", NULL);
+	pt_call(&rep, p, "GET", "/health", NULL);
 	ck_assert_int_eq(rep.status, 200);
-	ck_assert_str_eq(jstr("status"), "ok");
-	ck_assert_str_eq(jstr("service"), "ums");
-	ck_assert_str_eq(jstr("name"), "ums");
-	ck_assert_str_eq(jstr("version"), "1.2");
-	ck_assert_str_eq(jlist("versions"), "1.1,1.2");
+	ck_assert_str_eq(pt_jstr(&rep, "status"), "ok");
+	ck_assert_str_eq(pt_jstr(&rep, "service"), "ums");
+	ck_assert_str_eq(pt_jstr(&rep, "name"), "ums");
+	ck_assert_str_eq(pt_jstr(&rep, "version"), "1.2");
+	ck_assert_str_eq(pt_jlist(&rep, "versions"), "1.1,1.2");
 }
 END_TEST
 
@@ -228,13 +132,13 @@ START_TEST(test_health_names_the_numerically_newest_version)
 {
 	static char *versions[] = { v1_10, v1_9, v1_2 };
 	struct persona *f =
-	    make(PERSONA_FINANCIAL_ENGINE, "fin", versions, 3, 1);
+	    pt_make(PERSONA_FINANCIAL_ENGINE, "fin", versions, 3, 1);
 
-	call_full(f, NULL, 0, "GET", "/health", NULL, NULL, NULL);
-	ck_assert_str_eq(jstr("service"), "financial-engine");
-	ck_assert_str_eq(jstr("name"), "fin");
-	ck_assert_str_eq(jstr("version"), "1.10");
-	ck_assert_str_eq(jlist("versions"), "1.10,1.9,1.2");
+	pt_call(&rep, f, "GET", "/health", NULL);
+	ck_assert_str_eq(pt_jstr(&rep, "service"), "financial-engine");
+	ck_assert_str_eq(pt_jstr(&rep, "name"), "fin");
+	ck_assert_str_eq(pt_jstr(&rep, "version"), "1.10");
+	ck_assert_str_eq(pt_jlist(&rep, "versions"), "1.10,1.9,1.2");
 	persona_free(f);
 }
 END_TEST
@@ -242,15 +146,15 @@ END_TEST
 START_TEST(test_default_versions_when_the_service_names_none)
 {
 	const struct persona_type *t = persona_type_get(PERSONA_UMS);
-	struct persona *u = make(PERSONA_UMS, "u", NULL, 0, 1);
+	struct persona *u = pt_make(PERSONA_UMS, "u", NULL, 0, 1);
 	char want[128];
 	size_t i, off = 0;
 
 	for (i = 0; i < t->ndefault_versions; i++)
 		off += (size_t)snprintf(want + off, sizeof want - off, "%s%s",
 		    i > 0 ? "," : "", t->default_versions[i]);
-	call_full(u, NULL, 0, "GET", "/health", NULL, NULL, NULL);
-	ck_assert_str_eq(jlist("versions"), want);
+	pt_call(&rep, u, "GET", "/health", NULL);
+	ck_assert_str_eq(pt_jlist(&rep, "versions"), want);
 	persona_free(u);
 }
 END_TEST
@@ -262,8 +166,8 @@ START_TEST(test_handshake_picks_the_highest_common_version)
 
 	s = handshake(p, "[\"1.0\",\"1.1\",\"1.2\",\"1.3\"]");
 	ck_assert_int_eq(rep.status, 200);
-	ck_assert_str_eq(jstr("version"), "1.2");
-	ck_assert_str_eq(jstr("server"), "ums");
+	ck_assert_str_eq(pt_jstr(&rep, "version"), "1.2");
+	ck_assert_str_eq(pt_jstr(&rep, "server"), "ums");
 	ck_assert_uint_eq(strlen(s), 18);
 	ck_assert_int_eq(strncmp(s, "s-", 2), 0);
 	for (i = 2; i < 18; i++)
@@ -273,30 +177,27 @@ START_TEST(test_handshake_picks_the_highest_common_version)
 
 	handshake(p, "[\"1.1\"]");
 	ck_assert_int_eq(rep.status, 200);
-	ck_assert_str_eq(jstr("version"), "1.1");
+	ck_assert_str_eq(pt_jstr(&rep, "version"), "1.1");
 	/* Order does not matter, and versions compare as numbers. */
 	handshake(p, "[\"1.2.0\",\"01.2\",\"1.1\"]");
-	ck_assert_str_eq(jstr("version"), "1.2");
+	ck_assert_str_eq(pt_jstr(&rep, "version"), "1.2");
 }
 END_TEST
 
 START_TEST(test_handshake_without_common_version_is_426)
 {
 	handshake(p, "[\"2.0\",\"1.0\"]");
-	assert_error(426, "version_mismatch", NULL);
-	ck_assert_str_eq(jlist("client_versions"), "2.0,1.0");
-	ck_assert_str_eq(jlist("server_versions"), "1.1,1.2");
-	ck_assert_ptr_nonnull(strstr(jstr("message"), "1.1, 1.2"));
-	ck_assert_ptr_nonnull(strstr(jstr("message"), "2.0, 1.0"));
+	pt_assert_error(&rep, 426, "version_mismatch", NULL);
+	ck_assert_str_eq(pt_jlist(&rep, "client_versions"), "2.0,1.0");
+	ck_assert_str_eq(pt_jlist(&rep, "server_versions"), "1.1,1.2");
+	ck_assert_ptr_nonnull(strstr(pt_jstr(&rep, "message"), "1.1, 1.2"));
+	ck_assert_ptr_nonnull(strstr(pt_jstr(&rep, "message"), "2.0, 1.0"));
 }
 END_TEST
 
 START_TEST(test_handshake_validation)
 {
-	static const struct {
-		const char *body;
-		const char *field;
-	} cases[] = {
+	static const struct pt_invalid cases[] = {
 		{ "{\"versions\":[\"1.2\"]}", "/client" },
 		{ "{\"client\":\"\",\"versions\":[\"1.2\"]}", "/client" },
 		{ "{\"client\":42,\"versions\":[\"1.2\"]}", "/client" },
@@ -311,16 +212,11 @@ START_TEST(test_handshake_validation)
 		    "/tls" },
 		{ "[\"1.2\"]", "/" },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		call("POST", "/v1/handshake", cases[i].body);
-		ck_assert_msg(
-		    rep.status == 422, "%s: %d", cases[i].body, rep.status);
-		ck_assert_str_eq(jstr("field"), cases[i].field);
-	}
-	call("POST", "/v1/handshake", "{\"client\":");
-	assert_error(400, "bad_json", NULL);
+	pt_assert_invalid(&rep, p, "POST", "/v1/handshake", cases,
+	    sizeof cases / sizeof cases[0]);
+	pt_call(&rep, p, "POST", "/v1/handshake", "{\"client\":");
+	pt_assert_error(&rep, 400, "bad_json", NULL);
 }
 END_TEST
 
@@ -330,10 +226,10 @@ START_TEST(test_sessions_come_from_the_seeded_generator)
 	struct persona *a, *b, *c, *d;
 	char first[64], second[64];
 
-	a = make(PERSONA_UMS, "ums", versions, 1, 42);
-	b = make(PERSONA_UMS, "ums", versions, 1, 42);
-	c = make(PERSONA_UMS, "ums2", versions, 1, 42);
-	d = make(PERSONA_UMS, "ums", versions, 1, 43);
+	a = pt_make(PERSONA_UMS, "ums", versions, 1, 42);
+	b = pt_make(PERSONA_UMS, "ums", versions, 1, 42);
+	c = pt_make(PERSONA_UMS, "ums2", versions, 1, 42);
+	d = pt_make(PERSONA_UMS, "ums", versions, 1, 43);
 	snprintf(first, sizeof first, "%s", handshake(a, "[\"1.2\"]"));
 	snprintf(second, sizeof second, "%s", handshake(a, "[\"1.2\"]"));
 	ck_assert_str_ne(first, second);
@@ -350,7 +246,7 @@ START_TEST(test_sessions_come_from_the_seeded_generator)
 	persona_reset(a);
 	snprintf(first, sizeof first, "%s", handshake(a, "[\"1.2\"]"));
 	persona_free(b);
-	b = make(PERSONA_UMS, "ums", versions, 1, 42);
+	b = pt_make(PERSONA_UMS, "ums", versions, 1, 42);
 	ck_assert_str_eq(handshake(b, "[\"1.2\"]"), first);
 	persona_free(a);
 	persona_free(b);
@@ -361,56 +257,85 @@ END_TEST
 
 START_TEST(test_protocol_version_header_mismatch_is_426)
 {
-	call_v("GET", "/v1/users/u1001", NULL, "2.0");
-	assert_error(426, "version_mismatch", NULL);
-	ck_assert_str_eq(jlist("client_versions"), "2.0");
-	ck_assert_str_eq(jlist("server_versions"), "1.1,1.2");
-	call_v("GET", "/v1/users/u1001", NULL, "banana");
-	assert_error(426, "version_mismatch", NULL);
-	ck_assert_str_eq(jlist("client_versions"), "banana");
-	call_v("GET", "/v1/users/u1001", NULL, "");
-	assert_error(426, "version_mismatch", NULL);
-	/* Before routing: unknown paths and wrong methods under /v1/ too. */
-	call_v("GET", "/v1/nothing", NULL, "2.0");
-	assert_error(426, "version_mismatch", NULL);
-	call_v("DELETE", "/v1/users/u1001", NULL, "2.0");
-	assert_error(426, "version_mismatch", NULL);
-	call_v("GET", "/v1/handshake", NULL, "2.0");
-	assert_error(426, "version_mismatch", NULL);
+	static const struct {
+		const char *method;
+		const char *path;
+		const char *version;
+		const char *client_versions; /* NULL: not checked */
+	} cases[] = {
+		{ "GET", "/v1/users/u1001", "2.0", "2.0" },
+		{ "GET", "/v1/users/u1001", "banana", "banana" },
+		{ "GET", "/v1/users/u1001", "", NULL },
+		/* Before routing: unknown paths and wrong methods under /v1/. */
+		{ "GET", "/v1/nothing", "2.0", NULL },
+		{ "DELETE", "/v1/users/u1001", "2.0", NULL },
+		{ "GET", "/v1/handshake", "2.0", NULL },
+	};
+	char what[128];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(what, sizeof what, "%s %s (version \"%s\")",
+		    cases[i].method, cases[i].path, cases[i].version);
+		call_v(cases[i].method, cases[i].path, NULL, cases[i].version);
+		pt_assert_error_for(what, &rep, 426, "version_mismatch", NULL);
+		ck_assert_msg(
+		    strcmp(pt_jlist(&rep, "server_versions"), "1.1,1.2") == 0,
+		    "%s: server_versions %s", what,
+		    pt_jlist(&rep, "server_versions"));
+		if (cases[i].client_versions != NULL)
+			ck_assert_msg(strcmp(pt_jlist(&rep, "client_versions"),
+			                  cases[i].client_versions) == 0,
+			    "%s: client_versions %s", what,
+			    pt_jlist(&rep, "client_versions"));
+	}
 	/* A refused create creates nothing. */
 	call_v("POST", "/v1/users",
 	    "{\"email\":\"v@example.org\",\"name\":\"V\"}", "3.0");
 	ck_assert_int_eq(rep.status, 426);
-	call("GET", "/v1/users?email=v@example.org", NULL);
-	ck_assert_uint_eq(
-	    json_array_size(json_object_get(rep.json, "users")), 0);
+	pt_call(&rep, p, "GET", "/v1/users?email=v@example.org", NULL);
+	ck_assert_uint_eq(pt_jlen(&rep, "users"), 0);
 }
 END_TEST
 
 START_TEST(test_protocol_version_header_spoken_or_absent_passes)
 {
-	call_v("GET", "/v1/users/u1001", NULL, "1.1");
-	ck_assert_int_eq(rep.status, 200);
-	call_v("GET", "/v1/users/u1001", NULL, "1.2");
-	ck_assert_int_eq(rep.status, 200);
-	call_v("GET", "/v1/users/u1001", NULL, "1.2.0");
-	ck_assert_int_eq(rep.status, 426);
-	call("GET", "/v1/users/u1001", NULL);
-	ck_assert_int_eq(rep.status, 200);
-	/* Outside /v1/ and for the handshake itself, the header is ignored. */
-	call_v("GET", "/health", NULL, "2.0");
-	ck_assert_int_eq(rep.status, 200);
-	call_v("GET", "/v1", NULL, "2.0");
-	ck_assert_int_eq(rep.status, 404);
-	call_v("POST", "/v1/handshake",
-	    "{\"client\":\"fe\",\"versions\":[\"1.2\"]}", "2.0");
-	ck_assert_int_eq(rep.status, 200);
+	static const struct {
+		const char *method;
+		const char *path;
+		const char *body;
+		const char *version; /* NULL: no header */
+		int status;
+	} cases[] = {
+		{ "GET", "/v1/users/u1001", NULL, "1.1", 200 },
+		{ "GET", "/v1/users/u1001", NULL, "1.2", 200 },
+		{ "GET", "/v1/users/u1001", NULL, "1.2.0", 426 },
+		{ "GET", "/v1/users/u1001", NULL, NULL, 200 },
+		/* Outside /v1/ and for the handshake itself, it is ignored. */
+		{ "GET", "/health", NULL, "2.0", 200 },
+		{ "GET", "/v1", NULL, "2.0", 404 },
+		{ "POST", "/v1/handshake",
+		    "{\"client\":\"fe\",\"versions\":[\"1.2\"]}", "2.0", 200 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		pt_call_header(&rep, p, cases[i].method, cases[i].path,
+		    cases[i].body,
+		    cases[i].version != NULL ? "X-Protocol-Version" : NULL,
+		    cases[i].version);
+		ck_assert_msg(rep.status == cases[i].status,
+		    "%s %s (version %s): %d, want %d", cases[i].method,
+		    cases[i].path,
+		    cases[i].version != NULL ? cases[i].version : "none",
+		    rep.status, cases[i].status);
+	}
 }
 END_TEST
 
 START_TEST(test_version_header_name_is_case_insensitive)
 {
-	call_full(p, NULL, 0, "GET", "/v1/users/u1001", NULL,
+	pt_call_header(&rep, p, "GET", "/v1/users/u1001", NULL,
 	    "x-protocol-version", "9.9");
 	ck_assert_int_eq(rep.status, 426);
 }
@@ -418,30 +343,44 @@ END_TEST
 
 START_TEST(test_404_names_the_request)
 {
-	call("GET", "/nope", NULL);
-	assert_error(404, "not_found", NULL);
-	ck_assert_str_eq(jstr("message"), "no route for GET /nope");
-	call("GET", "/v1/users/", NULL);
-	assert_error(404, "not_found", NULL);
-	call("GET", "/v1/users/u1001/extra", NULL);
-	assert_error(404, "not_found", NULL);
+	pt_call(&rep, p, "GET", "/nope", NULL);
+	pt_assert_error(&rep, 404, "not_found", NULL);
+	ck_assert_str_eq(pt_jstr(&rep, "message"), "no route for GET /nope");
+	pt_call(&rep, p, "GET", "/v1/users/", NULL);
+	pt_assert_error(&rep, 404, "not_found", NULL);
+	pt_call(&rep, p, "GET", "/v1/users/u1001/extra", NULL);
+	pt_assert_error(&rep, 404, "not_found", NULL);
 }
 END_TEST
 
 START_TEST(test_405_lists_the_allowed_methods)
 {
-	call("DELETE", "/v1/users/u1001", NULL);
-	assert_error(405, "method_not_allowed", NULL);
-	ck_assert_str_eq(rheader("Allow"), "GET, HEAD, PATCH");
-	ck_assert_ptr_nonnull(strstr(jstr("message"), "DELETE"));
-	call("PUT", "/v1/users", NULL);
-	ck_assert_str_eq(rheader("Allow"), "GET, HEAD, POST");
-	call("POST", "/health", NULL);
-	assert_error(405, "method_not_allowed", NULL);
-	ck_assert_str_eq(rheader("Allow"), "GET, HEAD");
-	call("GET", "/v1/handshake", NULL);
-	assert_error(405, "method_not_allowed", NULL);
-	ck_assert_str_eq(rheader("Allow"), "POST");
+	static const struct {
+		const char *method;
+		const char *path;
+		const char *allow;
+	} cases[] = {
+		{ "DELETE", "/v1/users/u1001", "GET, HEAD, PATCH" },
+		{ "PUT", "/v1/users", "GET, HEAD, POST" },
+		{ "POST", "/health", "GET, HEAD" },
+		{ "GET", "/v1/handshake", "POST" },
+	};
+	char what[128];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(
+		    what, sizeof what, "%s %s", cases[i].method, cases[i].path);
+		pt_call(&rep, p, cases[i].method, cases[i].path, NULL);
+		pt_assert_error_for(
+		    what, &rep, 405, "method_not_allowed", NULL);
+		ck_assert_msg(
+		    strcmp(pt_header(&rep, "Allow"), cases[i].allow) == 0,
+		    "%s: Allow: %s", what, pt_header(&rep, "Allow"));
+		ck_assert_msg(
+		    strstr(pt_jstr(&rep, "message"), cases[i].method) != NULL,
+		    "%s: %s", what, pt_jstr(&rep, "message"));
+	}
 }
 END_TEST
 
@@ -454,24 +393,23 @@ START_TEST(test_stub_answers_with_status_headers_and_json_body)
 	struct stub_conf s;
 	const struct stub_conf *stubs[1] = { &s };
 
-	memset(&s, 0, sizeof s);
-	s.method = method;
-	s.path = path;
-	s.status = 503;
+	stub_set(&s, method, path, 503);
 	s.headers = &h;
 	s.nheaders = 1;
 	s.body = body;
 	s.body_len = strlen(body);
 	s.body_is_json = 1;
-	call_full(p, stubs, 1, "GET", "/v1/users/u1001", NULL, NULL, NULL);
+	pt_call_stubs(
+	    &rep, p, stubs, 1, "GET", "/v1/users/u1001", NULL, NULL, NULL);
 	ck_assert_int_eq(rep.status, 503);
 	ck_assert_ptr_null(rep.json);
 	ck_assert_ptr_eq(rep.raw, body);
 	ck_assert_uint_eq(rep.raw_len, strlen(body));
 	ck_assert_str_eq(rep.content_type, "application/json");
-	ck_assert_str_eq(rheader("Retry-After"), "5");
+	ck_assert_str_eq(pt_header(&rep, "Retry-After"), "5");
 	/* Other methods on the path still reach the persona. */
-	call_full(p, stubs, 1, "PATCH", "/v1/users/u1001", "{}", NULL, NULL);
+	pt_call_stubs(
+	    &rep, p, stubs, 1, "PATCH", "/v1/users/u1001", "{}", NULL, NULL);
 	ck_assert_int_eq(rep.status, 200);
 }
 END_TEST
@@ -484,24 +422,23 @@ START_TEST(test_stub_text_body_and_explicit_content_type)
 	struct stub_conf s;
 	const struct stub_conf *stubs[1] = { &s };
 
-	memset(&s, 0, sizeof s);
-	s.path = path;
-	s.status = 200;
+	stub_set(&s, NULL, path, 200);
 	s.body = text;
 	s.body_len = strlen(text);
-	call_full(p, stubs, 1, "GET", "/v1/motd", NULL, NULL, NULL);
+	pt_call_stubs(&rep, p, stubs, 1, "GET", "/v1/motd", NULL, NULL, NULL);
 	ck_assert_int_eq(rep.status, 200);
 	ck_assert_str_eq(rep.content_type, "text/plain; charset=utf-8");
 	ck_assert_ptr_eq(rep.raw, text);
 	/* No method: any method. */
-	call_full(p, stubs, 1, "DELETE", "/v1/motd", NULL, NULL, NULL);
+	pt_call_stubs(
+	    &rep, p, stubs, 1, "DELETE", "/v1/motd", NULL, NULL, NULL);
 	ck_assert_int_eq(rep.status, 200);
 
 	s.headers = &h;
 	s.nheaders = 1;
-	call_full(p, stubs, 1, "GET", "/v1/motd", NULL, NULL, NULL);
+	pt_call_stubs(&rep, p, stubs, 1, "GET", "/v1/motd", NULL, NULL, NULL);
 	ck_assert_ptr_null(rep.content_type);
-	ck_assert_str_eq(rheader("Content-Type"), "text/csv");
+	ck_assert_str_eq(pt_header(&rep, "Content-Type"), "text/csv");
 }
 END_TEST
 
@@ -511,10 +448,8 @@ START_TEST(test_stub_without_body)
 	struct stub_conf s;
 	const struct stub_conf *stubs[1] = { &s };
 
-	memset(&s, 0, sizeof s);
-	s.path = path;
-	s.status = 204;
-	call_full(p, stubs, 1, "GET", "/v1/ping", NULL, NULL, NULL);
+	stub_set(&s, NULL, path, 204);
+	pt_call_stubs(&rep, p, stubs, 1, "GET", "/v1/ping", NULL, NULL, NULL);
 	ck_assert_int_eq(rep.status, 204);
 	ck_assert_ptr_null(rep.raw);
 	ck_assert_ptr_null(rep.json);
@@ -529,26 +464,25 @@ START_TEST(test_first_matching_stub_wins)
 	struct stub_conf s1, s2;
 	const struct stub_conf *stubs[2] = { &s1, &s2 };
 
-	memset(&s1, 0, sizeof s1);
-	memset(&s2, 0, sizeof s2);
-	s1.path = p1;
-	s1.status = 201;
+	stub_set(&s1, NULL, p1, 201);
 	s1.body = b1;
 	s1.body_len = strlen(b1);
-	s2.path = p2;
-	s2.status = 202;
+	stub_set(&s2, NULL, p2, 202);
 	s2.body = b2;
 	s2.body_len = strlen(b2);
-	call_full(p, stubs, 2, "GET", "/v1/users/u1001", NULL, NULL, NULL);
+	pt_call_stubs(
+	    &rep, p, stubs, 2, "GET", "/v1/users/u1001", NULL, NULL, NULL);
 	ck_assert_int_eq(rep.status, 201);
-	call_full(p, stubs, 2, "GET", "/v1/users/u1002", NULL, NULL, NULL);
+	pt_call_stubs(
+	    &rep, p, stubs, 2, "GET", "/v1/users/u1002", NULL, NULL, NULL);
 	ck_assert_int_eq(rep.status, 202);
 	/* Stubs come before the shared routes too, but not outside /v1. */
-	call_full(p, stubs, 2, "POST", "/v1/handshake", "{}", NULL, NULL);
+	pt_call_stubs(
+	    &rep, p, stubs, 2, "POST", "/v1/handshake", "{}", NULL, NULL);
 	ck_assert_int_eq(rep.status, 202);
-	call_full(p, stubs, 2, "GET", "/health", NULL, NULL, NULL);
+	pt_call_stubs(&rep, p, stubs, 2, "GET", "/health", NULL, NULL, NULL);
 	ck_assert_int_eq(rep.status, 200);
-	ck_assert_str_eq(jstr("status"), "ok");
+	ck_assert_str_eq(pt_jstr(&rep, "status"), "ok");
 }
 END_TEST
 
@@ -558,13 +492,12 @@ START_TEST(test_stub_of_another_service_is_ignored)
 	struct stub_conf s;
 	const struct stub_conf *stubs[1] = { &s };
 
-	memset(&s, 0, sizeof s);
+	stub_set(&s, NULL, path, 500);
 	s.service = svc;
-	s.path = path;
-	s.status = 500;
-	call_full(p, stubs, 1, "GET", "/v1/users/u1001", NULL, NULL, NULL);
+	pt_call_stubs(
+	    &rep, p, stubs, 1, "GET", "/v1/users/u1001", NULL, NULL, NULL);
 	ck_assert_int_eq(rep.status, 200);
-	ck_assert_str_eq(jstr("id"), "u1001");
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "u1001");
 }
 END_TEST
 
@@ -574,13 +507,11 @@ START_TEST(test_stub_method_counts_for_405)
 	struct stub_conf s;
 	const struct stub_conf *stubs[1] = { &s };
 
-	memset(&s, 0, sizeof s);
-	s.method = method;
-	s.path = path;
-	s.status = 201;
-	call_full(p, stubs, 1, "GET", "/v1/payments", NULL, NULL, NULL);
-	assert_error(405, "method_not_allowed", NULL);
-	ck_assert_str_eq(rheader("Allow"), "POST");
+	stub_set(&s, method, path, 201);
+	pt_call_stubs(
+	    &rep, p, stubs, 1, "GET", "/v1/payments", NULL, NULL, NULL);
+	pt_assert_error(&rep, 405, "method_not_allowed", NULL);
+	ck_assert_str_eq(pt_header(&rep, "Allow"), "POST");
 }
 END_TEST
 
@@ -590,12 +521,10 @@ START_TEST(test_version_check_comes_before_stubs)
 	struct stub_conf s;
 	const struct stub_conf *stubs[1] = { &s };
 
-	memset(&s, 0, sizeof s);
-	s.path = path;
-	s.status = 200;
-	call_full(p, stubs, 1, "GET", "/v1/users/u1001", NULL,
+	stub_set(&s, NULL, path, 200);
+	pt_call_stubs(&rep, p, stubs, 1, "GET", "/v1/users/u1001", NULL,
 	    "X-Protocol-Version", "0.9");
-	assert_error(426, "version_mismatch", NULL);
+	pt_assert_error(&rep, 426, "version_mismatch", NULL);
 }
 END_TEST
 
@@ -605,7 +534,7 @@ START_TEST(test_configure_changes_versions_and_keeps_data)
 	static char *versions[] = { v2_0 };
 	struct service_conf conf;
 
-	call("POST", "/v1/users",
+	pt_call(&rep, p, "POST", "/v1/users",
 	    "{\"email\":\"k@example.org\",\"name\":\"Kept\"}");
 	ck_assert_int_eq(rep.status, 201);
 	memset(&conf, 0, sizeof conf);
@@ -614,15 +543,15 @@ START_TEST(test_configure_changes_versions_and_keeps_data)
 	conf.versions = versions;
 	conf.nversions = 1;
 	persona_configure(p, &conf);
-	call("GET", "/health", NULL);
-	ck_assert_str_eq(jstr("version"), "2.0");
-	ck_assert_str_eq(jlist("versions"), "2.0");
+	pt_call(&rep, p, "GET", "/health", NULL);
+	ck_assert_str_eq(pt_jstr(&rep, "version"), "2.0");
+	ck_assert_str_eq(pt_jlist(&rep, "versions"), "2.0");
 	handshake(p, "[\"1.1\",\"1.2\"]");
-	assert_error(426, "version_mismatch", NULL);
-	ck_assert_str_eq(jlist("server_versions"), "2.0");
+	pt_assert_error(&rep, 426, "version_mismatch", NULL);
+	ck_assert_str_eq(pt_jlist(&rep, "server_versions"), "2.0");
 	call_v("GET", "/v1/users/u1009", NULL, "2.0");
 	ck_assert_int_eq(rep.status, 200);
-	ck_assert_str_eq(jstr("name"), "Kept");
+	ck_assert_str_eq(pt_jstr(&rep, "name"), "Kept");
 }
 END_TEST
 
@@ -631,13 +560,14 @@ START_TEST(test_text_that_is_not_utf8_is_quoted_safely)
 	call_v("GET", "/v1/users/u1001", NULL,
 	    "\xff"
 	    "1.2");
-	assert_error(426, "version_mismatch", NULL);
-	ck_assert_str_eq(jlist("client_versions"), "?1.2");
-	call("GET", "/n\xc3", NULL);
-	assert_error(404, "not_found", NULL);
-	ck_assert_str_eq(jstr("message"), "no route for GET /n?");
-	call("GET", "/caf\xc3\xa9", NULL);
-	ck_assert_str_eq(jstr("message"), "no route for GET /caf\xc3\xa9");
+	pt_assert_error(&rep, 426, "version_mismatch", NULL);
+	ck_assert_str_eq(pt_jlist(&rep, "client_versions"), "?1.2");
+	pt_call(&rep, p, "GET", "/n\xc3", NULL);
+	pt_assert_error(&rep, 404, "not_found", NULL);
+	ck_assert_str_eq(pt_jstr(&rep, "message"), "no route for GET /n?");
+	pt_call(&rep, p, "GET", "/caf\xc3\xa9", NULL);
+	ck_assert_str_eq(
+	    pt_jstr(&rep, "message"), "no route for GET /caf\xc3\xa9");
 }
 END_TEST
 
@@ -689,11 +619,5 @@ persona_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(persona_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return pt_run(persona_suite());
 }

@@ -551,11 +551,11 @@ END_TEST
 
 START_TEST(test_unknown_keys_and_hints)
 {
-	assert_error(HEAD SERVICES ", 'sede': 1, 'Name': 'x', 'phases': [], "
+	assert_error(HEAD SERVICES ", 'sede': 1, 'Name': 'x', 'phses': [], "
 	                           "'tls': {}}",
 	    "t.json: /sede: unknown key (did you mean \"seed\"?)\n"
 	    "t.json: /Name: unknown key (did you mean \"name\"?)\n"
-	    "t.json: /phases: unknown key\n"
+	    "t.json: /phses: unknown key (did you mean \"phases\"?)\n"
 	    "t.json: /tls: unknown key");
 	assert_error(HEAD "'services': {'ums': {'persnoa': 'ums', "
 	                  "'listne': '127.0.0.1:0', 'users-from': 'x'}}}",
@@ -924,6 +924,602 @@ START_TEST(test_invalid_cases_match_err_files)
 }
 END_TEST
 
+/* The fault of the scenario's root at index i, with its kind checked. */
+static const struct fault_conf *
+root_fault(const struct scenario *sc, size_t i, enum fault_type type)
+{
+	ck_assert_uint_gt(sc->nfaults, i);
+	ck_assert_ptr_nonnull(sc->faults[i].kind);
+	ck_assert_int_eq(sc->faults[i].kind->type, type);
+	return &sc->faults[i];
+}
+
+/* The value of a fault's parameter, which must be present. */
+static const union fault_value *
+value(const struct fault_conf *f, const char *name)
+{
+	int i = fault_param_index(f->kind, name);
+
+	ck_assert_msg(i >= 0, "%s has no parameter %s", f->kind->name, name);
+	ck_assert_msg(f->present[i], "%s: %s not present", f->kind->name, name);
+	return &f->values[i];
+}
+
+/* Is the parameter absent (given neither in the file nor by default)? */
+static int
+absent(const struct fault_conf *f, const char *name)
+{
+	int i = fault_param_index(f->kind, name);
+
+	ck_assert_int_ge(i, 0);
+	return !f->present[i];
+}
+
+/* Load a scenario with these root faults (text in single quotes). */
+static struct scenario *
+load_faults(const char *faults)
+{
+	char *text = xasprintf(HEAD SERVICES ", 'faults': [%s]}", faults);
+	struct scenario *sc = load_ok("t.json", text);
+
+	free(text);
+	return sc;
+}
+
+START_TEST(test_default_phase_without_phases)
+{
+	struct scenario *sc = scenario_default();
+
+	ck_assert_uint_eq(sc->nfaults, 0);
+	ck_assert_uint_eq(sc->nphases, 1);
+	ck_assert_str_eq(sc->phases[0].name, "default");
+	ck_assert_int_eq(sc->phases[0].start, PHASE_START_NOW);
+	ck_assert_uint_eq(sc->phases[0].nfaults, 0);
+	ck_assert_int_eq(sc->repeat, 0);
+	scenario_free(sc);
+
+	/* Root faults stay at the root; the default phase has none. */
+	sc = load_faults("{'layer': 'connect', 'type': 'reset'}");
+	ck_assert_uint_eq(sc->nfaults, 1);
+	ck_assert_uint_eq(sc->nphases, 1);
+	ck_assert_str_eq(sc->phases[0].name, "default");
+	ck_assert_uint_eq(sc->phases[0].nfaults, 0);
+	scenario_free(sc);
+}
+END_TEST
+
+/* A valid value of a parameter's kind, as scenario text. */
+static const char *
+sample(const struct fault_param *p)
+{
+	switch (p->kind) {
+	case FAULT_PARAM_DURATION:
+	case FAULT_PARAM_DELAY:
+		return "'2s'";
+	case FAULT_PARAM_INT:
+		return p->max != 0 && p->max < 7 ? "1" : "7";
+	case FAULT_PARAM_NUMBER:
+		return "0.5";
+	case FAULT_PARAM_STATUS:
+		return "418";
+	case FAULT_PARAM_CHOICE:
+		return "'header'";
+	case FAULT_PARAM_VERSIONS:
+		return "['2.0', '1.9']";
+	case FAULT_PARAM_STRINGS:
+		return "['email']";
+	case FAULT_PARAM_RENAMES:
+		return "{'name': 'full_name'}";
+	case FAULT_PARAM_HEADERS:
+		return "{'Retry-After': '3'}";
+	case FAULT_PARAM_BODY:
+		return "{'k': [1, 2]}";
+	}
+	return "null";
+}
+
+/*
+ * Every kind of the catalogue loads twice: with only what it requires
+ * (every default then applied, optional parameters absent), and with every
+ * parameter given.
+ */
+START_TEST(test_every_kind_loads_with_defaults)
+{
+	const struct fault_kind *k;
+	const struct fault_param *p;
+	const struct fault_conf *f;
+	struct scenario *sc;
+	char *obj, *tmp;
+	size_t i, j;
+	int all;
+
+	for (i = 0; i < nfault_kinds; i++) {
+		k = &fault_kinds[i];
+		for (all = 0; all <= 1; all++) {
+			obj = xasprintf("{'layer': '%s', 'type': '%s'",
+			    fault_layer_name(k->layer), k->name);
+			for (j = 0; j < k->nparams; j++) {
+				p = &k->params[j];
+				if (!all && p->required == 0)
+					continue;
+				tmp = xasprintf(
+				    "%s, '%s': %s", obj, p->name, sample(p));
+				free(obj);
+				obj = tmp;
+			}
+			tmp = xasprintf("%s}", obj);
+			free(obj);
+			sc = load_faults(tmp);
+			free(tmp);
+			f = root_fault(sc, 0, k->type);
+			ck_assert_ptr_eq(f->kind, k);
+			for (j = 0; j < k->nparams; j++) {
+				p = &k->params[j];
+				ck_assert_msg(f->present[j] ==
+				        (all || p->required ||
+				            p->defval != NULL),
+				    "%s.%s (all %d)", k->name, p->name, all);
+			}
+			scenario_free(sc);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_default_values)
+{
+	const struct fault_conf *f;
+	struct scenario *sc;
+
+	sc = load_faults(
+	    "{'layer': 'http', 'type': 'drip'}, "
+	    "{'layer': 'http', 'type': 'reset'}, "
+	    "{'layer': 'http', 'type': 'malformed'}, "
+	    "{'layer': 'http', 'type': 'garbage'}, "
+	    "{'layer': 'stream', 'type': 'latency', 'latency': '10ms'}, "
+	    "{'layer': 'stream', 'type': 'slicer'}, "
+	    "{'layer': 'handshake', 'type': 'error'}, "
+	    "{'layer': 'http', 'type': 'truncate'}, "
+	    "{'layer': 'http', 'type': 'timeout'}");
+	f = root_fault(sc, 0, FAULT_DRIP);
+	ck_assert_int_eq(value(f, "chunk")->i, 1);
+	ck_assert_uint_eq(value(f, "interval")->us, 100000);
+	f = root_fault(sc, 1, FAULT_HTTP_RESET);
+	ck_assert_int_eq(value(f, "after_bytes")->i, 0);
+	f = root_fault(sc, 2, FAULT_MALFORMED);
+	ck_assert_int_eq(value(f, "kind")->i, 0);
+	f = root_fault(sc, 3, FAULT_GARBAGE);
+	ck_assert_int_eq(value(f, "bytes")->i, 64);
+	f = root_fault(sc, 4, FAULT_LATENCY);
+	ck_assert_int_eq(value(f, "latency")->delay.dist, DELAY_FIXED);
+	ck_assert_uint_eq(value(f, "latency")->delay.a, 10000);
+	ck_assert_uint_eq(value(f, "jitter")->us, 0);
+	f = root_fault(sc, 5, FAULT_SLICER);
+	ck_assert_int_eq(value(f, "size")->i, 1);
+	ck_assert_int_eq(value(f, "variation")->i, 0);
+	ck_assert_uint_eq(value(f, "delay")->us, 1000);
+	f = root_fault(sc, 6, FAULT_HELLO_ERROR);
+	ck_assert_int_eq(value(f, "status")->i, 503);
+	ck_assert(absent(f, "headers"));
+	ck_assert(absent(f, "body"));
+	f = root_fault(sc, 7, FAULT_TRUNCATE);
+	ck_assert(absent(f, "bytes"));
+	f = root_fault(sc, 8, FAULT_TIMEOUT);
+	ck_assert(absent(f, "close_after"));
+	scenario_free(sc);
+}
+END_TEST
+
+START_TEST(test_common_fields)
+{
+	const struct fault_conf *f;
+	struct scenario *sc;
+
+	sc = load_faults(
+	    "{'layer': 'http', 'type': 'empty'}, "
+	    "{'service': 'fin', 'layer': 'http', 'type': 'empty', "
+	    "'probability': 0.25, 'times': 2, 'at': 'response', "
+	    "'match': {'method': 'POST', 'path': '/v1/donations'}}, "
+	    "{'layer': 'stream', 'type': 'limit_data', 'bytes': 0, "
+	    "'direction': 'upstream'}, "
+	    "{'layer': 'stream', 'type': 'slow_close', 'delay': '1s', "
+	    "'direction': 'downstream', 'probability': 0, 'times': 1}, "
+	    "{'layer': 'http', 'type': 'empty', 'match': {}}");
+	f = root_fault(sc, 0, FAULT_EMPTY);
+	ck_assert_ptr_null(f->service);
+	ck_assert_double_eq(f->probability, 1);
+	ck_assert_int_eq(f->times, -1);
+	ck_assert_int_eq(f->at, FAULT_AT_REQUEST);
+	ck_assert_int_eq(f->direction, FAULT_DIR_BOTH);
+	ck_assert_ptr_null(f->match_method);
+	ck_assert_ptr_null(f->match_path);
+	f = root_fault(sc, 1, FAULT_EMPTY);
+	ck_assert_str_eq(f->service, "fin");
+	ck_assert_double_eq(f->probability, 0.25);
+	ck_assert_int_eq(f->times, 2);
+	ck_assert_int_eq(f->at, FAULT_AT_RESPONSE);
+	ck_assert_str_eq(f->match_method, "POST");
+	ck_assert_str_eq(f->match_path, "/v1/donations");
+	f = root_fault(sc, 2, FAULT_LIMIT_DATA);
+	ck_assert_int_eq(value(f, "bytes")->i, 0);
+	ck_assert_int_eq(f->direction, FAULT_DIR_UPSTREAM);
+	f = root_fault(sc, 3, FAULT_SLOW_CLOSE);
+	ck_assert_int_eq(f->direction, FAULT_DIR_DOWNSTREAM);
+	ck_assert_double_eq(f->probability, 0);
+	ck_assert_uint_eq(value(f, "delay")->us, 1000000);
+	f = root_fault(sc, 4, FAULT_EMPTY);
+	ck_assert_ptr_null(f->match_method);
+	ck_assert_ptr_null(f->match_path);
+	scenario_free(sc);
+}
+END_TEST
+
+START_TEST(test_delay_distributions)
+{
+	const struct delay *d;
+	struct scenario *sc;
+	size_t i;
+
+	sc = load_faults(
+	    "{'layer': 'http', 'type': 'delay', 'delay': '1.5s'}, "
+	    "{'layer': 'http', 'type': 'delay', 'delay': "
+	    "{'dist': 'fixed', 'value': '250ms'}}, "
+	    "{'layer': 'http', 'type': 'delay', 'delay': "
+	    "{'min': '50ms', 'dist': 'uniform', 'max': '150ms'}}, "
+	    "{'layer': 'http', 'type': 'delay', 'delay': "
+	    "{'dist': 'uniform', 'min': '1s', 'max': '1000ms'}}, "
+	    "{'layer': 'handshake', 'type': 'slow', 'delay': "
+	    "{'dist': 'normal', 'mean': '2s', 'stddev': '0ms'}}, "
+	    "{'layer': 'stream', 'type': 'latency', 'latency': "
+	    "{'dist': 'lognormal', 'median': '80ms', 'sigma': 0.4}}, "
+	    "{'layer': 'stream', 'type': 'latency', 'latency': "
+	    "{'dist': 'lognormal', 'median': '1m', 'sigma': 2}}");
+	for (i = 0; i < sc->nfaults; i++)
+		ck_assert_uint_eq(sc->faults[i].present[0], 1);
+	d = &sc->faults[0].values[0].delay;
+	ck_assert_int_eq(d->dist, DELAY_FIXED);
+	ck_assert_uint_eq(d->a, 1500000);
+	d = &sc->faults[1].values[0].delay;
+	ck_assert_int_eq(d->dist, DELAY_FIXED);
+	ck_assert_uint_eq(d->a, 250000);
+	d = &sc->faults[2].values[0].delay;
+	ck_assert_int_eq(d->dist, DELAY_UNIFORM);
+	ck_assert_uint_eq(d->a, 50000);
+	ck_assert_uint_eq(d->b, 150000);
+	d = &sc->faults[3].values[0].delay;
+	ck_assert_int_eq(d->dist, DELAY_UNIFORM);
+	ck_assert_uint_eq(d->a, 1000000);
+	ck_assert_uint_eq(d->b, 1000000);
+	d = &sc->faults[4].values[0].delay;
+	ck_assert_int_eq(d->dist, DELAY_NORMAL);
+	ck_assert_uint_eq(d->a, 2000000);
+	ck_assert_uint_eq(d->b, 0);
+	d = &sc->faults[5].values[0].delay;
+	ck_assert_int_eq(d->dist, DELAY_LOGNORMAL);
+	ck_assert_uint_eq(d->a, 80000);
+	ck_assert_double_eq(d->sigma, 0.4);
+	d = &sc->faults[6].values[0].delay;
+	ck_assert_uint_eq(d->a, 60000000);
+	ck_assert_double_eq(d->sigma, 2);
+	scenario_free(sc);
+}
+END_TEST
+
+START_TEST(test_delay_errors)
+{
+	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'http', 'type': "
+	                           "'delay', 'delay': {'dist': 'unifrom', "
+	                           "'min': '1s', 'max': '2s'}}]}",
+	    "t.json: /faults/0/delay/dist: unknown distribution \"unifrom\" "
+	    "(did you mean \"uniform\"?)");
+	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'http', 'type': "
+	                           "'delay', 'delay': {'dist': 'uniform', "
+	                           "'min': '1s', 'mx': '2s'}}]}",
+	    "t.json: /faults/0/delay: missing required key \"max\"\n"
+	    "t.json: /faults/0/delay/mx: unknown key (did you mean \"max\"?)");
+	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'http', 'type': "
+	                           "'delay', 'delay': {'dist': 'lognormal', "
+	                           "'median': 80, 'sigma': '0.4'}}]}",
+	    "t.json: /faults/0/delay/median: expected a duration such as "
+	    "\"250ms\", got a number\n"
+	    "t.json: /faults/0/delay/sigma: expected a number, got a string");
+	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'http', 'type': "
+	                           "'delay', 'delay': {'dist': 'lognormal', "
+	                           "'median': '80ms', 'sigma': -1}}]}",
+	    "t.json: /faults/0/delay/sigma: must be more than 0, got -1");
+	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'http', 'type': "
+	                           "'delay', 'delay': {'dist': 'fixed', "
+	                           "'value': '1s', 'max': '2s'}}]}",
+	    "t.json: /faults/0/delay/max: unknown key (a \"fixed\" "
+	    "distribution takes \"value\")");
+	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'http', 'type': "
+	                           "'delay', 'delay': ['1s']}]}",
+	    "t.json: /faults/0/delay: expected a duration or a distribution "
+	    "object, got an array");
+}
+END_TEST
+
+START_TEST(test_fault_values)
+{
+	const union fault_value *v;
+	const struct fault_conf *f;
+	struct scenario *sc;
+
+	sc = load_faults(
+	    "{'layer': 'handshake', 'type': 'version_mismatch', "
+	    "'server_versions': ['3.0', '2.1']}, "
+	    "{'layer': 'http', 'type': 'schema_drift', 'drop': ['email', "
+	    "'id'], 'rename': {'name': 'full_name', 'a': 'b'}}, "
+	    "{'layer': 'http', 'type': 'status', 'status': 429, 'headers': "
+	    "{'Retry-After': '7', 'X-A': ''}, 'body': 'slow down\\n'}, "
+	    "{'layer': 'http', 'type': 'status', 'status': 200, 'body': "
+	    "{'ok': true}}, "
+	    "{'layer': 'stream', 'type': 'corrupt', 'rate': 1}, "
+	    "{'layer': 'stream', 'type': 'bandwidth', 'rate': 1}, "
+	    "{'layer': 'connect', 'type': 'max_connections', 'limit': 0}, "
+	    "{'layer': 'http', 'type': 'malformed', 'kind': 'chunked'}");
+	f = root_fault(sc, 0, FAULT_HELLO_VERSION_MISMATCH);
+	v = value(f, "server_versions");
+	ck_assert_uint_eq(v->list.n, 2);
+	ck_assert_str_eq(v->list.v[0], "3.0");
+	ck_assert_str_eq(v->list.v[1], "2.1");
+	f = root_fault(sc, 1, FAULT_SCHEMA_DRIFT);
+	ck_assert_int_eq(f->at, FAULT_AT_REQUEST);
+	v = value(f, "drop");
+	ck_assert_uint_eq(v->list.n, 2);
+	ck_assert_str_eq(v->list.v[1], "id");
+	v = value(f, "rename");
+	ck_assert_uint_eq(v->renames.n, 2);
+	ck_assert_str_eq(v->renames.from[0], "name");
+	ck_assert_str_eq(v->renames.to[0], "full_name");
+	ck_assert_str_eq(v->renames.from[1], "a");
+	ck_assert_str_eq(v->renames.to[1], "b");
+	f = root_fault(sc, 2, FAULT_STATUS);
+	ck_assert_int_eq(value(f, "status")->i, 429);
+	v = value(f, "headers");
+	ck_assert_uint_eq(v->headers.n, 2);
+	ck_assert_str_eq(v->headers.v[0].name, "Retry-After");
+	ck_assert_str_eq(v->headers.v[0].value, "7");
+	ck_assert_str_eq(v->headers.v[1].value, "");
+	v = value(f, "body");
+	ck_assert_str_eq(v->body.text, "slow down\n");
+	ck_assert_uint_eq(v->body.len, 10);
+	ck_assert_int_eq(v->body.is_json, 0);
+	f = root_fault(sc, 3, FAULT_STATUS);
+	v = value(f, "body");
+	ck_assert_str_eq(v->body.text, "{\"ok\":true}");
+	ck_assert_int_eq(v->body.is_json, 1);
+	ck_assert(absent(f, "headers"));
+	f = root_fault(sc, 4, FAULT_CORRUPT);
+	ck_assert_double_eq(value(f, "rate")->d, 1);
+	f = root_fault(sc, 5, FAULT_BANDWIDTH);
+	ck_assert_int_eq(value(f, "rate")->i, 1);
+	f = root_fault(sc, 6, FAULT_MAX_CONNECTIONS);
+	ck_assert_int_eq(f->values[0].i, 0);
+	f = root_fault(sc, 7, FAULT_MALFORMED);
+	ck_assert_int_eq(value(f, "kind")->i, 2);
+	scenario_free(sc);
+}
+END_TEST
+
+START_TEST(test_fault_errors)
+{
+	/* The design's own example. */
+	assert_error(HEAD SERVICES ", 'phases': [{'name': 'healthy'}, "
+	                           "{'name': 'bad', 'after': '30s', 'faults': "
+	                           "[{'layer': 'http', 'type': 'delay', "
+	                           "'delay': '5x'}]}]}",
+	    "t.json: /phases/1/faults/0/delay: \"5x\" is not a duration (use "
+	    "250ms, 1.5s, 2m)");
+	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'stream', 'type': "
+	                           "'latency', 'latency': '1s', 'direction': "
+	                           "'downsteam', 'match': {}, 'at': "
+	                           "'request'}]}",
+	    "t.json: /faults/0/direction: unknown direction \"downsteam\" "
+	    "(did you mean \"downstream\"?)\n"
+	    "t.json: /faults/0/match: only http faults take \"match\"\n"
+	    "t.json: /faults/0/at: only http faults take \"at\"");
+	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'handshake', "
+	                           "'type': 'drop', 'direction': 'both'}]}",
+	    "t.json: /faults/0/direction: only stream faults take "
+	    "\"direction\"");
+	/* With a wrong type, parameters cannot be judged; other keys can. */
+	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'http', 'type': "
+	                           "'stats', 'status': 503, 'tims': 1, "
+	                           "'direction': 'up', 'zzz': 1}]}",
+	    "t.json: /faults/0/type: no fault type \"stats\" on layer "
+	    "\"http\" (did you mean \"status\"?)\n"
+	    "t.json: /faults/0/tims: unknown key (did you mean \"times\"?)\n"
+	    "t.json: /faults/0/direction: only stream faults take "
+	    "\"direction\"\n"
+	    "t.json: /faults/0/zzz: unknown key");
+	assert_error(HEAD SERVICES ", 'faults': [{'layer': 7, 'type': "
+	                           "'reset', 'limit': 1}]}",
+	    "t.json: /faults/0/layer: expected a string, got a number");
+	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'tls', 'type': "
+	                           "'alert'}]}",
+	    "t.json: /faults/0/layer: no tls faults in this standin yet (TLS "
+	    "comes later)");
+	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'stream', 'type': "
+	                           "'bandwidth', 'rate': 0}, {'layer': "
+	                           "'http', 'type': 'garbage', 'bytes': "
+	                           "1048577}, {'layer': 'stream', 'type': "
+	                           "'corrupt', 'rate': -0.5}]}",
+	    "t.json: /faults/0/rate: must be 1 or more, got 0\n"
+	    "t.json: /faults/1/bytes: must be 1 to 1048576, got 1048577\n"
+	    "t.json: /faults/2/rate: must be 0 to 1, got -0.5");
+	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'http', 'type': "
+	                           "'schema_drift', 'drop': ['', 3]}]}",
+	    "t.json: /faults/0/drop/0: must not be empty\n"
+	    "t.json: /faults/0/drop/1: expected a string, got a number");
+	/* Root faults may name any declared service. */
+	assert_error(HEAD SERVICES ", 'faults': [{'service': 'FIN', 'layer': "
+	                           "'connect', 'type': 'refuse'}]}",
+	    "t.json: /faults/0/service: no service named \"FIN\" (did you "
+	    "mean \"fin\"?)");
+}
+END_TEST
+
+START_TEST(test_phases_parsed)
+{
+	const struct phase_conf *ph;
+	struct scenario *sc;
+
+	sc = load_ok("t.json",
+	    HEAD SERVICES ", 'faults': [{'layer': 'connect', 'type': "
+	                  "'reset', 'probability': 0.1}], 'phases': ["
+	                  "{'name': 'healthy'}, "
+	                  "{'name': 'bad-deploy', 'after': '15m', 'faults': "
+	                  "[{'service': 'fin', 'layer': 'handshake', 'type': "
+	                  "'version_mismatch', 'server_versions': ['2.0']}]}, "
+	                  "{'name': 'v1.2_fix', 'after_connections': 3, "
+	                  "'faults': []}, "
+	                  "{'name': 'x', 'after_requests': 10}, "
+	                  "{'name': 'by-hand', 'manual': true}]}");
+	ck_assert_int_eq(sc->repeat, 0);
+	ck_assert_uint_eq(sc->nfaults, 1);
+	ck_assert_uint_eq(sc->nphases, 5);
+	ph = &sc->phases[0];
+	ck_assert_str_eq(ph->name, "healthy");
+	ck_assert_int_eq(ph->start, PHASE_START_NOW);
+	ck_assert_uint_eq(ph->nfaults, 0);
+	ph = &sc->phases[1];
+	ck_assert_str_eq(ph->name, "bad-deploy");
+	ck_assert_int_eq(ph->start, PHASE_START_AFTER);
+	ck_assert_uint_eq(ph->after_us, 15ULL * 60 * 1000000);
+	ck_assert_uint_eq(ph->nfaults, 1);
+	ck_assert_int_eq(
+	    ph->faults[0].kind->type, FAULT_HELLO_VERSION_MISMATCH);
+	ck_assert_str_eq(ph->faults[0].service, "fin");
+	ph = &sc->phases[2];
+	ck_assert_str_eq(ph->name, "v1.2_fix");
+	ck_assert_int_eq(ph->start, PHASE_START_CONNECTIONS);
+	ck_assert_uint_eq(ph->after_n, 3);
+	ck_assert_uint_eq(ph->nfaults, 0);
+	ph = &sc->phases[3];
+	ck_assert_int_eq(ph->start, PHASE_START_REQUESTS);
+	ck_assert_uint_eq(ph->after_n, 10);
+	ph = &sc->phases[4];
+	ck_assert_int_eq(ph->start, PHASE_START_MANUAL);
+	scenario_free(sc);
+}
+END_TEST
+
+START_TEST(test_repeat)
+{
+	struct scenario *sc;
+
+	/* With repeat, the first phase's condition brings the loop back. */
+	sc = load_ok("t.json",
+	    HEAD SERVICES ", 'repeat': true, 'phases': [{'name': 'up', "
+	                  "'after': '20s'}, {'name': 'down', 'after': "
+	                  "'5s'}]}");
+	ck_assert_int_eq(sc->repeat, 1);
+	ck_assert_uint_eq(sc->nphases, 2);
+	ck_assert_int_eq(sc->phases[0].start, PHASE_START_AFTER);
+	ck_assert_uint_eq(sc->phases[0].after_us, 20000000);
+	scenario_free(sc);
+
+	/* "repeat" after "phases" in the file counts all the same. */
+	sc = load_ok("t.json",
+	    HEAD SERVICES ", 'phases': [{'name': 'only', 'manual': true}], "
+	                  "'repeat': true}");
+	ck_assert_int_eq(sc->phases[0].start, PHASE_START_MANUAL);
+	scenario_free(sc);
+
+	sc = load_ok("t.json",
+	    HEAD SERVICES ", 'repeat': false, 'phases': [{'name': 'a'}]}");
+	ck_assert_int_eq(sc->repeat, 0);
+	ck_assert_int_eq(sc->phases[0].start, PHASE_START_NOW);
+	scenario_free(sc);
+
+	assert_error(HEAD SERVICES ", 'phases': [{'name': 'a'}, {'name': "
+	                           "'b', 'after': '1s'}], 'repeat': true}",
+	    "t.json: /phases/0: missing how the phase starts: with "
+	    "\"repeat\" the first phase needs one too, to loop back to it "
+	    "(give \"after\", \"after_connections\", \"after_requests\" or "
+	    "\"manual\")");
+	assert_error(HEAD SERVICES ", 'repeat': false, 'phases': [{'name': "
+	                           "'a', 'after_requests': 5}]}",
+	    "t.json: /phases/0/after_requests: the first phase begins at "
+	    "start and takes no \"after_requests\" (unless \"repeat\" is "
+	    "true)");
+	assert_error(HEAD SERVICES ", 'repeat': true}",
+	    "t.json: /repeat: needs \"phases\" to repeat");
+	assert_error(HEAD SERVICES ", 'repeat': 1, 'phases': [{'name': 'a'}]}",
+	    "t.json: /repeat: expected a boolean, got a number");
+}
+END_TEST
+
+START_TEST(test_phase_errors)
+{
+	assert_error(HEAD SERVICES ", 'phases': [{'name': 'a'}, {'name': "
+	                           "'b', 'after': '1s', 'after_requests': 2, "
+	                           "'manual': true}]}",
+	    "t.json: /phases/1: give only one of \"after\", "
+	    "\"after_connections\", \"after_requests\" or \"manual\"");
+	assert_error(HEAD SERVICES ", 'phases': [{'name': 'a'}, {'name': "
+	                           "'a', 'faults': {}}]}",
+	    "t.json: /phases/1: missing how the phase starts (give "
+	    "\"after\", \"after_connections\", \"after_requests\" or "
+	    "\"manual\")\n"
+	    "t.json: /phases/1/name: phase 0 is already named \"a\"\n"
+	    "t.json: /phases/1/faults: expected an array, got an object");
+	assert_error(HEAD SERVICES ", 'phases': [{'name': ''}, {'name': "
+	                           "'0123456789012345678901234567890123456789"
+	                           "0123456789012345678901234', 'after': 5}]}",
+	    "t.json: /phases/0/name: phase name must be 1 to 64 letters, "
+	    "digits, \"_\", \"-\" or \".\"\n"
+	    "t.json: /phases/1/name: phase name must be 1 to 64 letters, "
+	    "digits, \"_\", \"-\" or \".\"\n"
+	    "t.json: /phases/1/after: expected a duration such as \"250ms\", "
+	    "got a number");
+	assert_error(HEAD SERVICES ", 'phases': [{'name': 'a'}, {'name': "
+	                           "'b', 'manual': 'yes'}, {'name': 'c', "
+	                           "'after_requests': 1.5}]}",
+	    "t.json: /phases/1/manual: expected a boolean, got a string\n"
+	    "t.json: /phases/2/after_requests: expected an integer, got a "
+	    "non-integer number");
+	assert_error(HEAD SERVICES ", 'phases': [{'name': 'a', 'fautls': []}]}",
+	    "t.json: /phases/0/fautls: unknown key (did you mean "
+	    "\"faults\"?)");
+}
+END_TEST
+
+/* tests/scenarios/valid-faults.json loads and uses every fault type. */
+START_TEST(test_valid_faults_file_uses_every_type)
+{
+	struct errlist errs = { NULL, 0, 0 };
+	const struct fault_conf *f;
+	struct scenario *sc;
+	int seen[FAULT_CORRUPT + 1] = { 0 };
+	size_t i, j, k;
+
+	sc = scenario_load_file(
+	    STANDIN_SRCDIR "/tests/scenarios/valid-faults.json", &errs);
+	ck_assert_msg(sc != NULL, "%s", errlist_join(&errs));
+	ck_assert_int_eq(sc->repeat, 1);
+	ck_assert_uint_eq(sc->nphases, 4);
+	for (i = 0; i < sc->nfaults; i++)
+		seen[sc->faults[i].kind->type]++;
+	for (i = 0; i < sc->nphases; i++) {
+		ck_assert_int_ne(sc->phases[i].start, PHASE_START_NOW);
+		for (j = 0; j < sc->phases[i].nfaults; j++) {
+			f = &sc->phases[i].faults[j];
+			seen[f->kind->type]++;
+			for (k = 0; k < f->kind->nparams; k++) {
+				if (f->kind->params[k].defval != NULL)
+					ck_assert(f->present[k]);
+			}
+		}
+	}
+	for (i = 0; i < nfault_kinds; i++)
+		ck_assert_msg(seen[fault_kinds[i].type] > 0, "%s not used",
+		    fault_kinds[i].name);
+	scenario_free(sc);
+}
+END_TEST
+
 START_TEST(test_free_null)
 {
 	scenario_free(NULL);
@@ -941,6 +1537,21 @@ scenario_suite(void)
 	tcase_add_test(tc, test_defaults_for_absent_keys);
 	tcase_add_test(tc, test_name_from_label);
 	tcase_add_test(tc, test_free_null);
+	tcase_add_test(tc, test_default_phase_without_phases);
+	tcase_add_test(tc, test_every_kind_loads_with_defaults);
+	tcase_add_test(tc, test_default_values);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("faults");
+	tcase_add_test(tc, test_common_fields);
+	tcase_add_test(tc, test_delay_distributions);
+	tcase_add_test(tc, test_delay_errors);
+	tcase_add_test(tc, test_fault_values);
+	tcase_add_test(tc, test_fault_errors);
+	tcase_add_test(tc, test_phases_parsed);
+	tcase_add_test(tc, test_repeat);
+	tcase_add_test(tc, test_phase_errors);
+	tcase_add_test(tc, test_valid_faults_file_uses_every_type);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("parse");

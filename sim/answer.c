@@ -1,0 +1,501 @@
+/*
+ * answer.c: one request through the fault layers to the persona and back.
+ *
+ * The order is the order of the wire: handshake faults (the hello, and the
+ * X-Protocol-Version check), http faults due "at": "request" (the persona
+ * never sees the request, nothing is stored), the persona or a stub, http
+ * faults due "at": "response" (the persona has committed; the answer is
+ * lost, late or damaged), then delivery.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "answer.h"
+#include "conn.h"
+#include "delay.h"
+#include "fault.h"
+#include "http.h"
+#include "inject.h"
+#include "journal.h"
+#include "log.h"
+#include "reply.h"
+#include "scenario.h"
+#include "server.h"
+#include "service.h"
+#include "timeline.h"
+#include "util.h"
+
+static void answer_timer_cb(evutil_socket_t, short, void *);
+static void answer_persona(struct conn *, int async);
+
+void
+answer_state_free(struct answer_state *a)
+{
+	if (a->timer != NULL)
+		event_free(a->timer);
+	if (a->held != NULL)
+		evbuffer_free(a->held);
+	memset(a, 0, sizeof *a);
+}
+
+/* The value of a fault's parameter by name, or NULL if it has none. */
+static const union fault_value *
+answer_param(const struct fault_conf *f, const char *name)
+{
+	int i = fault_param_index(f->kind, name);
+
+	return i >= 0 && f->present[i] ? &f->values[i] : NULL;
+}
+
+/* Park the connection until the timer fires after usec, then go to step. */
+static void
+answer_hold(struct conn *c, enum answer_step step, uint64_t usec)
+{
+	struct timeval tv = { (time_t)(usec / 1000000),
+		(suseconds_t)(usec % 1000000) };
+	struct answer_state *a = &c->answer;
+
+	a->step = step;
+	if (a->timer == NULL)
+		a->timer = evtimer_new(
+		    bufferevent_get_base(c->bev), answer_timer_cb, c);
+	conn_set_state(c, CONN_WAITING);
+	if (a->timer != NULL)
+		evtimer_add(a->timer, &tv);
+	else
+		conn_drain(c); /* out of memory: give up on this one */
+}
+
+/* The answer is out: carry on with the connection. */
+static void
+answer_done(struct conn *c, int async)
+{
+	c->answer.step = ANSWER_IDLE;
+	if (async)
+		http_resume(c);
+	else
+		http_finish(c);
+}
+
+/* Journal a response event. */
+static void
+answer_journal(struct conn *c, int status, const struct fault_conf *f)
+{
+	struct server *srv = c->service->server;
+
+	if (srv->journal == NULL)
+		return;
+	journal_add(srv->journal, c->service->name, c->id, "response",
+	    json_pack("{s:i, s:s?, s:s?}", "status", status, "fault",
+	        f ? f->kind->name : NULL, "fault_layer",
+	        f ? fault_layer_name(f->kind->layer) : NULL));
+}
+
+/* Fill a reply from a fault's status, headers and body parameters. */
+static void
+answer_fault_reply(const struct fault_conf *f, struct reply *r)
+{
+	const union fault_value *v;
+	size_t i;
+
+	reply_release(r);
+	v = answer_param(f, "status");
+	r->status = v != NULL ? (int)v->i : 503;
+	v = answer_param(f, "headers");
+	for (i = 0; v != NULL && i < v->headers.n; i++)
+		reply_header(
+		    r, v->headers.v[i].name, "%s", v->headers.v[i].value);
+	v = answer_param(f, "body");
+	if (v != NULL && v->body.len > 0) {
+		r->raw = v->body.text;
+		r->raw_len = v->body.len;
+		r->content_type = v->body.is_json ? "application/json"
+		                                  : "text/plain; charset=utf-8";
+	} else if (v == NULL) {
+		reply_error(r, r->status, "injected",
+		    "%s fault injected by standin", f->kind->name);
+	}
+}
+
+/* Rename or drop keys of every object inside v, as schema_drift says. */
+static void
+answer_drift(json_t *v, const struct fault_conf *f)
+{
+	const union fault_value *drop = answer_param(f, "drop");
+	const union fault_value *ren = answer_param(f, "rename");
+	json_t *val, *child;
+	const char *key;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, child) answer_drift(child, f);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	json_object_foreach(v, key, child) answer_drift(child, f);
+	for (i = 0; drop != NULL && i < drop->list.n; i++)
+		json_object_del(v, drop->list.v[i]);
+	for (i = 0; ren != NULL && i < ren->renames.n; i++) {
+		val = json_object_get(v, ren->renames.from[i]);
+		if (val == NULL)
+			continue;
+		json_object_set(v, ren->renames.to[i], val);
+		json_object_del(v, ren->renames.from[i]);
+	}
+}
+
+/* Queue n random bytes (from the fault generator) on the output. */
+static void
+answer_garbage(struct conn *c, size_t n)
+{
+	struct server *srv = c->service->server;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	uint64_t x;
+	size_t i;
+
+	for (i = 0; i < n; i += 8) {
+		x = rng_next(&srv->inject.rng);
+		evbuffer_add(out, &x, n - i < 8 ? n - i : 8);
+	}
+}
+
+/* Damage a serialized answer as a malformed fault says. */
+static void
+answer_malform(struct evbuffer *held, size_t head_len, int kind)
+{
+	size_t len = evbuffer_get_length(held), body_len = len - head_len;
+	char *head, *cl, *end;
+	struct evbuffer *body;
+
+	head = xmalloc(head_len + 1);
+	evbuffer_remove(held, head, head_len);
+	head[head_len] = '\0';
+	body = evbuffer_new();
+	evbuffer_add_buffer(body, held);
+	switch (kind) {
+	case 0: /* status_line: a status that is not a number */
+		evbuffer_add_printf(
+		    held, "HTTP/1.1 2x0 OK%s", strstr(head, "\r\n"));
+		evbuffer_add_buffer(held, body);
+		break;
+	case 1: /* header: a header line without a colon */
+		end = strstr(head, "\r\n");
+		evbuffer_add(held, head, (size_t)(end - head) + 2);
+		evbuffer_add_printf(
+		    held, "This header has no colon\r\n%s", end + 2);
+		evbuffer_add_buffer(held, body);
+		break;
+	default: /* chunked: a chunk size that is not hexadecimal */
+		cl = strstr(head, "Content-Length: ");
+		if (cl != NULL) {
+			end = strstr(cl, "\r\n");
+			evbuffer_add(held, head, (size_t)(cl - head));
+			evbuffer_add_printf(
+			    held, "Transfer-Encoding: chunked%s", end);
+		} else
+			evbuffer_add(held, head, head_len);
+		evbuffer_add_printf(held, "zz%zx\r\n", body_len);
+		evbuffer_add_buffer(held, body);
+		evbuffer_add_printf(held, "\r\n0\r\n\r\n");
+		break;
+	}
+	evbuffer_free(body);
+	free(head);
+}
+
+/*
+ * An http fault due before the persona. Returns 1 if it took the request
+ * over, 0 if the persona should answer as usual.
+ */
+static int
+answer_before(struct conn *c, const struct fault_conf *f)
+{
+	struct server *srv = c->service->server;
+	const union fault_value *v;
+	struct reply r;
+
+	switch (f->kind->type) {
+	case FAULT_STATUS:
+		reply_init(&r);
+		answer_fault_reply(f, &r);
+		http_write_reply(c, &r);
+		answer_journal(c, r.status, f);
+		reply_release(&r);
+		answer_done(c, 0);
+		return 1;
+	case FAULT_DELAY:
+		answer_hold(c, ANSWER_PERSONA,
+		    delay_sample(
+		        &answer_param(f, "delay")->delay, &srv->inject.rng));
+		return 1;
+	case FAULT_EMPTY:
+		answer_journal(c, 0, f);
+		conn_drain(c);
+		return 1;
+	case FAULT_HTTP_RESET:
+		answer_journal(c, 0, f);
+		conn_reset_after_flush(c);
+		return 1;
+	case FAULT_GARBAGE:
+		answer_garbage(c, (size_t)answer_param(f, "bytes")->i);
+		answer_journal(c, 0, f);
+		conn_drain(c);
+		return 1;
+	case FAULT_TIMEOUT:
+		answer_journal(c, 0, f);
+		v = answer_param(f, "close_after");
+		answer_hold(c, ANSWER_HOLD, v != NULL ? v->us : 0);
+		if (v == NULL && c->answer.timer != NULL)
+			evtimer_del(c->answer.timer);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Journal the hello: what the client offered and what it got. */
+static void
+answer_journal_hello(struct conn *c, const struct reply *r)
+{
+	struct server *srv = c->service->server;
+	const struct request *req = &c->http->req;
+	json_t *body, *o;
+
+	if (srv->journal == NULL)
+		return;
+	body = json_loadb(req->body, req->body_len, 0, NULL);
+	o = json_pack("{s:i}", "status", r->status);
+	if (json_is_object(body) &&
+	    json_is_string(json_object_get(body, "client")))
+		json_object_set(o, "client", json_object_get(body, "client"));
+	if (json_is_object(body) &&
+	    json_is_array(json_object_get(body, "versions")))
+		json_object_set(
+		    o, "offered", json_object_get(body, "versions"));
+	if (r->json != NULL && json_object_get(r->json, "version") != NULL)
+		json_object_set(
+		    o, "version", json_object_get(r->json, "version"));
+	if (r->json != NULL && json_object_get(r->json, "server_versions"))
+		json_object_set(o, "server_versions",
+		    json_object_get(r->json, "server_versions"));
+	json_decref(body);
+	journal_add(srv->journal, c->service->name, c->id, "hello", o);
+}
+
+/* Ask the persona, then apply the http faults due after it, and deliver. */
+static void
+answer_persona(struct conn *c, int async)
+{
+	struct service *svc = c->service;
+	struct server *srv = svc->server;
+	struct http_session *s = c->http;
+	struct answer_state *a = &c->answer;
+	struct inject_ctx ctx = { svc->name, c->id, &s->req, FAULT_AT_RESPONSE,
+		0, 0 };
+	const struct fault_conf *f;
+	const union fault_value *v;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t head_len, body_len, keep;
+	struct reply r;
+	json_t *copy;
+
+	persona_handle_call(
+	    svc->persona, svc->stubs, svc->nstubs, &a->call, &s->req, &r);
+	if (strcmp(s->req.method, "POST") == 0 &&
+	    strcmp(s->req.path, "/v1/handshake") == 0)
+		answer_journal_hello(c, &r);
+	f = inject_pick(&srv->inject, FAULT_LAYER_HTTP, &ctx);
+	if (f == NULL) {
+		http_write_reply(c, &r);
+		answer_journal(c, r.status, NULL);
+		reply_release(&r);
+		answer_done(c, async);
+		return;
+	}
+	switch (f->kind->type) {
+	case FAULT_SCHEMA_DRIFT:
+		if (r.json != NULL) {
+			/* Stored objects are shared: drift a copy. */
+			copy = json_deep_copy(r.json);
+			answer_drift(copy, f);
+			json_decref(r.json);
+			r.json = copy;
+		}
+		break;
+	case FAULT_STATUS:
+		answer_fault_reply(f, &r);
+		break;
+	default:
+		break;
+	}
+	answer_journal(c, r.status, f);
+	if (a->held == NULL)
+		a->held = evbuffer_new();
+	evbuffer_drain(a->held, evbuffer_get_length(a->held));
+	http_serialize(c, &r, !s->keep_alive, a->held, &head_len);
+	reply_release(&r);
+	body_len = evbuffer_get_length(a->held) - head_len;
+
+	switch (f->kind->type) {
+	case FAULT_DELAY:
+		answer_hold(c, ANSWER_SEND,
+		    delay_sample(
+		        &answer_param(f, "delay")->delay, &srv->inject.rng));
+		return;
+	case FAULT_DRIP:
+		a->drip_chunk = (size_t)answer_param(f, "chunk")->i;
+		a->drip_interval_us = answer_param(f, "interval")->us;
+		answer_hold(c, ANSWER_DRIP, 0);
+		return;
+	case FAULT_EMPTY:
+		conn_drain(c);
+		return;
+	case FAULT_HTTP_RESET:
+		keep = (size_t)answer_param(f, "after_bytes")->i;
+		evbuffer_remove_buffer(a->held, out, keep);
+		conn_reset_after_flush(c);
+		return;
+	case FAULT_TRUNCATE:
+		v = answer_param(f, "bytes");
+		keep = v != NULL ? (size_t)v->i : body_len / 2;
+		if (body_len > 0 && keep >= body_len)
+			keep = body_len - 1;
+		evbuffer_remove_buffer(a->held, out, head_len + keep);
+		conn_drain(c);
+		return;
+	case FAULT_MALFORMED:
+		answer_malform(
+		    a->held, head_len, (int)answer_param(f, "kind")->i);
+		evbuffer_add_buffer(out, a->held);
+		conn_drain(c);
+		return;
+	case FAULT_GARBAGE:
+		answer_garbage(c, (size_t)answer_param(f, "bytes")->i);
+		conn_drain(c);
+		return;
+	case FAULT_TIMEOUT:
+		v = answer_param(f, "close_after");
+		answer_hold(c, ANSWER_HOLD, v != NULL ? v->us : 0);
+		if (v == NULL && a->timer != NULL)
+			evtimer_del(a->timer);
+		return;
+	default: /* status, schema_drift: deliver the changed answer */
+		evbuffer_add_buffer(out, a->held);
+		answer_done(c, async);
+		return;
+	}
+}
+
+/* A held answer's timer fired: go on where it was parked. */
+static void
+answer_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct answer_state *a = &c->answer;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct timeval tv;
+
+	(void)fd;
+	(void)what;
+	switch (a->step) {
+	case ANSWER_PERSONA:
+		answer_persona(c, 1);
+		break;
+	case ANSWER_SEND:
+		evbuffer_add_buffer(out, a->held);
+		answer_done(c, 1);
+		break;
+	case ANSWER_DRIP:
+		evbuffer_remove_buffer(a->held, out, a->drip_chunk);
+		if (evbuffer_get_length(a->held) == 0) {
+			answer_done(c, 1);
+			break;
+		}
+		tv.tv_sec = (time_t)(a->drip_interval_us / 1000000);
+		tv.tv_usec = (suseconds_t)(a->drip_interval_us % 1000000);
+		evtimer_add(a->timer, &tv);
+		break;
+	case ANSWER_HOLD:
+		conn_close(c, "timeout fault: closed");
+		break;
+	case ANSWER_IDLE:
+		break;
+	}
+}
+
+void
+answer_request(struct conn *c)
+{
+	struct service *svc = c->service;
+	struct server *srv = svc->server;
+	struct http_session *s = c->http;
+	const struct request *req = &s->req;
+	struct inject_ctx ctx = { svc->name, c->id, req, FAULT_AT_REQUEST, 0,
+		0 };
+	const struct fault_conf *f;
+	struct reply r;
+	int hello;
+
+	c->requests++;
+	svc->requests++;
+	if (srv->journal != NULL)
+		journal_add(srv->journal, svc->name, c->id, "request",
+		    json_pack("{s:s, s:s, s:s?}", "method", req->method, "path",
+		        req->path, "query", req->query));
+	memset(&c->answer.call, 0, sizeof c->answer.call);
+
+	/* The handshake layer: the hello, and the version header on /v1. */
+	hello = strcmp(req->method, "POST") == 0 &&
+	    strcmp(req->path, "/v1/handshake") == 0;
+	f = NULL;
+	if (hello ||
+	    (strncmp(req->path, "/v1/", 4) == 0 &&
+	        request_header(req, "X-Protocol-Version") != NULL)) {
+		ctx.hello = hello;
+		f = inject_pick(&srv->inject, FAULT_LAYER_HANDSHAKE, &ctx);
+		ctx.hello = 0;
+	}
+	if (f != NULL) {
+		switch (f->kind->type) {
+		case FAULT_HELLO_VERSION_MISMATCH:
+			c->answer.call.versions = f->values[0].list.v;
+			c->answer.call.nversions = f->values[0].list.n;
+			break;
+		case FAULT_HELLO_SLOW:
+			answer_hold(c, ANSWER_PERSONA,
+			    delay_sample(&answer_param(f, "delay")->delay,
+			        &srv->inject.rng));
+			goto counted;
+		case FAULT_HELLO_ERROR:
+			reply_init(&r);
+			answer_fault_reply(f, &r);
+			answer_journal_hello(c, &r);
+			http_write_reply(c, &r);
+			answer_journal(c, r.status, f);
+			reply_release(&r);
+			answer_done(c, 0);
+			goto counted;
+		case FAULT_HELLO_DROP:
+			answer_journal(c, 0, f);
+			conn_drain(c);
+			goto counted;
+		default:
+			break;
+		}
+	}
+
+	f = inject_pick(&srv->inject, FAULT_LAYER_HTTP, &ctx);
+	if (f == NULL || !answer_before(c, f))
+		answer_persona(c, 0);
+counted:
+	/* Counted once answered, so "after_requests": N leaves N untouched. */
+	timeline_count_request(srv->timeline);
+}

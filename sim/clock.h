@@ -1,0 +1,17 @@
+/*
+ * clock.h: the one source of time. Monotonic microseconds for phases and
+ * delays; wall-clock text for the journal.
+ */
+#ifndef STANDIN_CLOCK_H
+#define STANDIN_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Monotonic time in microseconds (CLOCK_MONOTONIC). */
+uint64_t clock_now_us(void);
+
+/* The wall-clock time now as RFC 3339 with milliseconds, UTC. */
+void clock_rfc3339(char *buf, size_t len);
+
+#endif

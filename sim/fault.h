@@ -1,0 +1,186 @@
+/*
+ * fault.h: the fault catalogue (one const table: layer, type, parameters
+ * with their kinds and ranges, help text, what the client sees) and faults
+ * as a scenario describes them. The validator, `standin faults` and the
+ * docs all read the same table.
+ */
+#ifndef STANDIN_FAULT_H
+#define STANDIN_FAULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct header_conf;
+
+enum fault_layer {
+	FAULT_LAYER_CONNECT,
+	FAULT_LAYER_TLS,
+	FAULT_LAYER_HANDSHAKE,
+	FAULT_LAYER_HTTP,
+	FAULT_LAYER_STREAM,
+};
+
+enum fault_type {
+	/* connect */
+	FAULT_REFUSE,
+	FAULT_CONNECT_RESET,
+	FAULT_CONNECT_CLOSE,
+	FAULT_BLACKHOLE,
+	FAULT_STALL_ACCEPT,
+	FAULT_MAX_CONNECTIONS,
+	/* handshake (the POST /v1/handshake hello and X-Protocol-Version) */
+	FAULT_HELLO_VERSION_MISMATCH,
+	FAULT_HELLO_SLOW,
+	FAULT_HELLO_ERROR,
+	FAULT_HELLO_DROP,
+	/* http */
+	FAULT_STATUS,
+	FAULT_DELAY,
+	FAULT_DRIP,
+	FAULT_EMPTY,
+	FAULT_HTTP_RESET,
+	FAULT_TRUNCATE,
+	FAULT_MALFORMED,
+	FAULT_GARBAGE,
+	FAULT_TIMEOUT,
+	FAULT_SCHEMA_DRIFT,
+	/* stream */
+	FAULT_LATENCY,
+	FAULT_BANDWIDTH,
+	FAULT_SLICER,
+	FAULT_LIMIT_DATA,
+	FAULT_SLOW_CLOSE,
+	FAULT_CORRUPT,
+};
+
+/* What a parameter's value is, so the validator knows how to read it. */
+enum fault_param_kind {
+	FAULT_PARAM_DURATION, /* "250ms", stored in .us */
+	FAULT_PARAM_DELAY, /* a duration or a distribution, stored in .delay */
+	FAULT_PARAM_INT, /* integer in [min, max], stored in .i */
+	FAULT_PARAM_NUMBER, /* number in [min, max], stored in .d */
+	FAULT_PARAM_STATUS, /* HTTP status 100..599, stored in .i */
+	FAULT_PARAM_CHOICE, /* one of choices, stored in .i (its index) */
+	FAULT_PARAM_VERSIONS, /* non-empty array of version strings, .list */
+	FAULT_PARAM_STRINGS, /* array of strings, .list */
+	FAULT_PARAM_RENAMES, /* object of string -> string, .renames */
+	FAULT_PARAM_HEADERS, /* object of header name -> string, .headers */
+	FAULT_PARAM_BODY, /* any JSON (a string is sent as is), .body */
+};
+
+/* fault_param.required: 1, or one of the kind's ONE_OF params at least. */
+#define FAULT_PARAM_ONE_OF 2
+
+struct fault_param {
+	const char *name;
+	enum fault_param_kind kind;
+	int required; /* 0, 1 or FAULT_PARAM_ONE_OF */
+	double min, max; /* INT and NUMBER; durations: max in us, 0 = none */
+	const char
+	    *defval; /* default, as scenario text ("100ms", "1"), or NULL */
+	const char *const *choices; /* CHOICE: NULL-terminated */
+	const char *help;
+};
+
+#define FAULT_PARAMS_MAX 4
+
+/* Which of the common fields a fault type takes. */
+#define FAULT_TAKES_MATCH 0x1 /* "match": {"method", "path"} */
+#define FAULT_TAKES_AT 0x2 /* "at": "request" | "response" */
+#define FAULT_TAKES_DIRECTION \
+	0x4 /* "direction": "both" | "upstream" | "downstream" */
+
+struct fault_kind {
+	enum fault_layer layer;
+	const char *name; /* as written in scenario files: "refuse" */
+	enum fault_type type;
+	const struct fault_param *params;
+	size_t nparams;
+	unsigned takes; /* FAULT_TAKES_* */
+	const char *help; /* what standin does */
+	const char *observed; /* what the client sees */
+};
+
+extern const struct fault_kind fault_kinds[];
+extern const size_t nfault_kinds;
+
+/* The layer's name ("connect"), or NULL. */
+const char *fault_layer_name(enum fault_layer);
+/* Parse a layer name; returns 0 or -1. */
+int fault_layer_parse(const char *, enum fault_layer *);
+/* The kind of fault named type on layer, or NULL. */
+const struct fault_kind *fault_kind_find(enum fault_layer, const char *type);
+/* The index of a kind's parameter by name, or -1. */
+int fault_param_index(const struct fault_kind *, const char *name);
+
+/* Print the catalogue for `standin faults`. */
+void fault_catalogue_print(FILE *);
+
+enum delay_dist {
+	DELAY_FIXED, /* a */
+	DELAY_UNIFORM, /* between a and b */
+	DELAY_NORMAL, /* mean a, standard deviation b, never below 0 */
+	DELAY_LOGNORMAL, /* median a, sigma */
+};
+
+struct delay {
+	enum delay_dist dist;
+	uint64_t a, b; /* microseconds */
+	double sigma;
+};
+
+enum fault_direction {
+	FAULT_DIR_BOTH,
+	FAULT_DIR_UPSTREAM, /* client to server */
+	FAULT_DIR_DOWNSTREAM, /* server to client */
+};
+
+enum fault_at {
+	FAULT_AT_REQUEST, /* the persona never sees the request */
+	FAULT_AT_RESPONSE, /* the persona handles it, then the answer is damaged */
+};
+
+union fault_value {
+	int64_t i;
+	double d;
+	uint64_t us;
+	struct delay delay;
+	struct {
+		char **v;
+		size_t n;
+	} list;
+	struct {
+		char **from, **to;
+		size_t n;
+	} renames;
+	struct {
+		struct header_conf *v;
+		size_t n;
+	} headers;
+	struct {
+		char *text;
+		size_t len;
+		int is_json;
+	} body;
+};
+
+/* One fault of a scenario: on a phase, at the root, or added at run time. */
+struct fault_conf {
+	const struct fault_kind *kind;
+	char *service; /* NULL: every service */
+	double probability; /* 1 unless given */
+	int64_t times; /* -1: every match */
+	enum fault_direction direction;
+	char *match_method; /* http: NULL for any */
+	char *match_path; /* http: a route pattern, NULL for any */
+	enum fault_at at;
+	union fault_value
+	    values[FAULT_PARAMS_MAX]; /* by the kind's parameter index */
+	int present[FAULT_PARAMS_MAX]; /* given (or defaulted) */
+};
+
+/* Free what a fault owns (not the struct itself); safe on a zeroed one. */
+void fault_conf_clear(struct fault_conf *);
+
+#endif

@@ -1,0 +1,179 @@
+/* inject.c: the active faults, and choosing among them with the seed. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "inject.h"
+#include "journal.h"
+#include "request.h"
+#include "route.h"
+#include "scenario.h"
+#include "util.h"
+
+void
+inject_init(struct injector *in, uint64_t seed, struct journal *journal)
+{
+	memset(in, 0, sizeof *in);
+	rng_seed_stream(&in->rng, seed, "faults");
+	in->journal = journal;
+}
+
+void
+inject_activate(struct injector *in, const struct scenario *sc,
+    const struct phase_conf *phase)
+{
+	size_t i, n = 0;
+
+	free(in->rules);
+	in->nrules = sc->nfaults + (phase != NULL ? phase->nfaults : 0);
+	in->rules = xcalloc(in->nrules, sizeof *in->rules);
+	for (i = 0; i < sc->nfaults; i++) {
+		in->rules[n].fault = &sc->faults[i];
+		in->rules[n].index = i;
+		n++;
+	}
+	for (i = 0; phase != NULL && i < phase->nfaults; i++) {
+		in->rules[n].fault = &phase->faults[i];
+		in->rules[n].phase = phase->name;
+		in->rules[n].index = i;
+		n++;
+	}
+}
+
+/* Does the rule's service filter let this service through? */
+static int
+rule_service_fits(const struct fault_conf *f, const char *service)
+{
+	return f->service == NULL || strcmp(f->service, service) == 0;
+}
+
+/* Does an http fault damage the persona's answer (so it comes after it)? */
+static int
+inject_needs_answer(const struct fault_conf *f)
+{
+	switch (f->kind->type) {
+	case FAULT_DRIP:
+	case FAULT_TRUNCATE:
+	case FAULT_MALFORMED:
+	case FAULT_SCHEMA_DRIFT:
+		return 1;
+	case FAULT_HTTP_RESET:
+		return f->values[0].i > 0; /* after_bytes */
+	default:
+		return 0;
+	}
+}
+
+/* Does the rule fit the context beyond its service? */
+static int
+rule_fits(const struct fault_conf *f, const struct inject_ctx *ctx)
+{
+	const struct request *req = ctx->req;
+	enum fault_at at = ctx->at;
+
+	switch (f->kind->type) {
+	case FAULT_REFUSE:
+	case FAULT_STALL_ACCEPT:
+		return 0; /* states of the listener, see inject_state() */
+	case FAULT_MAX_CONNECTIONS:
+		return ctx->open_conns >= (size_t)f->values[0].i;
+	case FAULT_HELLO_VERSION_MISMATCH:
+		return 1;
+	case FAULT_HELLO_SLOW:
+	case FAULT_HELLO_ERROR:
+	case FAULT_HELLO_DROP:
+		return ctx->hello;
+	default:
+		break;
+	}
+	if (f->kind->layer != FAULT_LAYER_HTTP)
+		return 1;
+	if (inject_needs_answer(f)) {
+		/* These damage an answer: there is none before the persona. */
+		if (at != FAULT_AT_RESPONSE)
+			return 0;
+	} else if (f->at != at)
+		return 0;
+	if (req == NULL)
+		return 0;
+	if (f->match_method != NULL &&
+	    strcmp(f->match_method, req->method) != 0)
+		return 0;
+	if (f->match_path != NULL &&
+	    !route_match(f->match_path, req->path, NULL))
+		return 0;
+	return 1;
+}
+
+/* Journal a decision to inject. */
+static void
+inject_journal(struct injector *in, const struct inject_rule *r,
+    const char *service, uint64_t conn, double draw)
+{
+	json_t *o;
+
+	if (in->journal == NULL)
+		return;
+	o = json_pack("{s:s, s:s, s:s?, s:I}", "layer",
+	    fault_layer_name(r->fault->kind->layer), "type",
+	    r->fault->kind->name, "phase", r->phase, "rule",
+	    (json_int_t)r->index);
+	if (o == NULL)
+		return;
+	if (r->fault->probability < 1)
+		json_object_set_new(o, "draw", json_real(draw));
+	journal_add(in->journal, service, conn, "fault", o);
+}
+
+const struct fault_conf *
+inject_pick(
+    struct injector *in, enum fault_layer layer, const struct inject_ctx *ctx)
+{
+	struct inject_rule *r;
+	double draw = 0;
+	size_t i;
+
+	for (i = 0; i < in->nrules; i++) {
+		r = &in->rules[i];
+		if (r->fault->kind->layer != layer ||
+		    !rule_service_fits(r->fault, ctx->service) ||
+		    !rule_fits(r->fault, ctx))
+			continue;
+		if (r->fault->times >= 0 && r->used >= r->fault->times)
+			continue;
+		if (r->fault->probability < 1) {
+			draw = rng_uniform(&in->rng);
+			if (draw >= r->fault->probability)
+				continue;
+		}
+		r->used++;
+		inject_journal(in, r, ctx->service, ctx->conn, draw);
+		return r->fault;
+	}
+	return NULL;
+}
+
+const struct fault_conf *
+inject_state(
+    const struct injector *in, const char *service, enum fault_type type)
+{
+	size_t i;
+
+	for (i = 0; i < in->nrules; i++) {
+		if (in->rules[i].fault->kind->type == type &&
+		    rule_service_fits(in->rules[i].fault, service))
+			return in->rules[i].fault;
+	}
+	return NULL;
+}
+
+void
+inject_free(struct injector *in)
+{
+	free(in->rules);
+	in->rules = NULL;
+	in->nrules = 0;
+}

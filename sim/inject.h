@@ -1,0 +1,76 @@
+/*
+ * inject.h: deciding which fault applies now. The active faults are the
+ * scenario's root faults plus the current phase's; each decision checks
+ * the service, the layer (and for http faults the request), counts
+ * "times", draws "probability" from the scenario's seeded generator, and
+ * journals what it chose and the draw that chose it.
+ */
+#ifndef STANDIN_INJECT_H
+#define STANDIN_INJECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fault.h"
+#include "rng.h"
+
+struct journal;
+struct phase_conf;
+struct request;
+struct scenario;
+
+/* One active fault and how often it has fired in this phase. */
+struct inject_rule {
+	const struct fault_conf *fault;
+	const char
+	    *phase; /* the phase it belongs to, or NULL for root faults */
+	size_t index; /* its index in that list */
+	int64_t used;
+};
+
+struct injector {
+	struct rng rng;
+	struct journal *journal;
+	struct inject_rule *rules;
+	size_t nrules;
+};
+
+/* Seed the generator; journal may be NULL. */
+void inject_init(struct injector *, uint64_t seed, struct journal *);
+
+/* Make the scenario's root faults and the phase's the active ones, with
+ * their counts at zero. */
+void inject_activate(
+    struct injector *, const struct scenario *, const struct phase_conf *);
+
+/* What a decision is about. */
+struct inject_ctx {
+	const char *service;
+	uint64_t conn;
+	const struct request *req; /* http and handshake: the request */
+	enum fault_at at; /* http: before or after the persona */
+	int hello; /* handshake: the request is the hello */
+	size_t open_conns; /* connect: the service's open connections */
+};
+
+/*
+ * The fault of that layer which applies now, or NULL: the first active
+ * rule of the layer that fits the context (service; http: match and "at";
+ * handshake: only version_mismatch outside the hello; connect:
+ * max_connections only past its limit, never the listener states) and
+ * whose "times" is not used up, if its probability draw succeeds.
+ * Journals the chosen fault.
+ */
+const struct fault_conf *inject_pick(
+    struct injector *, enum fault_layer, const struct inject_ctx *);
+
+/*
+ * Is a fault of this type active for the service (a state, not a draw:
+ * refuse, stall_accept)? Returns it or NULL.
+ */
+const struct fault_conf *inject_state(
+    const struct injector *, const char *service, enum fault_type);
+
+void inject_free(struct injector *);
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * journal.c: the event journal. Each event is serialized once, to one JSON
+ * line; the line goes into a fixed-size ring (with the seq, service and
+ * event type that queries filter on) and, with a file, into an output
+ * buffer that a timer writes out in batches, so the loop never waits on a
+ * write per event.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "clock.h"
+#include "journal.h"
+#include "log.h"
+#include "util.h"
+
+/* Write pending lines out at least this often... */
+#define JOURNAL_FLUSH_MS 50
+/* ...and at once when more than this much is pending. */
+#define JOURNAL_FLUSH_BYTES (64 * 1024)
+
+/* One event in the ring: its line, and what queries filter on. */
+struct journal_entry {
+	uint64_t seq;
+	char *line; /* one allocation: line, then service, then event */
+	char *service; /* NULL if the event has none */
+	char *event;
+};
+
+struct journal {
+	struct event_base *base;
+	uint64_t start_us; /* clock_now_us() at journal_new() */
+	uint64_t next_seq;
+
+	struct journal_entry *ring;
+	size_t ring_size;
+	size_t head; /* the oldest entry */
+	size_t count; /* entries in use */
+
+	char *path;
+	int fd; /* -1: no file, or abandoned after an error */
+	struct evbuffer *out;
+	struct event *timer;
+};
+
+static void journal_timer_cb(evutil_socket_t, short, void *);
+
+/* Create a journal; see journal.h. */
+struct journal *
+journal_new(
+    struct event_base *base, size_t ring_size, const char *path, char **cause)
+{
+	struct journal *j;
+
+	j = xcalloc(1, sizeof *j);
+	j->base = base;
+	j->start_us = clock_now_us();
+	j->next_seq = 1;
+	j->fd = -1;
+	j->ring_size = ring_size;
+	if (ring_size > 0)
+		j->ring = xcalloc(ring_size, sizeof *j->ring);
+	if (path == NULL)
+		return j;
+
+	j->path = xstrdup(path);
+	j->fd = open(
+	    path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+	if (j->fd == -1) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	j->out = evbuffer_new();
+	if (j->out == NULL) {
+		*cause = xasprintf("%s: cannot allocate a buffer", path);
+		goto fail;
+	}
+	if (base != NULL) {
+		j->timer = evtimer_new(base, journal_timer_cb, j);
+		if (j->timer == NULL) {
+			*cause = xasprintf("%s: cannot create a timer", path);
+			goto fail;
+		}
+	}
+	return j;
+
+fail:
+	journal_free(j);
+	return NULL;
+}
+
+/* Stop writing to the file after an error; the ring keeps working. */
+static void
+journal_abandon(struct journal *j, int error)
+{
+	log_error("journal %s: %s; no more events are written to it", j->path,
+	    strerror(error));
+	close(j->fd);
+	j->fd = -1;
+	evbuffer_free(j->out);
+	j->out = NULL;
+	if (j->timer != NULL)
+		evtimer_del(j->timer);
+}
+
+/* Write everything pending to the file now. */
+void
+journal_flush(struct journal *j)
+{
+	int n;
+
+	if (j == NULL || j->fd == -1)
+		return;
+	if (j->timer != NULL)
+		evtimer_del(j->timer);
+	while (evbuffer_get_length(j->out) > 0) {
+		n = evbuffer_write(j->out, j->fd);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			journal_abandon(j, n == 0 ? ENOSPC : errno);
+			return;
+		}
+	}
+}
+
+/* The flush timer fired: write out what has gathered. */
+static void
+journal_timer_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	journal_flush(arg);
+}
+
+/* Queue a line for the file; write now if much is pending. */
+static void
+journal_write(struct journal *j, const char *line, size_t len)
+{
+	struct timeval tv = { 0, JOURNAL_FLUSH_MS * 1000 };
+
+	if (j->fd == -1)
+		return;
+	if (evbuffer_add(j->out, line, len) == -1 ||
+	    evbuffer_add(j->out, "\n", 1) == -1) {
+		journal_abandon(j, ENOMEM);
+		return;
+	}
+	if (evbuffer_get_length(j->out) > JOURNAL_FLUSH_BYTES)
+		journal_flush(j);
+	else if (j->timer != NULL && !evtimer_pending(j->timer, NULL))
+		evtimer_add(j->timer, &tv);
+}
+
+/* Free one ring entry's memory. */
+static void
+journal_entry_clear(struct journal_entry *e)
+{
+	free(e->line);
+	memset(e, 0, sizeof *e);
+}
+
+/*
+ * Put a line into the ring, dropping the oldest if it is full. The line,
+ * service and event share one allocation; if it fails the event is only
+ * missing from the ring.
+ */
+static void
+journal_store(struct journal *j, uint64_t seq, const char *line, size_t len,
+    const char *service, const char *event)
+{
+	struct journal_entry *e;
+	size_t slen, elen;
+	char *p;
+
+	if (j->ring_size == 0)
+		return;
+	slen = service != NULL ? strlen(service) + 1 : 0;
+	elen = strlen(event) + 1;
+	p = malloc(len + 1 + slen + elen);
+	if (p == NULL)
+		return;
+	if (j->count == j->ring_size) {
+		journal_entry_clear(&j->ring[j->head]);
+		j->head = (j->head + 1) % j->ring_size;
+		j->count--;
+	}
+	e = &j->ring[(j->head + j->count) % j->ring_size];
+	j->count++;
+	e->seq = seq;
+	e->line = p;
+	memcpy(p, line, len + 1);
+	p += len + 1;
+	if (service != NULL) {
+		e->service = p;
+		memcpy(p, service, slen);
+		p += slen;
+	}
+	e->event = p;
+	memcpy(p, event, elen);
+}
+
+/* Record one event; see journal.h. */
+uint64_t
+journal_add(struct journal *j, const char *service, uint64_t conn,
+    const char *event, json_t *fields)
+{
+	char stamp[64];
+	uint64_t seq;
+	json_t *o;
+	char *line;
+	size_t len;
+
+	if (j == NULL) {
+		json_decref(fields);
+		return 0;
+	}
+	seq = j->next_seq++;
+	clock_rfc3339(stamp, sizeof stamp);
+
+	/*
+	 * Our keys first, in the documented order, then the caller's; jansson
+	 * keeps insertion order, and a caller's key never replaces ours.
+	 */
+	o = json_object();
+	if (o == NULL)
+		goto out;
+	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+	json_object_set_new(o, "time", json_string(stamp));
+	json_object_set_new(o, "mono_ms",
+	    json_integer((json_int_t)((clock_now_us() - j->start_us) / 1000)));
+	if (service != NULL)
+		json_object_set_new(o, "service", json_string(service));
+	if (conn != 0)
+		json_object_set_new(o, "conn", json_integer((json_int_t)conn));
+	json_object_set_new(o, "event", json_string(event));
+	if (fields != NULL)
+		json_object_update_missing(o, fields);
+
+	line = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (line == NULL)
+		goto out;
+	len = strlen(line);
+	journal_store(j, seq, line, len, service, event);
+	journal_write(j, line, len);
+	free(line);
+out:
+	json_decref(fields);
+	return seq;
+}
+
+/* The events in the ring matching a query; see journal.h. */
+json_t *
+journal_query(struct journal *j, uint64_t since, size_t limit,
+    const char *service, const char *event)
+{
+	struct journal_entry *e;
+	json_t *a, *o;
+	size_t i;
+
+	a = json_array();
+	if (a == NULL || j == NULL)
+		return a;
+	for (i = 0; i < j->count; i++) {
+		if (limit != 0 && json_array_size(a) >= limit)
+			break;
+		e = &j->ring[(j->head + i) % j->ring_size];
+		if (e->seq <= since)
+			continue;
+		if (service != NULL &&
+		    (e->service == NULL || strcmp(e->service, service) != 0))
+			continue;
+		if (event != NULL && strcmp(e->event, event) != 0)
+			continue;
+		o = json_loads(e->line, 0, NULL);
+		if (o != NULL)
+			json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* Forget the events in memory; seq goes on from where it was. */
+void
+journal_clear(struct journal *j)
+{
+	size_t i;
+
+	if (j == NULL)
+		return;
+	for (i = 0; i < j->count; i++)
+		journal_entry_clear(&j->ring[(j->head + i) % j->ring_size]);
+	j->head = 0;
+	j->count = 0;
+}
+
+/* Flush and free a journal; safe on NULL and on a half-built one. */
+void
+journal_free(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	if (j->out != NULL)
+		journal_flush(j);
+	if (j->timer != NULL)
+		event_free(j->timer);
+	if (j->out != NULL)
+		evbuffer_free(j->out);
+	if (j->fd != -1)
+		close(j->fd);
+	journal_clear(j);
+	free(j->ring);
+	free(j->path);
+	free(j);
+}

@@ -1,0 +1,52 @@
+/*
+ * journal.h: what happened, event by event: connections, hellos,
+ * requests, responses, injected faults and phase changes. Kept in memory as
+ * a bounded ring and, with --journal FILE, written as JSON lines as it goes
+ * (batched, never blocking the loop) and complete after a clean exit.
+ */
+#ifndef STANDIN_JOURNAL_H
+#define STANDIN_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct event_base;
+struct journal;
+
+#define JOURNAL_RING_DEFAULT 10000
+
+/*
+ * A journal keeping the last ring_size events in memory and, if path is
+ * not NULL, appending every event to that file (truncated at start).
+ * Returns NULL with *cause set if the file cannot be opened.
+ */
+struct journal *journal_new(
+    struct event_base *, size_t ring_size, const char *path, char **cause);
+
+/*
+ * Record one event. Adds "seq", "time" (RFC 3339), "mono_ms" (since the
+ * journal began), "service" (if not NULL), "conn" (if not 0) and "event"
+ * to fields, which it takes ownership of (NULL for none). Returns its seq.
+ */
+uint64_t journal_add(struct journal *, const char *service, uint64_t conn,
+    const char *event, json_t *fields);
+
+/*
+ * The events with seq > since, oldest first, at most limit (0: no limit),
+ * only of that service and event type when not NULL: a new JSON array.
+ */
+json_t *journal_query(struct journal *, uint64_t since, size_t limit,
+    const char *service, const char *event);
+
+/* Forget the events in memory (the file keeps them). */
+void journal_clear(struct journal *);
+
+/* Write everything pending to the file now. */
+void journal_flush(struct journal *);
+
+/* Flush and free; safe on NULL. */
+void journal_free(struct journal *);
+
+#endif

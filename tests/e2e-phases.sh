@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# e2e-phases.sh: phases on a clock and on counts, the rule for connections
+# already open, and determinism: the same seed and requests give the same
+# fault decisions.
+. "$top_srcdir/tests/lib.sh"
+
+# wait_phase NAME: wait (up to 10s) until the journal says NAME began.
+wait_phase() {
+	# (jq -e succeeds on an empty file, so look at what it prints.)
+	for i in $(seq 1 400); do
+		[ -n "$(jq -c --arg p "$1" 'select(.event=="phase" and .to==$p)' \
+			"$TMP/journal.jsonl" 2>/dev/null)" ] && return 0
+		sleep 0.025
+	done
+	return 1
+}
+
+# 30s at --time-scale 100 is 300ms.
+start_standin "$SCEN/faults/phases.json" --time-scale 100 --journal "$TMP/journal.jsonl" || exit 1
+U=$(addr ums)
+
+# A keep-alive connection opened in the healthy phase.
+exec 4<>"/dev/tcp/${U%:*}/${U##*:}"
+printf 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n' >&4
+read -r -t 5 line <&4
+expect_match "healthy phase: 200 on a kept-alive connection" "$line" '^HTTP/1.1 200'
+# Read the rest of that answer (headers and a one-line JSON body).
+while read -r -t 5 line <&4; do [ "$line" = $'\r' ] && break; done
+read -r -t 5 line <&4
+
+if wait_phase broken; then ok "after 30s scaled by 100: broken"; else not_ok "after 30s scaled by 100: broken"; fi
+# Rule: a phase change applies to the next request, also on a connection
+# opened before it.
+printf 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n' >&4
+read -r -t 5 line <&4
+expect_match "open connection: its next request sees the new phase" "$line" '^HTTP/1.1 503'
+exec 4<&-
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://$U/health")
+expect_eq "new connections see the new phase" "$code" 503
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://$U/health")
+expect_eq "third request of the phase: 503, and the phase ends after it" "$code" 503
+wait_phase fixed
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://$U/health")
+expect_eq "after 3 requests: fixed" "$code" 200
+stop_standin
+expect_eq "journal: phase order" \
+	"$(jq -r 'select(.event=="phase") | .to' "$TMP/journal.jsonl" | tr '\n' ' ')" "broken fixed "
+expect_eq "journal: reasons" \
+	"$(jq -r 'select(.event=="phase") | .reason' "$TMP/journal.jsonl" | tr '\n' '|')" "after 30s|after 3 requests|"
+
+# Determinism: the same requests twice with seed 5, once with seed 6.
+decisions() {
+	rm -f "$TMP/journal.jsonl"
+	start_standin "$SCEN/faults/flaky.json" --journal "$TMP/journal.jsonl" "$@" || exit 1
+	for i in $(seq 1 40); do
+		curl -s -o /dev/null --max-time 5 "http://$(addr ums)/v1/users/u100$((i % 8 + 1))"
+	done
+	stop_standin
+	jq -c 'select(.event=="fault") | [.conn, .type, .draw]' "$TMP/journal.jsonl"
+}
+a=$(decisions)
+b=$(decisions)
+c=$(decisions --seed 6)
+expect_match "determinism: some faults were injected" "$(printf '%s\n' "$a" | wc -l)" '^[1-9][0-9]*$'
+expect_eq "determinism: same seed, same decisions" "$a" "$b"
+if [ "$a" != "$c" ]; then ok "determinism: another seed, other decisions"
+else not_ok "determinism: another seed, other decisions"; fi
+done_testing
