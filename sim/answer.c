@@ -157,7 +157,7 @@ static void
 answer_garbage(struct conn *c, size_t n)
 {
 	struct server *srv = c->service->server;
-	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer *out = conn_output(c);
 	uint64_t x;
 	size_t i;
 
@@ -302,7 +302,7 @@ answer_persona(struct conn *c, int async)
 		0, 0 };
 	const struct fault_conf *f;
 	const union fault_value *v;
-	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer *out = conn_output(c);
 	size_t head_len, body_len, keep;
 	struct reply r;
 	json_t *copy;
@@ -400,7 +400,7 @@ answer_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 	struct answer_state *a = &c->answer;
-	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer *out = conn_output(c);
 	struct timeval tv;
 
 	(void)fd;

@@ -17,10 +17,13 @@
 
 #include "conn.h"
 #include "journal.h"
+#include "inject.h"
 #include "log.h"
 #include "server.h"
 #include "service.h"
+#include "stream.h"
 #include "timeline.h"
+#include "util.h"
 
 /* A client that sends nothing (or reads nothing) for this long is closed. */
 #define CONN_IDLE_TIMEOUT_SEC 60
@@ -72,6 +75,59 @@ peer_format(const struct sockaddr *sa, char *buf, size_t len)
 		snprintf(buf, len, "local");
 }
 
+/* Most stream faults one connection takes (one per type and direction). */
+#define CONN_STREAM_FAULTS_MAX 16
+
+static void conn_stream_readable(void *);
+static void conn_stream_limit(void *);
+static void conn_stream_closed(void *);
+
+struct evbuffer *
+conn_output(struct conn *c)
+{
+	struct evbuffer *o = stream_output(c->stream);
+
+	return o != NULL ? o : bufferevent_get_output(c->bev);
+}
+
+struct evbuffer *
+conn_input(struct conn *c)
+{
+	struct evbuffer *i = stream_input(c->stream);
+
+	return i != NULL ? i : bufferevent_get_input(c->bev);
+}
+
+size_t
+conn_pending(struct conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
+	    stream_pending(c->stream);
+}
+
+/*
+ * Choose the stream faults for a new connection: they stay with it for
+ * its life, whatever the phase does later.
+ */
+static void
+conn_stream_setup(struct conn *c)
+{
+	struct server *srv = c->service->server;
+	const struct fault_conf *faults[CONN_STREAM_FAULTS_MAX];
+	struct stream_callbacks cb = { conn_stream_readable, conn_stream_limit,
+		conn_stream_closed, c };
+	struct inject_ctx ctx = { 0 };
+	size_t n;
+
+	ctx.service = c->service->name;
+	ctx.conn = c->id;
+	n = inject_pick_all(
+	    &srv->inject, FAULT_LAYER_STREAM, &ctx, faults, nitems(faults));
+	if (n > 0)
+		c->stream =
+		    stream_new(c->bev, faults, n, &srv->inject.rng, &cb);
+}
+
 /* How long a reset or close fault waits for the client to speak. */
 #define CONN_FAULT_WAIT_USEC 200000
 
@@ -120,6 +176,8 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 	if (srv->journal != NULL)
 		journal_add(srv->journal, svc->name, c->id, "connection",
 		    json_pack("{s:s}", "peer", c->peer));
+	if (mode == CONN_MODE_HTTP)
+		conn_stream_setup(c);
 	log_msg(LOG_DEBUG, svc->name, "connection %llu from %s",
 	    (unsigned long long)c->id, c->peer);
 	return c;
@@ -138,8 +196,6 @@ fail:
 void
 conn_set_state(struct conn *c, enum conn_state state)
 {
-	struct evbuffer *out;
-
 	if (c->state == state)
 		return;
 	if (c->state == CONN_CLOSED) {
@@ -174,8 +230,7 @@ conn_set_state(struct conn *c, enum conn_state state)
 		 * Close from the write callback even when nothing is queued,
 		 * so that no caller ever finds its connection freed under it.
 		 */
-		out = bufferevent_get_output(c->bev);
-		if (evbuffer_get_length(out) == 0)
+		if (conn_pending(c) == 0)
 			bufferevent_trigger(c->bev, EV_WRITE,
 			    BEV_TRIG_IGNORE_WATERMARKS |
 			        BEV_TRIG_DEFER_CALLBACKS);
@@ -222,6 +277,7 @@ conn_close(struct conn *c, const char *reason)
 	c->state = CONN_CLOSED;
 	TAILQ_REMOVE(&svc->conns, c, entry);
 	svc->nconns--;
+	stream_free(c->stream);
 	bufferevent_free(c->bev);
 	answer_state_free(&c->answer);
 	if (c->http != NULL) {
@@ -252,7 +308,9 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	if (c->state == CONN_BLACKHOLE) {
 		evbuffer_drain(in, evbuffer_get_length(in));
 		conn_fault_end(c);
-	} else if (c->state == CONN_READING)
+	} else if (stream_input(c->stream) != NULL)
+		stream_read(c->stream); /* conn_stream_readable() follows */
+	else if (c->state == CONN_READING)
 		http_read(c);
 }
 
@@ -261,8 +319,12 @@ static void
 conn_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
-	size_t left = evbuffer_get_length(bufferevent_get_output(bev));
+	size_t left = conn_pending(c);
 
+	(void)bev;
+	if ((c->state == CONN_DRAINING || c->state == CONN_RESETTING) &&
+	    left == 0 && stream_hold_close(c->stream))
+		return; /* slow_close: conn_stream_closed() ends it */
 	switch (c->state) {
 	case CONN_DRAINING:
 		if (left == 0)
@@ -310,7 +372,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		if (c->state == CONN_WAITING || c->state == CONN_DRAINING ||
 		    c->state == CONN_RESETTING)
 			return;
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		if (conn_pending(c) > 0 || c->stream != NULL)
 			conn_drain(c);
 		else
 			conn_close(c, "client closed");
@@ -325,4 +387,32 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		conn_close(c, reason);
 	}
+}
+
+/* Shaped client bytes arrived: parse them. */
+static void
+conn_stream_readable(void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->state == CONN_READING)
+		http_read(c);
+}
+
+/* limit_data was reached: close once what passed is written. */
+static void
+conn_stream_limit(void *arg)
+{
+	conn_drain(arg);
+}
+
+/* A close held by slow_close is due. */
+static void
+conn_stream_closed(void *arg)
+{
+	struct conn *c = arg;
+
+	conn_close(c,
+	    c->state == CONN_RESETTING ? "reset (slow close)"
+	                               : "done (slow close)");
 }

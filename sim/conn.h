@@ -20,7 +20,9 @@
 #define CONN_INPUT_HIGH (2 * 1024 * 1024)
 
 struct bufferevent;
+struct evbuffer;
 struct service;
+struct stream;
 
 enum conn_state {
 	CONN_READING, /* parsing requests and answering them */
@@ -48,6 +50,7 @@ struct conn {
 	enum conn_mode mode;
 	char peer[64];
 	struct http_session *http; /* NULL for a blackholed connection */
+	struct stream *stream; /* stream faults, or NULL */
 	struct answer_state answer;
 	uint64_t requests;
 	int peer_closed; /* the client sent its FIN */
@@ -80,6 +83,15 @@ void conn_drain(struct conn *);
 
 /* Stop reading and reset once everything queued has been written. */
 void conn_reset_after_flush(struct conn *);
+
+/* Where answers are written: through the stream faults, if any. */
+struct evbuffer *conn_output(struct conn *);
+
+/* Where requests are read from: through the stream faults, if any. */
+struct evbuffer *conn_input(struct conn *);
+
+/* Bytes written and not yet handed to the kernel. */
+size_t conn_pending(struct conn *);
 
 /* The state's name, for logs. */
 const char *conn_state_name(enum conn_state);

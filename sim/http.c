@@ -266,8 +266,8 @@ on_headers_complete(http_parser *p)
 	expect = session_header(s, "Expect");
 	if (expect != NULL && strcasecmp(expect, "100-continue") == 0 &&
 	    p->http_major == 1 && p->http_minor >= 1)
-		evbuffer_add(bufferevent_get_output(c->bev),
-		    "HTTP/1.1 100 Continue\r\n\r\n", 25);
+		evbuffer_add(
+		    conn_output(c), "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	return 0;
 }
 
@@ -376,8 +376,7 @@ http_serialize(struct conn *c, const struct reply *r, int close,
 void
 http_write_reply(struct conn *c, const struct reply *r)
 {
-	http_serialize(
-	    c, r, !c->http->keep_alive, bufferevent_get_output(c->bev), NULL);
+	http_serialize(c, r, !c->http->keep_alive, conn_output(c), NULL);
 }
 
 void
@@ -390,10 +389,9 @@ http_fail(struct conn *c, int status, const char *code, const char *msg)
 	reply_init(&r);
 	reply_error(&r, status, code, "%s", msg);
 	c->http->head = 0;
-	http_serialize(c, &r, 1, bufferevent_get_output(c->bev), NULL);
+	http_serialize(c, &r, 1, conn_output(c), NULL);
 	reply_release(&r);
-	evbuffer_drain(bufferevent_get_input(c->bev),
-	    evbuffer_get_length(bufferevent_get_input(c->bev)));
+	evbuffer_drain(conn_input(c), evbuffer_get_length(conn_input(c)));
 	conn_drain(c);
 }
 
@@ -451,8 +449,7 @@ http_finish(struct conn *c)
 		return;
 	if (!c->http->keep_alive || c->peer_closed)
 		conn_drain(c);
-	else if (evbuffer_get_length(bufferevent_get_output(c->bev)) >
-	    CONN_OUTPUT_HIGH)
+	else if (conn_pending(c) > CONN_OUTPUT_HIGH)
 		conn_set_state(c, CONN_BLOCKED);
 	else
 		conn_set_state(c, CONN_READING);
@@ -470,7 +467,7 @@ void
 http_read(struct conn *c)
 {
 	struct http_session *s = c->http;
-	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *in = conn_input(c);
 	struct evbuffer_iovec v;
 	enum http_errno err;
 	const char *why;

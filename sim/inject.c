@@ -128,15 +128,16 @@ inject_journal(struct injector *in, const struct inject_rule *r,
 	journal_add(in->journal, service, conn, "fault", o);
 }
 
-const struct fault_conf *
-inject_pick(
-    struct injector *in, enum fault_layer layer, const struct inject_ctx *ctx)
+/* Pick from rule `from` on; *at is set to the rule chosen. */
+static const struct fault_conf *
+inject_pick_from(struct injector *in, enum fault_layer layer,
+    const struct inject_ctx *ctx, size_t from, size_t *at)
 {
 	struct inject_rule *r;
 	double draw = 0;
 	size_t i;
 
-	for (i = 0; i < in->nrules; i++) {
+	for (i = from; i < in->nrules; i++) {
 		r = &in->rules[i];
 		if (r->fault->kind->layer != layer ||
 		    !rule_service_fits(r->fault, ctx->service) ||
@@ -151,9 +152,33 @@ inject_pick(
 		}
 		r->used++;
 		inject_journal(in, r, ctx->service, ctx->conn, draw);
+		*at = i;
 		return r->fault;
 	}
 	return NULL;
+}
+
+const struct fault_conf *
+inject_pick(
+    struct injector *in, enum fault_layer layer, const struct inject_ctx *ctx)
+{
+	size_t at;
+
+	return inject_pick_from(in, layer, ctx, 0, &at);
+}
+
+size_t
+inject_pick_all(struct injector *in, enum fault_layer layer,
+    const struct inject_ctx *ctx, const struct fault_conf **out, size_t max)
+{
+	size_t n = 0, from = 0, at;
+
+	while (n < max &&
+	    (out[n] = inject_pick_from(in, layer, ctx, from, &at)) != NULL) {
+		n++;
+		from = at + 1;
+	}
+	return n;
 }
 
 const struct fault_conf *

@@ -65,6 +65,13 @@ const struct fault_conf *inject_pick(
     struct injector *, enum fault_layer, const struct inject_ctx *);
 
 /*
+ * Every stream fault that applies to a new connection (each with its own
+ * times and probability), up to max; returns how many.
+ */
+size_t inject_pick_all(struct injector *, enum fault_layer,
+    const struct inject_ctx *, const struct fault_conf **, size_t max);
+
+/*
  * Is a fault of this type active for the service (a state, not a draw:
  * refuse, stall_accept)? Returns it or NULL.
  */
