@@ -27,7 +27,7 @@ need() {
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends "${missing[@]}" >/dev/null
 }
-need wrk nginx-light curl jq procps
+need wrk nginx-light curl jq procps python3
 
 tmp=$(mktemp -d /tmp/standin-bench.XXXXXX)
 chmod 755 "$tmp" # nginx's worker runs as another user
@@ -115,6 +115,44 @@ read -r p_rps p_p50 p_p99 < <(WRK_SECONDS=$post_secs run_wrk post "http://$fin/v
 peak_rss=$(awk '/^VmHWM/ {print $2}' "/proc/$spid/status")
 donations=$(curl -s "http://$fin/v1/ledger" | jq -r .count)
 
+# Healthy throughput with the journal on, in a second standin.
+kill "$spid"; wait "$spid" || true; spid=
+"$STANDIN" serve "$here/scenario.json" --ready-file "$tmp/ready.json" -q \
+	--journal "$tmp/journal.jsonl" &
+spid=$!
+while [ ! -s "$tmp/ready.json" ] || [ "$(jq -r .pid "$tmp/ready.json")" != "$spid" ]; do sleep 0.01; done
+ums=$(jq -r .services.ums "$tmp/ready.json")
+read -r j_rps j_p50 j_p99 < <(run_wrk journal "http://$ums/v1/users/u1001")
+journal_lines=$(wc -l <"$tmp/journal.jsonl")
+kill "$spid"; wait "$spid" || true; spid=
+
+# An injected 100ms delay under 200 connections: how exact is it?
+rm -f "$tmp/ready.json"
+"$STANDIN" serve "$here/delay.json" --ready-file "$tmp/ready.json" -q &
+spid=$!
+while [ ! -s "$tmp/ready.json" ]; do sleep 0.01; done
+ums=$(jq -r .services.ums "$tmp/ready.json")
+out=$(wrk -t2 -c200 -d"${secs}s" --latency "http://$ums/v1/users/u1001")
+d_p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+d_p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+d_rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+kill "$spid"; wait "$spid" || true; spid=
+
+# Connections held open by a blackhole, with health checks meanwhile.
+hold_n=${BENCH_HOLD_CONNS:-10000}
+hold_s=${BENCH_HOLD_SECONDS:-60}
+rm -f "$tmp/ready.json"
+"$STANDIN" serve "$here/blackhole.json" --ready-file "$tmp/ready.json" -q &
+spid=$!
+while [ ! -s "$tmp/ready.json" ]; do sleep 0.01; done
+read -r h_before h_held h_peak h_ok h_tries h_worst < <(python3 "$here/hold.py" \
+	"$(jq -r .services.hole "$tmp/ready.json")" "$hold_n" "$hold_s" \
+	"http://$(jq -r .services.ums "$tmp/ready.json")/health" "$spid")
+kill "$spid"; wait "$spid" || true; spid=
+
+# ms: wrk's "100.52ms" / "1.02s" / "900.00us" in milliseconds.
+ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) ; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 echo
@@ -127,3 +165,15 @@ echo
 echo "time to ready:  best ${ready_best} us, median ${ready_median} us of 10 starts (target < 50 ms)"
 echo "idle RSS:       ${idle_rss} kB (target < 8192 kB)"
 echo "peak RSS:       ${peak_rss} kB after the runs ($donations donations stored)"
+echo
+printf '%-34s %12s %10s %10s %10s\n' "standin GET, journal on" "$j_rps" "$j_p50" "$j_p99" "$(ratio "$j_rps" "$g_rps") of off"
+echo "                  ($journal_lines journal lines written)"
+echo
+echo "injected delay 100ms, wrk -t2 -c200: p50 $d_p50, p99 $d_p99 ($d_rps req/s)"
+echo "  error of the injected delay: p50 +$(awk -v a="$(ms "$d_p50")" 'BEGIN { printf "%.2f", a - 100 }') ms," \
+	"p99 +$(awk -v a="$(ms "$d_p99")" 'BEGIN { printf "%.2f", a - 100 }') ms (target p99 < 2 ms)"
+echo
+echo "blackhole holding $hold_n connections for ${hold_s}s:"
+echo "  RSS ${h_before} kB before, ${h_held} kB holding, ${h_peak} kB at the end:" \
+	"$(awk -v a="$h_before" -v b="$h_peak" -v n="$hold_n" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }') bytes per held connection (target < 4096)"
+echo "  health checks answered meanwhile: $h_ok of $h_tries, slowest ${h_worst} ms"

@@ -20,12 +20,19 @@ clock_now_us(void)
 void
 clock_rfc3339(char *buf, size_t len)
 {
+	static char second[64];
+	static time_t last = -1;
 	struct timespec ts;
 	struct tm tm;
 
+	/* gmtime_r once a second, not once an event. */
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, (int)(ts.tv_nsec / 1000000));
+	if (ts.tv_sec != last) {
+		last = ts.tv_sec;
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(second, sizeof second, "%04d-%02d-%02dT%02d:%02d:%02d",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+	}
+	snprintf(buf, len, "%s.%03dZ", second, (int)(ts.tv_nsec / 1000000));
 }

@@ -174,8 +174,8 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 		bufferevent_set_timeouts(c->bev, &wait, NULL);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (srv->journal != NULL)
-		journal_add(srv->journal, svc->name, c->id, "connection",
-		    json_pack("{s:s}", "peer", c->peer));
+		journal_addf(srv->journal, svc->name, c->id, "connection",
+		    "\"peer\":\"%s\"", c->peer);
 	if (mode == CONN_MODE_HTTP)
 		conn_stream_setup(c);
 	log_msg(LOG_DEBUG, svc->name, "connection %llu from %s",
@@ -264,9 +264,9 @@ conn_close(struct conn *c, const char *reason)
 	    "connection %llu closed: %s (%llu requests)",
 	    (unsigned long long)c->id, reason, (unsigned long long)c->requests);
 	if (srv->journal != NULL)
-		journal_add(srv->journal, svc->name, c->id, "close",
-		    json_pack("{s:s, s:I}", "reason", reason, "requests",
-		        (json_int_t)c->requests));
+		journal_addf(srv->journal, svc->name, c->id, "close",
+		    "\"reason\":\"%s\",\"requests\":%llu", reason,
+		    (unsigned long long)c->requests);
 	if (c->state == CONN_RESETTING) {
 		/* Take the socket back from the bufferevent to reset it. */
 		fd = bufferevent_getfd(c->bev);

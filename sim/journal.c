@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@
 struct journal_entry {
 	uint64_t seq;
 	char *line; /* one allocation: line, then service, then event */
+	size_t cap; /* its size, reused when the slot is overwritten */
 	char *service; /* NULL if the event has none */
 	char *event;
 };
@@ -177,27 +179,36 @@ journal_store(struct journal *j, uint64_t seq, const char *line, size_t len,
     const char *service, const char *event)
 {
 	struct journal_entry *e;
-	size_t slen, elen;
+	size_t slen, elen, need;
 	char *p;
 
 	if (j->ring_size == 0)
 		return;
 	slen = service != NULL ? strlen(service) + 1 : 0;
 	elen = strlen(event) + 1;
-	p = malloc(len + 1 + slen + elen);
-	if (p == NULL)
-		return;
+	need = len + 1 + slen + elen;
 	if (j->count == j->ring_size) {
-		journal_entry_clear(&j->ring[j->head]);
+		/* Overwrite the oldest slot, keeping its buffer if it fits. */
+		e = &j->ring[j->head];
 		j->head = (j->head + 1) % j->ring_size;
 		j->count--;
+	} else
+		e = &j->ring[(j->head + j->count) % j->ring_size];
+	if (e->cap < need) {
+		p = realloc(e->line, need < 256 ? 256 : need);
+		if (p == NULL) {
+			journal_entry_clear(e);
+			return;
+		}
+		e->line = p;
+		e->cap = need < 256 ? 256 : need;
 	}
-	e = &j->ring[(j->head + j->count) % j->ring_size];
 	j->count++;
+	p = e->line;
 	e->seq = seq;
-	e->line = p;
 	memcpy(p, line, len + 1);
 	p += len + 1;
+	e->service = NULL;
 	if (service != NULL) {
 		e->service = p;
 		memcpy(p, service, slen);
@@ -208,53 +219,93 @@ journal_store(struct journal *j, uint64_t seq, const char *line, size_t len,
 }
 
 /* Record one event; see journal.h. */
+/*
+ * Write one event: our keys first, in the documented order, then either a
+ * ready fragment of trusted fields ("\"status\":200") or the caller's
+ * JSON object. Service names are validated identifiers and event names are
+ * ours, so the head needs no escaping; a JSON object is dumped by jansson
+ * into the same buffer, its "{" turned into ",". A caller's key never
+ * replaces ours.
+ */
+static uint64_t
+journal_line(struct journal *j, const char *service, uint64_t conn,
+    const char *event, const char *fragment, json_t *fields)
+{
+	static const char *const reserved[] = { "seq", "time", "mono_ms",
+		"service", "conn", "event" };
+	char stamp[64], buf[4096], *line = buf, *big = NULL;
+	size_t len, room, need, i;
+	uint64_t seq;
+	int n;
+
+	seq = j->next_seq++;
+	clock_rfc3339(stamp, sizeof stamp);
+	n = snprintf(buf, sizeof buf,
+	    "{\"seq\":%llu,\"time\":\"%s\",\"mono_ms\":%llu%s%s%s",
+	    (unsigned long long)seq, stamp,
+	    (unsigned long long)((clock_now_us() - j->start_us) / 1000),
+	    service != NULL ? ",\"service\":\"" : "",
+	    service != NULL ? service : "", service != NULL ? "\"" : "");
+	if (conn != 0)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, ",\"conn\":%llu",
+		    (unsigned long long)conn);
+	n += snprintf(
+	    buf + n, sizeof buf - (size_t)n, ",\"event\":\"%s\"", event);
+	len = (size_t)n;
+	if (fragment != NULL && *fragment != '\0') {
+		n = snprintf(buf + len, sizeof buf - len, ",%s}", fragment);
+		if (n < 0 || (size_t)n >= sizeof buf - len)
+			return seq; /* too long for an event: left out */
+		len += (size_t)n;
+	} else if (json_object_size(fields) > 0) {
+		for (i = 0; i < nitems(reserved); i++)
+			json_object_del(fields, reserved[i]);
+		room = sizeof buf - len - 1;
+		need = json_dumpb(fields, buf + len, room, JSON_COMPACT);
+		if (need > room) {
+			big = malloc(len + need + 1);
+			if (big == NULL)
+				return seq;
+			memcpy(big, buf, len);
+			json_dumpb(fields, big + len, need, JSON_COMPACT);
+			line = big;
+		}
+		line[len] = ','; /* the fields' "{" */
+		len += need;
+	} else
+		line[len++] = '}';
+	line[len] = '\0';
+	journal_store(j, seq, line, len, service, event);
+	journal_write(j, line, len);
+	free(big);
+	return seq;
+}
+
 uint64_t
 journal_add(struct journal *j, const char *service, uint64_t conn,
     const char *event, json_t *fields)
 {
-	char stamp[64];
-	uint64_t seq;
-	json_t *o;
-	char *line;
-	size_t len;
+	uint64_t seq = 0;
 
-	if (j == NULL) {
-		json_decref(fields);
-		return 0;
-	}
-	seq = j->next_seq++;
-	clock_rfc3339(stamp, sizeof stamp);
-
-	/*
-	 * Our keys first, in the documented order, then the caller's; jansson
-	 * keeps insertion order, and a caller's key never replaces ours.
-	 */
-	o = json_object();
-	if (o == NULL)
-		goto out;
-	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
-	json_object_set_new(o, "time", json_string(stamp));
-	json_object_set_new(o, "mono_ms",
-	    json_integer((json_int_t)((clock_now_us() - j->start_us) / 1000)));
-	if (service != NULL)
-		json_object_set_new(o, "service", json_string(service));
-	if (conn != 0)
-		json_object_set_new(o, "conn", json_integer((json_int_t)conn));
-	json_object_set_new(o, "event", json_string(event));
-	if (fields != NULL)
-		json_object_update_missing(o, fields);
-
-	line = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (line == NULL)
-		goto out;
-	len = strlen(line);
-	journal_store(j, seq, line, len, service, event);
-	journal_write(j, line, len);
-	free(line);
-out:
+	if (j != NULL)
+		seq = journal_line(j, service, conn, event, NULL, fields);
 	json_decref(fields);
 	return seq;
+}
+
+uint64_t
+journal_addf(struct journal *j, const char *service, uint64_t conn,
+    const char *event, const char *fmt, ...)
+{
+	char fragment[3072];
+	va_list ap;
+
+	if (j == NULL)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(fragment, sizeof fragment, fmt, ap);
+	va_end(ap);
+	return journal_line(j, service, conn, event, fragment, NULL);
 }
 
 /* The events in the ring matching a query; see journal.h. */

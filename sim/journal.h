@@ -34,6 +34,16 @@ uint64_t journal_add(struct journal *, const char *service, uint64_t conn,
     const char *event, json_t *fields);
 
 /*
+ * Record one event whose fields are a ready JSON fragment made by fmt
+ * ("\"status\":%d"): for the hot path, where building a JSON object per
+ * event costs too much. Strings from clients must go through
+ * json_escape() (util.h).
+ */
+uint64_t journal_addf(struct journal *, const char *service, uint64_t conn,
+    const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/*
  * The events with seq > since, oldest first, at most limit (0: no limit),
  * only of that service and event type when not NULL: a new JSON array.
  */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -30,6 +31,39 @@
 
 static void server_signal_cb(evutil_socket_t, short, void *);
 static void server_stop_cb(evutil_socket_t, short, void *);
+
+/*
+ * Raise the soft limit on open files to the hard one: a stand-in is
+ * expected to hold many connections (blackhole, stall faults).
+ */
+static void
+server_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/*
+ * The event loop, with precise timers (timerfd on Linux): injected delays
+ * must not be rounded up to the next millisecond.
+ */
+static struct event_base *
+server_base_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	if (cfg == NULL)
+		return NULL;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
 
 /* Load the configured scenario, or the built-in default. */
 static struct scenario *
@@ -289,7 +323,7 @@ server_start(
 	memset(srv, 0, sizeof *srv);
 	srv->opts = *opts;
 	TAILQ_INIT(&srv->services);
-	srv->base = event_base_new();
+	srv->base = server_base_new();
 	if (srv->base == NULL) {
 		*cause = xstrdup("cannot create the event loop");
 		return EXIT_OSERR;
@@ -311,6 +345,7 @@ server_start(
 	    srv->base, srv->scenario, srv->journal, server_phase_changed, srv);
 	server_phase_changed(srv);
 	signal(SIGPIPE, SIG_IGN);
+	server_raise_fd_limit();
 	srv->sig_term = evsignal_new(srv->base, SIGTERM, server_signal_cb, srv);
 	srv->sig_int = evsignal_new(srv->base, SIGINT, server_signal_cb, srv);
 	srv->sig_hup = evsignal_new(srv->base, SIGHUP, server_signal_cb, srv);

@@ -268,6 +268,72 @@ percent_decode(const char *src, size_t n, char *buf, size_t len, int plus)
 	return 0;
 }
 
+/* The length of the valid UTF-8 sequence at p, or 0. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0 && p[0] >= 0xc2)
+		n = 2;
+	else if ((p[0] & 0xf0) == 0xe0)
+		n = 3;
+	else if ((p[0] & 0xf8) == 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	}
+	return n;
+}
+
+char *
+json_escape(const char *s, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char esc[8];
+	size_t o = 0, n, k;
+
+	if (len < 8) {
+		if (len > 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	buf[o++] = '"';
+	while (*p != '\0') {
+		n = utf8_len(p);
+		if (n == 1 && (*p < 0x20 || *p == '"' || *p == '\\')) {
+			if (*p == '"' || *p == '\\')
+				snprintf(esc, sizeof esc, "\\%c", *p);
+			else
+				snprintf(esc, sizeof esc, "\\u%04x", *p);
+			k = strlen(esc);
+		} else if (n == 0) {
+			memcpy(esc, "\\ufffd", 7);
+			k = 6;
+			n = 1;
+		} else {
+			k = n;
+			memcpy(esc, p, n);
+		}
+		if (o + k + 5 > len) { /* room for ...", NUL */
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(buf + o, esc, k);
+		o += k;
+		p += n;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
 size_t
 edit_distance(const char *a, const char *b)
 {

@@ -53,6 +53,13 @@ int version_compare(const char *, const char *);
  */
 int percent_decode(const char *src, size_t n, char *buf, size_t len, int plus);
 
+/*
+ * Write s as a quoted JSON string into buf (always valid JSON: control
+ * characters escaped, bytes that are not UTF-8 become U+FFFD, cut short
+ * with "..." if it does not fit). Returns buf.
+ */
+char *json_escape(const char *s, char *buf, size_t len);
+
 /* Levenshtein distance between two strings (for did-you-mean hints). */
 size_t edit_distance(const char *, const char *);
 

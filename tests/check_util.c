@@ -192,6 +192,45 @@ START_TEST(test_reply_headers)
 }
 END_TEST
 
+START_TEST(test_json_escape_always_valid)
+{
+	char buf[64];
+	json_t *v;
+
+	ck_assert_str_eq(
+	    json_escape("/v1/users/u1", buf, sizeof buf), "\"/v1/users/u1\"");
+	ck_assert_str_eq(json_escape("a\"b\\c\n", buf, sizeof buf),
+	    "\"a\\\"b\\\\c\\u000a\"");
+	/* Valid UTF-8 passes; a stray byte becomes U+FFFD. */
+	ck_assert_str_eq(
+	    json_escape("caf\xc3\xa9", buf, sizeof buf), "\"caf\xc3\xa9\"");
+	ck_assert_str_eq(
+	    json_escape("x\xffy", buf, sizeof buf), "\"x\\ufffdy\"");
+	/* Too long: cut with "...", still a JSON string jansson accepts. */
+	json_escape("0123456789012345678901234567890123456789", buf, 16);
+	ck_assert_uint_le(strlen(buf), 15);
+	v = json_loads(buf, JSON_DECODE_ANY, NULL);
+	ck_assert_ptr_nonnull(v);
+	ck_assert(json_is_string(v));
+	json_decref(v);
+}
+END_TEST
+
+START_TEST(test_percent_decode)
+{
+	char buf[32];
+
+	ck_assert_int_eq(percent_decode("a%20b+c", 7, buf, sizeof buf, 0), 0);
+	ck_assert_str_eq(buf, "a b+c");
+	ck_assert_int_eq(percent_decode("a%20b+c", 7, buf, sizeof buf, 1), 0);
+	ck_assert_str_eq(buf, "a b c");
+	ck_assert_int_eq(percent_decode("%00", 3, buf, sizeof buf, 0), -1);
+	ck_assert_int_eq(percent_decode("%2", 2, buf, sizeof buf, 0), -1);
+	ck_assert_int_eq(percent_decode("%zz", 3, buf, sizeof buf, 0), -1);
+	ck_assert_int_eq(percent_decode("abcdef", 6, buf, 4, 0), -1);
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -208,6 +247,8 @@ util_suite(void)
 	tcase_add_test(tc, test_rng_is_deterministic);
 	tcase_add_test(tc, test_request_query);
 	tcase_add_test(tc, test_reply_headers);
+	tcase_add_test(tc, test_json_escape_always_valid);
+	tcase_add_test(tc, test_percent_decode);
 	suite_add_tcase(s, tc);
 	return s;
 }
