@@ -1621,9 +1621,29 @@ fault_type_key(struct loader *ld, json_t *v, struct fault_conf *fc, json_t *obj)
 	free(list);
 }
 
+/*
+ * refuse and stall_accept are states of the listener, not draws per
+ * connection: a probability or a count would silently mean nothing.
+ */
+static int
+fault_is_state(struct loader *ld, const struct fault_conf *fc, const char *key)
+{
+	if (fc->kind == NULL ||
+	    (fc->kind->type != FAULT_REFUSE &&
+	        fc->kind->type != FAULT_STALL_ACCEPT))
+		return 0;
+	verr(ld,
+	    "connect %s faults are a state of the listener, not a draw: "
+	    "they take no %s",
+	    q(ld, fc->kind->name), q(ld, key));
+	return 1;
+}
+
 static void
 fault_probability(struct loader *ld, json_t *v, struct fault_conf *fc)
 {
+	if (fault_is_state(ld, fc, "probability"))
+		return;
 	if (expect(ld, v, JSON_REAL) != 0)
 		return;
 	if (json_number_value(v) < 0 || json_number_value(v) > 1) {
@@ -1636,6 +1656,8 @@ fault_probability(struct loader *ld, json_t *v, struct fault_conf *fc)
 static void
 fault_times(struct loader *ld, json_t *v, struct fault_conf *fc)
 {
+	if (fault_is_state(ld, fc, "times"))
+		return;
 	if (expect(ld, v, JSON_INTEGER) != 0)
 		return;
 	if (json_integer_value(v) < 1) {
