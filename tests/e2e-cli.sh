@@ -9,6 +9,15 @@ out=$("$STANDIN" --help)
 expect_eq "--help exits 0" "$?" 0
 expect_match "--help shows usage" "$out" 'usage: standin serve'
 
+out=$("$STANDIN" faults)
+expect_eq "faults: exits 0" "$?" 0
+for t in refuse stall_accept max_connections version_mismatch drip schema_drift \
+	latency bandwidth slicer limit_data slow_close corrupt; do
+	expect_match "faults: lists $t" "$out" "^  $t\$"
+done
+"$STANDIN" faults extra >/dev/null 2>&1
+expect_eq "faults with an argument: 64" "$?" 64
+
 "$STANDIN" >/dev/null 2>&1
 expect_eq "no command: 64" "$?" 64
 "$STANDIN" frobnicate >/dev/null 2>&1
