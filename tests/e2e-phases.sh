@@ -48,6 +48,20 @@ expect_eq "journal: phase order" \
 expect_eq "journal: reasons" \
 	"$(jq -r 'select(.event=="phase") | .reason' "$TMP/journal.jsonl" | tr '\n' '|')" "after 30s|after 3 requests|"
 
+# Flapping by connection count, with repeat. A connection is counted when
+# it is accepted: the phase begins with the Nth connection, whose requests
+# then see the new phase.
+start_standin "$SCEN/faults/flap.json" --journal "$TMP/journal.jsonl" || exit 1
+codes=$(for i in 1 2 3 4 5 6 7 8; do
+	curl -s -o /dev/null -w '%{http_code} ' --max-time 5 "http://$(addr ums)/health"
+done)
+expect_eq "after_connections with repeat: flapping" "$codes" \
+	"200 503 503 200 200 503 503 200 "
+stop_standin
+expect_eq "flapping journaled" \
+	"$(jq -r 'select(.event=="phase") | .to' "$TMP/journal.jsonl" | tr '\n' ' ')" \
+	"down up down up "
+
 # Determinism: the same requests twice with seed 5, once with seed 6.
 decisions() {
 	rm -f "$TMP/journal.jsonl"
