@@ -326,9 +326,10 @@ fin_id_number(const char *id)
 
 /* Check one fixture donation and store it; 0, or -1 with *cause set. */
 static int
-fin_load_donation(struct fin_store *st, json_t *d, size_t i,
-    unsigned long *last, char **cause)
+fin_load_donation(
+    void *arg, json_t *d, size_t i, unsigned long *last, char **cause)
 {
+	struct fin_store *st = arg;
 	const char *currency, *status;
 	unsigned long n;
 	json_t *amount;
@@ -392,10 +393,7 @@ static void *
 fin_load(const char *data, size_t len, char **cause)
 {
 	struct fin_store *st;
-	json_error_t err;
-	json_t *doc, *donations;
 	unsigned long last = 0;
-	size_t i;
 
 	st = xcalloc(1, sizeof *st);
 	st->by_id = json_object();
@@ -403,28 +401,14 @@ fin_load(const char *data, size_t len, char **cause)
 	st->keys = json_object();
 	st->totals = json_object();
 	st->next = FIN_FIRST_ID;
-	doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
-	if (doc == NULL) {
-		*cause = xasprintf("%d:%d: %s", err.line, err.column, err.text);
+	if (persona_fixture_each(data, len, "donations", fin_load_donation, st,
+	        &last, cause) != 0)
 		goto fail;
-	}
-	donations = json_object_get(doc, "donations");
-	if (!json_is_array(donations)) {
-		*cause = xstrdup("/donations: not an array");
-		goto fail;
-	}
-	for (i = 0; i < json_array_size(donations); i++) {
-		if (fin_load_donation(
-		        st, json_array_get(donations, i), i, &last, cause) != 0)
-			goto fail;
-	}
 	if (last != 0)
 		st->next = last + 1;
-	json_decref(doc);
 	return st;
 
 fail:
-	json_decref(doc);
 	fin_free(st);
 	return NULL;
 }

@@ -854,3 +854,32 @@ persona_handle_call(struct persona *p, const struct stub_conf *const *stubs,
 	p->nversions = nversions;
 	p->newest = newest;
 }
+
+int
+persona_fixture_each(const char *data, size_t len, const char *key,
+    persona_fixture_fn *one, void *store, unsigned long *last, char **cause)
+{
+	json_error_t err;
+	json_t *doc, *records;
+	size_t i;
+	int rc = -1;
+
+	doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
+	if (doc == NULL) {
+		*cause = xasprintf("%d:%d: %s", err.line, err.column, err.text);
+		return -1;
+	}
+	records = json_object_get(doc, key);
+	if (!json_is_array(records)) {
+		*cause = xasprintf("/%s: not an array", key);
+		goto out;
+	}
+	for (i = 0; i < json_array_size(records); i++) {
+		if (one(store, json_array_get(records, i), i, last, cause) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	json_decref(doc);
+	return rc;
+}

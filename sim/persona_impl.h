@@ -67,6 +67,17 @@ struct persona {
  * fields. Returns the object (the caller owns it), or NULL with the reply
  * filled: 400 bad_json, or 422 naming "/" or the unknown field.
  */
+/* Check and store one fixture record; 0, or -1 with *cause set. */
+typedef int persona_fixture_fn(
+    void *store, json_t *record, size_t i, unsigned long *last, char **cause);
+
+/*
+ * Read fixture text {"KEY": [records]} and hand each record to one();
+ * *last ends as the highest id number seen. Returns 0, or -1 with *cause.
+ */
+int persona_fixture_each(const char *data, size_t len, const char *key,
+    persona_fixture_fn *one, void *store, unsigned long *last, char **cause);
+
 json_t *persona_body(const struct request *, struct reply *,
     const char *const *fields, size_t nfields);
 

@@ -460,9 +460,9 @@ ums_id_number(const char *id)
 
 /* Check one fixture user and store it; 0, or -1 with *cause set. */
 static int
-ums_load_user(struct ums_store *st, json_t *u, size_t i, unsigned long *last,
-    char **cause)
+ums_load_user(void *arg, json_t *u, size_t i, unsigned long *last, char **cause)
 {
+	struct ums_store *st = arg;
 	char key[UMS_EMAIL_MAX + 1];
 	const char *id, *email, *status;
 	unsigned long n;
@@ -524,38 +524,21 @@ static void *
 ums_load(const char *data, size_t len, char **cause)
 {
 	struct ums_store *st;
-	json_error_t err;
-	json_t *doc, *users;
 	unsigned long last = 0;
-	size_t i;
 
 	st = xcalloc(1, sizeof *st);
 	st->by_id = json_object();
 	st->by_email = json_object();
 	st->order = json_array();
 	st->next = UMS_FIRST_ID;
-	doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
-	if (doc == NULL) {
-		*cause = xasprintf("%d:%d: %s", err.line, err.column, err.text);
+	if (persona_fixture_each(
+	        data, len, "users", ums_load_user, st, &last, cause) != 0)
 		goto fail;
-	}
-	users = json_object_get(doc, "users");
-	if (!json_is_array(users)) {
-		*cause = xstrdup("/users: not an array");
-		goto fail;
-	}
-	for (i = 0; i < json_array_size(users); i++) {
-		if (ums_load_user(
-		        st, json_array_get(users, i), i, &last, cause) != 0)
-			goto fail;
-	}
 	if (last != 0)
 		st->next = last + 1;
-	json_decref(doc);
 	return st;
 
 fail:
-	json_decref(doc);
 	ums_free(st);
 	return NULL;
 }
