@@ -23,6 +23,7 @@
 #include "service.h"
 #include "stream.h"
 #include "timeline.h"
+#include "tls.h"
 #include "util.h"
 
 /* A client that sends nothing (or reads nothing) for this long is closed. */
@@ -144,7 +145,12 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		goto fail;
-	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	/* The connect layer is below TLS: its faults answer in plain TCP. */
+	if (svc->tls != NULL && mode == CONN_MODE_HTTP)
+		c->bev = tls_accept(svc->tls, srv->base, fd);
+	else
+		c->bev = bufferevent_socket_new(
+		    srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		goto fail;
 	if (mode == CONN_MODE_HTTP) {
@@ -268,11 +274,12 @@ conn_close(struct conn *c, const char *reason)
 		    "\"reason\":\"%s\",\"requests\":%llu", reason,
 		    (unsigned long long)c->requests);
 	if (c->state == CONN_RESETTING) {
-		/* Take the socket back from the bufferevent to reset it. */
+		/* Linger 0: closing the socket sends a reset (RST). */
+		struct linger lg = { 1, 0 };
+
 		fd = bufferevent_getfd(c->bev);
-		bufferevent_setfd(c->bev, -1);
 		if (fd >= 0)
-			conn_socket_reset(fd);
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	}
 	c->state = CONN_CLOSED;
 	TAILQ_REMOVE(&svc->conns, c, entry);
@@ -355,9 +362,19 @@ static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
-	char reason[128];
+	char reason[512];
 
 	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		/* The TLS handshake is done: journal what was negotiated. */
+		c->tls_done = 1;
+		if (c->service->server->journal != NULL) {
+			tls_describe(c->bev, reason, sizeof reason);
+			journal_addf(c->service->server->journal,
+			    c->service->name, c->id, "tls", "%s", reason);
+		}
+		return;
+	}
 	if (what & BEV_EVENT_EOF) {
 		/*
 		 * The client closed its side. Replies to requests it sent whole
@@ -383,8 +400,13 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		    (what & BEV_EVENT_READING) ? "idle timeout"
 		                               : "write timeout");
 	} else if (what & BEV_EVENT_ERROR) {
-		snprintf(reason, sizeof reason, "socket error: %s",
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		if (c->service->tls != NULL && c->mode == CONN_MODE_HTTP &&
+		    !c->tls_done)
+			tls_error(c->bev, reason, sizeof reason);
+		else
+			snprintf(reason, sizeof reason, "socket error: %s",
+			    evutil_socket_error_to_string(
+			        EVUTIL_SOCKET_ERROR()));
 		conn_close(c, reason);
 	}
 }

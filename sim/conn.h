@@ -54,6 +54,7 @@ struct conn {
 	struct answer_state answer;
 	uint64_t requests;
 	int peer_closed; /* the client sent its FIN */
+	int tls_done; /* the TLS handshake completed */
 	TAILQ_ENTRY(conn) entry;
 };
 

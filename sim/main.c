@@ -102,6 +102,7 @@ cmd_serve(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "journal", required_argument, NULL, 'j' },
+		{ "ca-out", required_argument, NULL, 'c' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "time-scale", required_argument, NULL, 't' },
 		{ "log-format", required_argument, NULL, 'l' },
@@ -124,6 +125,9 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 'j':
 			opts.journal_file = optarg;
+			break;
+		case 'c':
+			opts.ca_out = optarg;
 			break;
 		case 's':
 			errno = 0;

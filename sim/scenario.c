@@ -16,11 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "persona.h"
 #include "route.h"
 #include "scenario.h"
+#include "tls.h"
 #include "util.h"
 
 /* Scenario files are small; anything bigger is not one. */
@@ -108,11 +110,14 @@ static const struct key_rule root_rules[] = {
 	{ "repeat", 0, root_repeat },
 };
 
+static void service_tls(struct loader *, json_t *, void *);
+
 static const struct key_rule service_rules[] = {
 	{ "persona", 1, service_persona },
 	{ "listen", 0, service_listen },
 	{ "versions", 0, service_versions },
 	{ "users_from", 0, service_users_from },
+	{ "tls", 0, service_tls },
 };
 
 static const struct key_rule stub_rules[] = {
@@ -832,6 +837,156 @@ service_users_from(struct loader *ld, json_t *v, void *out)
 		return;
 	}
 	svc->users_from = xstrdup(s);
+}
+
+static void strings_read(struct loader *, json_t *, char ***, size_t *);
+
+/* Read "min_version" or "max_version" of "tls". */
+static void
+tls_version_read(struct loader *ld, json_t *v, int *out)
+{
+	if (expect(ld, v, JSON_STRING) != 0)
+		return;
+	if (tls_version_parse(json_string_value(v), out) != 0)
+		verr(ld, "%s is not a TLS version (use 1.0, 1.1, 1.2 or 1.3)",
+		    q(ld, json_string_value(v)));
+}
+
+static void
+tls_min_version(struct loader *ld, json_t *v, void *out)
+{
+	tls_version_read(ld, v, &((struct tls_conf *)out)->min_version);
+}
+
+static void
+tls_max_version(struct loader *ld, json_t *v, void *out)
+{
+	tls_version_read(ld, v, &((struct tls_conf *)out)->max_version);
+}
+
+/* Read "ciphers" or "ciphersuites": a list OpenSSL understands. */
+static void
+tls_cipher_list_read(struct loader *ld, json_t *v, int tls13, char **out)
+{
+	char *cause = NULL;
+
+	if (expect(ld, v, JSON_STRING) != 0)
+		return;
+	if (tls_ciphers_check(json_string_value(v), tls13, &cause) != 0) {
+		verr(ld, "%s: %s", q(ld, json_string_value(v)), cause);
+		free(cause);
+		return;
+	}
+	*out = xstrdup(json_string_value(v));
+}
+
+static void
+tls_ciphers(struct loader *ld, json_t *v, void *out)
+{
+	tls_cipher_list_read(ld, v, 0, &((struct tls_conf *)out)->ciphers);
+}
+
+static void
+tls_ciphersuites(struct loader *ld, json_t *v, void *out)
+{
+	tls_cipher_list_read(ld, v, 1, &((struct tls_conf *)out)->ciphersuites);
+}
+
+static void
+tls_alpn(struct loader *ld, json_t *v, void *out)
+{
+	struct tls_conf *tls = out;
+
+	strings_read(ld, v, &tls->alpn, &tls->nalpn);
+}
+
+static void
+tls_names(struct loader *ld, json_t *v, void *out)
+{
+	struct tls_conf *tls = out;
+
+	strings_read(ld, v, &tls->names, &tls->nnames);
+}
+
+/* Read one file name of "cert": {"cert": FILE, "key": FILE}. */
+static void
+tls_file_read(struct loader *ld, json_t *v, char **out)
+{
+	if (expect(ld, v, JSON_STRING) != 0)
+		return;
+	if (access(json_string_value(v), R_OK) != 0) {
+		verr(ld, "%s: cannot read: %s", q(ld, json_string_value(v)),
+		    strerror(errno));
+		return;
+	}
+	*out = xstrdup(json_string_value(v));
+}
+
+static void
+tls_cert_file(struct loader *ld, json_t *v, void *out)
+{
+	tls_file_read(ld, v, &((struct tls_conf *)out)->cert_file);
+}
+
+static void
+tls_key_file(struct loader *ld, json_t *v, void *out)
+{
+	tls_file_read(ld, v, &((struct tls_conf *)out)->key_file);
+}
+
+static const struct key_rule tls_cert_rules[] = {
+	{ "cert", 1, tls_cert_file },
+	{ "key", 1, tls_key_file },
+};
+
+/* "cert": "auto" (made in memory at start) or {"cert", "key"} files. */
+static void
+tls_cert(struct loader *ld, json_t *v, void *out)
+{
+	if (json_is_string(v)) {
+		if (strcmp(json_string_value(v), "auto") != 0)
+			verr(ld,
+			    "%s is not \"auto\" (or give {\"cert\": FILE, "
+			    "\"key\": FILE})",
+			    q(ld, json_string_value(v)));
+		return;
+	}
+	if (!json_is_object(v)) {
+		verr(ld,
+		    "expected \"auto\" or an object {\"cert\", \"key\"}, "
+		    "got %s",
+		    type_name(v));
+		return;
+	}
+	parse_object(ld, v, tls_cert_rules, nitems(tls_cert_rules), out);
+}
+
+static const struct key_rule tls_rules[] = {
+	{ "min_version", 0, tls_min_version },
+	{ "max_version", 0, tls_max_version },
+	{ "ciphers", 0, tls_ciphers },
+	{ "ciphersuites", 0, tls_ciphersuites },
+	{ "alpn", 0, tls_alpn },
+	{ "cert", 0, tls_cert },
+	{ "names", 0, tls_names },
+};
+
+/* A service's "tls": the protocol window, ciphers, ALPN, certificate. */
+static void
+service_tls(struct loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+	struct tls_conf *tls = &svc->tls;
+
+	tls->enabled = 1;
+	tls->min_version = 12;
+	tls->max_version = 13;
+	if (expect(ld, v, JSON_OBJECT) != 0)
+		return;
+	parse_object(ld, v, tls_rules, nitems(tls_rules), tls);
+	if (tls->min_version > tls->max_version)
+		verr(ld, "min_version 1.%d is above max_version 1.%d",
+		    tls->min_version - 10, tls->max_version - 10);
 }
 
 /* Read one service; its name and persona are already set. */
@@ -2324,6 +2479,16 @@ service_conf_clear(struct service_conf *svc)
 		free(svc->versions[i]);
 	free(svc->versions);
 	free(svc->users_from);
+	free(svc->tls.ciphers);
+	free(svc->tls.ciphersuites);
+	for (i = 0; i < svc->tls.nalpn; i++)
+		free(svc->tls.alpn[i]);
+	free(svc->tls.alpn);
+	for (i = 0; i < svc->tls.nnames; i++)
+		free(svc->tls.names[i]);
+	free(svc->tls.names);
+	free(svc->tls.cert_file);
+	free(svc->tls.key_file);
 }
 
 /* Free what a stub owns, not the struct itself. */

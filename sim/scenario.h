@@ -21,18 +21,34 @@ struct header_conf {
 	char *value;
 };
 
+/* A service's "tls" object. */
+struct tls_conf {
+	int enabled; /* the service has "tls" */
+	int min_version; /* TLS_V10..TLS_V13 (tls.h); default 12 */
+	int max_version; /* default 13 */
+	char *ciphers; /* TLS 1.2 and below, OpenSSL syntax, or NULL */
+	char *ciphersuites; /* TLS 1.3, or NULL */
+	char **alpn; /* protocols to accept, in preference order */
+	size_t nalpn;
+	char *cert_file; /* NULL: "cert": "auto" */
+	char *key_file;
+	char **names; /* more names for an automatic certificate */
+	size_t nnames;
+};
+
 /* One entry of "services". */
 struct service_conf {
 	char *name; /* its key in "services" */
 	enum persona_kind persona; /* "persona" */
-	char *listen; /* "listen" as written, or the persona's default */
-	char host
-	    [256]; /* listen host, an IP literal ("localhost" is 127.0.0.1) */
+	char *listen; /* as written, or the persona's default */
+	/* The listen host, an IP literal ("localhost" is 127.0.0.1). */
+	char host[256];
 	uint16_t port; /* listen port; 0 lets the OS choose */
 	char **versions; /* protocol versions it speaks, as written */
 	size_t nversions;
-	char *
-	    users_from; /* financial engine: UMS service whose users it checks, or NULL */
+	/* Financial engine: the UMS service whose users it checks, or NULL. */
+	char *users_from;
+	struct tls_conf tls; /* "tls" */
 };
 
 /* One entry of "stubs": a canned answer that adds or overrides a route. */

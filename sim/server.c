@@ -16,9 +16,11 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "certs.h"
 #include "journal.h"
 #include "listener.h"
 #include "timeline.h"
+#include "tls.h"
 #include "log.h"
 #include "persona.h"
 #include "scenario.h"
@@ -142,15 +144,38 @@ server_apply(struct server *srv, struct scenario *sc, struct scenario **old,
 {
 	struct service **svcs, **owners, *svc, *next;
 	struct listener **fresh;
+	struct tls_server **tlss;
 	const struct service_conf *conf;
 	struct service_list live;
-	char err[512];
+	char err[512], *why = NULL;
 	size_t i, j;
 	int code = 0;
 
 	svcs = xcalloc(sc->nservices, sizeof *svcs);
 	owners = xcalloc(sc->nservices, sizeof *owners);
 	fresh = xcalloc(sc->nservices, sizeof *fresh);
+	tlss = xcalloc(sc->nservices, sizeof *tlss);
+	/* TLS first: a bad certificate file should not cost a bind. */
+	for (i = 0; i < sc->nservices; i++) {
+		conf = &sc->services[i];
+		if (!conf->tls.enabled)
+			continue;
+		if (srv->certs == NULL &&
+		    (srv->certs = certs_new(&why)) == NULL) {
+			*cause = xasprintf("cannot make certificates: %s", why);
+			free(why);
+			code = EXIT_SOFTWARE;
+			goto fail;
+		}
+		tlss[i] =
+		    tls_server_new(&conf->tls, srv->certs, conf->host, &why);
+		if (tlss[i] == NULL) {
+			*cause = xasprintf("%s: TLS: %s", conf->name, why);
+			free(why);
+			code = EXIT_DATAERR;
+			goto fail;
+		}
+	}
 	for (i = 0; i < sc->nservices; i++) {
 		conf = &sc->services[i];
 		owners[i] = server_listener_owner(srv, conf);
@@ -196,6 +221,9 @@ server_apply(struct server *srv, struct scenario *sc, struct scenario **old,
 		listener_free(svc->listener);
 		svc->listener = fresh[i];
 		listener_attach(svc->listener, svc);
+		tls_server_free(svc->tls);
+		svc->tls = tlss[i];
+		tlss[i] = NULL;
 	}
 	/* Services the new scenario dropped: stop listening, let them go. */
 	for (svc = TAILQ_FIRST(&srv->services); svc != NULL; svc = next) {
@@ -226,6 +254,7 @@ server_apply(struct server *srv, struct scenario *sc, struct scenario **old,
 fail:
 	for (i = 0; i < sc->nservices; i++) {
 		listener_free(fresh[i]);
+		tls_server_free(tlss[i]);
 		if (svcs[i] != NULL && svcs[i]->refs == 0) {
 			svcs[i]->refs = 1;
 			service_unref(svcs[i]);
@@ -235,6 +264,7 @@ out:
 	free(svcs);
 	free(owners);
 	free(fresh);
+	free(tlss);
 	return code;
 }
 
@@ -340,6 +370,13 @@ server_start(
 	if (code != 0) {
 		scenario_free(sc);
 		return code;
+	}
+	if (opts->ca_out != NULL) {
+		if (srv->certs == NULL &&
+		    (srv->certs = certs_new(cause)) == NULL)
+			return EXIT_SOFTWARE;
+		if (certs_write_ca(srv->certs, opts->ca_out, cause) != 0)
+			return EXIT_OSERR;
 	}
 	srv->timeline = timeline_new(
 	    srv->base, srv->scenario, srv->journal, server_phase_changed, srv);
@@ -503,6 +540,7 @@ server_free(struct server *srv)
 	timeline_free(srv->timeline);
 	inject_free(&srv->inject);
 	journal_free(srv->journal);
+	certs_free(srv->certs);
 	scenario_free(srv->scenario);
 	if (srv->base != NULL)
 		event_base_free(srv->base);

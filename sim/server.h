@@ -12,12 +12,14 @@
 
 struct event;
 struct event_base;
+struct certs;
 struct scenario;
 
 struct server_options {
 	const char *scenario_path; /* NULL: the built-in default */
 	const char *ready_file; /* NULL: none */
 	const char *journal_file; /* NULL: the in-memory ring only */
+	const char *ca_out; /* NULL: keep the CA in memory */
 	int has_seed;
 	uint64_t seed;
 	double time_scale; /* 0: as the scenario says */
@@ -31,6 +33,7 @@ struct server {
 	struct journal *journal;
 	struct timeline *timeline;
 	struct injector inject;
+	struct certs *certs; /* made when a service needs "cert": "auto" */
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct event *stop_timer;
 	int stopping;

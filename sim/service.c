@@ -10,6 +10,7 @@
 #include "scenario.h"
 #include "server.h"
 #include "service.h"
+#include "tls.h"
 #include "util.h"
 
 struct service *
@@ -64,6 +65,7 @@ service_unref(struct service *svc)
 	if (--svc->refs > 0)
 		return;
 	listener_free(svc->listener);
+	tls_server_free(svc->tls);
 	persona_free(svc->persona);
 	free(svc->stubs);
 	free(svc->name);

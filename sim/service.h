@@ -17,6 +17,7 @@ struct persona;
 struct server;
 struct service_conf;
 struct stub_conf;
+struct tls_server;
 
 struct service {
 	struct server *server;
@@ -28,6 +29,7 @@ struct service {
 	    *stubs; /* the scenario's stubs for this service */
 	size_t nstubs;
 	struct listener *listener;
+	struct tls_server *tls; /* NULL: plain TCP */
 	struct conn_list conns;
 	int refs; /* the server's, and one per connection */
 	uint64_t connections; /* accepted so far */
