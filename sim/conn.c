@@ -17,6 +17,8 @@
 
 #include "conn.h"
 #include "journal.h"
+#include "delay.h"
+#include "fault.h"
 #include "inject.h"
 #include "log.h"
 #include "server.h"
@@ -129,25 +131,78 @@ conn_stream_setup(struct conn *c)
 		    stream_new(c->bev, faults, n, &srv->inject.rng, &cb);
 }
 
+/* Microseconds as a timeval. */
+static struct timeval
+conn_tv(uint64_t us)
+{
+	struct timeval tv = { (time_t)(us / 1000000),
+		(suseconds_t)(us % 1000000) };
+
+	return tv;
+}
+
 /* How long a reset or close fault waits for the client to speak. */
 #define CONN_FAULT_WAIT_USEC 200000
 
-struct conn *
-conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
-    int salen, enum conn_mode mode)
+/* Callbacks, watermarks and timeouts of a connection's bufferevent. */
+static void
+conn_bev_setup(struct conn *c)
 {
-	struct server *srv = svc->server;
 	struct timeval idle = { CONN_IDLE_TIMEOUT_SEC, 0 };
 	struct timeval wait = { 0, CONN_FAULT_WAIT_USEC };
+
+	bufferevent_setcb(
+	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	/* Past this, reading pauses until requests are answered. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_INPUT_HIGH);
+	/* A blackhole holds its connections for as long as they stay. */
+	if (c->mode == CONN_MODE_HTTP)
+		bufferevent_set_timeouts(c->bev, &idle, &idle);
+	else if (c->mode != CONN_MODE_BLACKHOLE)
+		bufferevent_set_timeouts(c->bev, &wait, NULL);
+}
+
+/*
+ * A slow TLS handshake's hold is over: only now does TLS start over the
+ * socket, so the ClientHello waited unanswered until here.
+ */
+static void
+conn_tls_hold_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct bufferevent *tls;
+
+	(void)fd;
+	(void)what;
+	tls = tls_accept_over(c->service->tls, c->bev);
+	if (tls == NULL) {
+		conn_close(c, "cannot start TLS: out of memory");
+		return;
+	}
+	c->bev = tls;
+	conn_bev_setup(c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	conn_stream_setup(c);
+}
+
+struct conn *
+conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
+    int salen, enum conn_mode mode, const struct fault_conf *tls_fault)
+{
+	struct server *srv = svc->server;
+	struct timeval hold;
 	struct conn *c;
+	int slow;
 
 	(void)salen;
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		goto fail;
 	/* The connect layer is below TLS: its faults answer in plain TCP. */
-	if (svc->tls != NULL && mode == CONN_MODE_HTTP)
-		c->bev = tls_accept(svc->tls, srv->base, fd);
+	slow = tls_fault != NULL &&
+	    tls_fault->kind->type == FAULT_TLS_SLOW_HANDSHAKE;
+	if (svc->tls != NULL && mode == CONN_MODE_HTTP && !slow)
+		c->bev = tls_accept(svc->tls, tls_fault, srv->base, fd);
 	else
 		c->bev = bufferevent_socket_new(
 		    srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -169,24 +224,28 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 	TAILQ_INSERT_TAIL(&svc->conns, c, entry);
 	svc->nconns++;
 
-	bufferevent_setcb(
-	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	/* Past this, reading pauses until requests are answered. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_INPUT_HIGH);
-	/* A blackhole holds its connections for as long as they stay. */
-	if (mode == CONN_MODE_HTTP)
-		bufferevent_set_timeouts(c->bev, &idle, &idle);
-	else if (mode != CONN_MODE_BLACKHOLE)
-		bufferevent_set_timeouts(c->bev, &wait, NULL);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	conn_bev_setup(c);
+	if (slow) {
+		/* slow_handshake: TLS starts when the hold is over. */
+		hold = conn_tv(delay_sample(
+		    &tls_fault->values[0].delay, &srv->inject.rng));
+		c->tls_hold = evtimer_new(srv->base, conn_tls_hold_cb, c);
+		if (c->tls_hold == NULL)
+			goto fail_linked;
+		evtimer_add(c->tls_hold, &hold);
+	} else
+		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (srv->journal != NULL)
 		journal_addf(srv->journal, svc->name, c->id, "connection",
 		    "\"peer\":\"%s\"", c->peer);
-	if (mode == CONN_MODE_HTTP)
+	if (mode == CONN_MODE_HTTP && !slow)
 		conn_stream_setup(c);
 	log_msg(LOG_DEBUG, svc->name, "connection %llu from %s",
 	    (unsigned long long)c->id, c->peer);
 	return c;
+fail_linked:
+	conn_close(c, "out of memory");
+	return NULL;
 fail:
 	log_msg(LOG_WARN, svc->name, "cannot take a connection: out of memory");
 	if (c != NULL && c->bev != NULL)
@@ -285,6 +344,8 @@ conn_close(struct conn *c, const char *reason)
 	TAILQ_REMOVE(&svc->conns, c, entry);
 	svc->nconns--;
 	stream_free(c->stream);
+	if (c->tls_hold != NULL)
+		event_free(c->tls_hold);
 	bufferevent_free(c->bev);
 	answer_state_free(&c->answer);
 	if (c->http != NULL) {

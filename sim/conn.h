@@ -20,7 +20,9 @@
 #define CONN_INPUT_HIGH (2 * 1024 * 1024)
 
 struct bufferevent;
+struct event;
 struct evbuffer;
+struct fault_conf;
 struct service;
 struct stream;
 
@@ -55,6 +57,8 @@ struct conn {
 	uint64_t requests;
 	int peer_closed; /* the client sent its FIN */
 	int tls_done; /* the TLS handshake completed */
+	/* slow_handshake: fires when the handshake may start. */
+	struct event *tls_hold;
 	TAILQ_ENTRY(conn) entry;
 };
 
@@ -68,7 +72,8 @@ TAILQ_HEAD(conn_list, conn);
  * race with its own connect.
  */
 struct conn *conn_new(struct service *, evutil_socket_t,
-    const struct sockaddr *, int, enum conn_mode);
+    const struct sockaddr *, int, enum conn_mode,
+    const struct fault_conf *tls_fault);
 
 /* Close a socket so the peer sees a reset (RST), not a FIN. */
 void conn_socket_reset(evutil_socket_t);

@@ -40,6 +40,43 @@ static const struct fault_param max_connections_params[] = {
 	    "open connections allowed; past it new ones are reset" },
 };
 
+static const char *const tls_version_names[] = { "1.0", "1.1", "1.2", "1.3",
+	NULL };
+/* The alerts the alert fault can send, as OpenSSL and RFC 8446 name them. */
+const char *const fault_tls_alerts[] = { "handshake_failure",
+	"protocol_version", "internal_error", "access_denied", NULL };
+const int fault_tls_alert_codes[] = { 40, 70, 80, 49 };
+static const char *const tls_cert_kinds[] = { "expired", "not_yet_valid",
+	"wrong_host", "self_signed", "untrusted_ca", NULL };
+
+static const struct fault_param tls_version_mismatch_params[] = {
+	{ "min_version", FAULT_PARAM_CHOICE, 0, 0, 0, "1.3", tls_version_names,
+	    "the lowest TLS version accepted while the fault is active" },
+	{ "max_version", FAULT_PARAM_CHOICE, 0, 0, 0, "1.3", tls_version_names,
+	    "the highest" },
+};
+
+static const struct fault_param tls_slow_handshake_params[] = {
+	{ "delay", FAULT_PARAM_DELAY, 1, 0, 0, NULL, NULL,
+	    "how long the ClientHello waits for its ServerHello" },
+};
+
+static const struct fault_param tls_alert_params[] = {
+	{ "alert", FAULT_PARAM_CHOICE, 0, 0, 0, "handshake_failure",
+	    fault_tls_alerts, "the alert sent in answer to the ClientHello" },
+};
+
+static const struct fault_param tls_cert_params[] = {
+	{ "kind", FAULT_PARAM_CHOICE, 1, 0, 0, NULL, tls_cert_kinds,
+	    "what is wrong with the certificate" },
+};
+
+static const struct fault_param tls_alpn_mismatch_params[] = {
+	{ "protocols", FAULT_PARAM_STRINGS, 0, 0, 0, NULL, NULL,
+	    "the only ALPN protocols accepted (default: none the client "
+	    "offers)" },
+};
+
 static const struct fault_param hello_version_mismatch_params[] = {
 	{ "server_versions", FAULT_PARAM_VERSIONS, 1, 0, 0, NULL, NULL,
 	    "the versions the service claims to speak instead of its own" },
@@ -170,6 +207,35 @@ const struct fault_kind fault_kinds[] = {
 	    PARAMS(max_connections_params), 0,
 	    "reset new connections while `limit` are open",
 	    "ECONNRESET past the limit" },
+
+	{ FAULT_LAYER_TLS, "version_mismatch", FAULT_TLS_VERSION_MISMATCH,
+	    PARAMS(tls_version_mismatch_params), 0,
+	    "accept only the protocol window min_version..max_version (default "
+	    "only TLS 1.3)",
+	    "a protocol_version alert from OpenSSL (curl 35)" },
+	{ FAULT_LAYER_TLS, "slow_handshake", FAULT_TLS_SLOW_HANDSHAKE,
+	    PARAMS(tls_slow_handshake_params), 0,
+	    "hold the ClientHello for `delay` before answering it",
+	    "a handshake that takes `delay` longer" },
+	{ FAULT_LAYER_TLS, "stall", FAULT_TLS_STALL, NO_PARAMS, 0,
+	    "never answer the ClientHello", "a handshake timeout (curl 28)" },
+	{ FAULT_LAYER_TLS, "alert", FAULT_TLS_ALERT, PARAMS(tls_alert_params),
+	    0, "answer the ClientHello with a fatal alert, then close",
+	    "that alert, from OpenSSL (curl 35)" },
+	{ FAULT_LAYER_TLS, "cert", FAULT_TLS_CERT, PARAMS(tls_cert_params), 0,
+	    "present a certificate that is expired, not yet valid, for the "
+	    "wrong host, self-signed or from a CA the client does not trust",
+	    "the client's verify error: 10, 9, 62, 18 or 19 (curl 60)" },
+	{ FAULT_LAYER_TLS, "cipher_mismatch", FAULT_TLS_CIPHER_MISMATCH,
+	    NO_PARAMS, 0,
+	    "offer only ciphers clients do not enable by default "
+	    "(TLS_AES_128_CCM_8_SHA256; PSK suites below TLS 1.3)",
+	    "a handshake_failure alert (curl 35)" },
+	{ FAULT_LAYER_TLS, "alpn_mismatch", FAULT_TLS_ALPN_MISMATCH,
+	    PARAMS(tls_alpn_mismatch_params), 0,
+	    "refuse every ALPN protocol the client offers but `protocols`",
+	    "a no_application_protocol alert (curl 35) when the client offers "
+	    "ALPN" },
 
 	{ FAULT_LAYER_HANDSHAKE, "version_mismatch",
 	    FAULT_HELLO_VERSION_MISMATCH, PARAMS(hello_version_mismatch_params),
@@ -460,8 +526,7 @@ fault_catalogue_print(FILE *f)
 			free(line);
 		}
 		if (n == 0)
-			fputs("  (none in this standin yet: TLS comes later)\n",
-			    f);
+			fputs("  (none in this standin)\n", f);
 	}
 }
 

@@ -29,6 +29,14 @@ enum fault_type {
 	FAULT_BLACKHOLE,
 	FAULT_STALL_ACCEPT,
 	FAULT_MAX_CONNECTIONS,
+	/* tls */
+	FAULT_TLS_VERSION_MISMATCH,
+	FAULT_TLS_SLOW_HANDSHAKE,
+	FAULT_TLS_STALL,
+	FAULT_TLS_ALERT,
+	FAULT_TLS_CERT,
+	FAULT_TLS_CIPHER_MISMATCH,
+	FAULT_TLS_ALPN_MISMATCH,
 	/* handshake (the POST /v1/handshake hello and X-Protocol-Version) */
 	FAULT_HELLO_VERSION_MISMATCH,
 	FAULT_HELLO_SLOW,
@@ -113,6 +121,10 @@ int fault_layer_parse(const char *, enum fault_layer *);
 const struct fault_kind *fault_kind_find(enum fault_layer, const char *type);
 /* The index of a kind's parameter by name, or -1. */
 int fault_param_index(const struct fault_kind *, const char *name);
+
+/* The tls alert fault's alert names (NULL-terminated) and their codes. */
+extern const char *const fault_tls_alerts[];
+extern const int fault_tls_alert_codes[];
 
 /* Print the catalogue for `standin faults`. */
 void fault_catalogue_print(FILE *);

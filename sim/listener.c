@@ -207,7 +207,7 @@ listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	struct service *svc = l->service;
 	struct server *srv;
 	struct inject_ctx ctx = { 0 };
-	const struct fault_conf *f;
+	const struct fault_conf *f, *tf;
 
 	(void)lev;
 	if (svc == NULL) {
@@ -223,16 +223,23 @@ listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	switch (f != NULL ? f->kind->type : FAULT_REFUSE) {
 	case FAULT_CONNECT_RESET:
 	case FAULT_MAX_CONNECTIONS:
-		conn_new(svc, fd, sa, salen, CONN_MODE_RESET);
+		conn_new(svc, fd, sa, salen, CONN_MODE_RESET, NULL);
 		break;
 	case FAULT_CONNECT_CLOSE:
-		conn_new(svc, fd, sa, salen, CONN_MODE_CLOSE);
+		conn_new(svc, fd, sa, salen, CONN_MODE_CLOSE, NULL);
 		break;
 	case FAULT_BLACKHOLE:
-		conn_new(svc, fd, sa, salen, CONN_MODE_BLACKHOLE);
+		conn_new(svc, fd, sa, salen, CONN_MODE_BLACKHOLE, NULL);
 		break;
 	default:
-		conn_new(svc, fd, sa, salen, CONN_MODE_HTTP);
+		/* The tls layer, above connect: stall is a blackhole in TLS. */
+		tf = svc->tls != NULL
+		    ? inject_pick(&srv->inject, FAULT_LAYER_TLS, &ctx)
+		    : NULL;
+		if (tf != NULL && tf->kind->type == FAULT_TLS_STALL)
+			conn_new(svc, fd, sa, salen, CONN_MODE_BLACKHOLE, NULL);
+		else
+			conn_new(svc, fd, sa, salen, CONN_MODE_HTTP, tf);
 		break;
 	}
 	timeline_count_connection(srv->timeline);

@@ -1701,12 +1701,9 @@ fault_layer_key(struct loader *ld, json_t *v, struct fault_conf *fc)
 		return;
 	s = json_string_value(v);
 	if (fault_layer_parse(s, &layer) == 0) {
-		/* Only tls has none: the layer exists, its faults come later. */
+		/* A layer of the design without faults in this build. */
 		if (!layer_has_faults(layer))
-			verr(ld,
-			    "no %s faults in this standin yet (TLS comes "
-			    "later)",
-			    s);
+			verr(ld, "no %s faults in this standin", s);
 		return;
 	}
 	for (layer = FAULT_LAYER_CONNECT; layer <= FAULT_LAYER_STREAM;
@@ -2005,6 +2002,50 @@ fault_field_refused(struct loader *ld, const struct fault_field *ff,
 	}
 }
 
+/* Does the declared service of that name have "tls"? */
+static int
+service_has_tls(struct loader *ld, const char *name)
+{
+	json_t *svc =
+	    ld->services != NULL ? json_object_get(ld->services, name) : NULL;
+
+	return json_is_object(svc) && json_object_get(svc, "tls") != NULL;
+}
+
+/*
+ * A tls fault needs a TLS service to act on: the one it names, or at
+ * least one of the scenario's.
+ */
+static void
+fault_check_tls(struct loader *ld, json_t *obj)
+{
+	json_t *svc = json_object_get(obj, "service");
+	size_t saved;
+	void *it;
+
+	if (json_is_string(svc)) {
+		if (json_object_get(ld->services, json_string_value(svc)) !=
+		        NULL &&
+		    !service_has_tls(ld, json_string_value(svc))) {
+			saved = ptr_push(ld, "service");
+			verr(ld,
+			    "service %s has no \"tls\": a tls fault cannot "
+			    "apply",
+			    q(ld, json_string_value(svc)));
+			ptr_pop(ld, saved);
+		}
+		return;
+	}
+	for (it = ld->services != NULL ? json_object_iter(ld->services) : NULL;
+	     it != NULL; it = json_object_iter_next(ld->services, it)) {
+		if (service_has_tls(ld, json_object_iter_key(it)))
+			return;
+	}
+	saved = ptr_push(ld, "layer");
+	verr(ld, "no service has \"tls\": a tls fault cannot apply");
+	ptr_pop(ld, saved);
+}
+
 /*
  * Read one fault object. Its layer and type are read ahead, since they
  * decide which keys belong; then what is missing, then every member in
@@ -2061,6 +2102,8 @@ parse_fault(struct loader *ld, json_t *obj, struct fault_conf *fc)
 	}
 	if (kind != NULL)
 		params_default(ld, fc);
+	if (kind != NULL && kind->layer == FAULT_LAYER_TLS)
+		fault_check_tls(ld, obj);
 }
 
 /* Read an array of faults into a new array. */

@@ -15,14 +15,30 @@
 #include <openssl/ssl.h>
 
 #include "certs.h"
+#include "fault.h"
+#include "log.h"
 #include "scenario.h"
 #include "tls.h"
 #include "util.h"
 
-struct tls_server {
+/* One SSL_CTX and what its callbacks need. */
+struct tls_profile {
+	const struct fault_conf *fault; /* NULL for the service's own */
 	SSL_CTX *ctx;
 	unsigned char *alpn; /* wire format: length-prefixed protocols */
 	size_t alpn_len;
+	int alert; /* alert fault: the alert to send, else 0 */
+};
+
+#define TLS_PROFILES_MAX 16
+
+/* A service's TLS: its own profile, and one per tls fault met so far. */
+struct tls_server {
+	const struct tls_conf *conf;
+	struct certs *certs;
+	char host[256];
+	struct tls_profile *profiles[TLS_PROFILES_MAX];
+	size_t nprofiles;
 };
 
 static const struct {
@@ -103,45 +119,57 @@ static int
 tls_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
     const unsigned char *in, unsigned int inlen, void *arg)
 {
-	struct tls_server *t = arg;
+	struct tls_profile *p = arg;
 
 	(void)ssl;
-	if (SSL_select_next_proto((unsigned char **)out, outlen, t->alpn,
-	        (unsigned int)t->alpn_len, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+	if (SSL_select_next_proto((unsigned char **)out, outlen, p->alpn,
+	        (unsigned int)p->alpn_len, in, inlen) != OPENSSL_NPN_NEGOTIATED)
 		return SSL_TLSEXT_ERR_ALERT_FATAL; /* no_application_protocol */
 	return SSL_TLSEXT_ERR_OK;
 }
 
-/* Encode the ALPN list in wire format. */
+/* The alert fault: answer the ClientHello with the alert, from OpenSSL. */
 static int
-tls_alpn_encode(struct tls_server *t, const struct tls_conf *conf, char **cause)
+tls_alert_cb(SSL *ssl, int *al, void *arg)
+{
+	struct tls_profile *p = arg;
+
+	(void)ssl;
+	*al = p->alert;
+	return SSL_CLIENT_HELLO_ERROR;
+}
+
+/* Encode ALPN protocols in wire format. */
+static int
+tls_alpn_encode(
+    struct tls_profile *p, char *const *alpn, size_t nalpn, char **cause)
 {
 	size_t i, n, len = 0;
 
-	for (i = 0; i < conf->nalpn; i++)
-		len += 1 + strlen(conf->alpn[i]);
-	t->alpn = xmalloc(len);
-	for (i = 0; i < conf->nalpn; i++) {
-		n = strlen(conf->alpn[i]);
+	for (i = 0; i < nalpn; i++)
+		len += 1 + strlen(alpn[i]);
+	p->alpn = xmalloc(len + 1);
+	for (i = 0; i < nalpn; i++) {
+		n = strlen(alpn[i]);
 		if (n == 0 || n > 255) {
-			*cause =
-			    xasprintf("ALPN protocol \"%s\" is not 1 to 255 "
-			              "bytes",
-			        conf->alpn[i]);
+			*cause = xasprintf(
+			    "ALPN protocol \"%s\" is not 1 to 255 bytes",
+			    alpn[i]);
 			return -1;
 		}
-		t->alpn[t->alpn_len++] = (unsigned char)n;
-		memcpy(t->alpn + t->alpn_len, conf->alpn[i], n);
-		t->alpn_len += n;
+		p->alpn[p->alpn_len++] = (unsigned char)n;
+		memcpy(p->alpn + p->alpn_len, alpn[i], n);
+		p->alpn_len += n;
 	}
 	return 0;
 }
 
-/* Put the certificate (auto or from files) into the context. */
+/* Put a certificate (from files, or issued of a kind) into a context. */
 static int
-tls_server_cert(struct tls_server *t, const struct tls_conf *conf,
-    struct certs *certs, const char *host, char **cause)
+tls_profile_cert(struct tls_server *t, struct tls_profile *p,
+    enum cert_kind kind, char **cause)
 {
+	const struct tls_conf *conf = t->conf;
 	const char *names[34];
 	X509 *cert = NULL, *ca = NULL;
 	EVP_PKEY *key = NULL;
@@ -149,23 +177,23 @@ tls_server_cert(struct tls_server *t, const struct tls_conf *conf,
 	char why[256];
 	int rc = -1;
 
-	if (conf->cert_file != NULL) {
+	if (conf->cert_file != NULL && kind == CERT_GOOD) {
 		if (certs_load(conf->cert_file, conf->key_file, &cert, &key,
 		        cause) != 0)
 			return -1;
 	} else {
 		names[n++] = "localhost";
-		if (strcmp(host, "localhost") != 0)
-			names[n++] = host;
+		if (strcmp(t->host, "localhost") != 0)
+			names[n++] = t->host;
 		for (i = 0; i < conf->nnames && n < nitems(names); i++)
 			names[n++] = conf->names[i];
-		if (certs_issue(certs, CERT_GOOD, names, n, &cert, &key, &ca,
-		        cause) != 0)
+		if (certs_issue(
+		        t->certs, kind, names, n, &cert, &key, &ca, cause) != 0)
 			return -1;
 	}
-	if (SSL_CTX_use_certificate(t->ctx, cert) != 1 ||
-	    SSL_CTX_use_PrivateKey(t->ctx, key) != 1 ||
-	    (ca != NULL && SSL_CTX_add1_chain_cert(t->ctx, ca) != 1)) {
+	if (SSL_CTX_use_certificate(p->ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(p->ctx, key) != 1 ||
+	    (ca != NULL && SSL_CTX_add1_chain_cert(p->ctx, ca) != 1)) {
 		tls_openssl_reason(why, sizeof why);
 		*cause = xasprintf("cannot use the certificate: %s", why);
 		goto out;
@@ -177,56 +205,146 @@ out:
 	return rc;
 }
 
+static void
+tls_profile_free(struct tls_profile *p)
+{
+	if (p == NULL)
+		return;
+	SSL_CTX_free(p->ctx);
+	free(p->alpn);
+	free(p);
+}
+
+/*
+ * A context for the service as configured, or as a tls fault changes it:
+ * version_mismatch narrows the window, cert presents a broken
+ * certificate, cipher_mismatch offers ciphers clients do not enable,
+ * alpn_mismatch accepts no protocol the client offers, alert answers the
+ * ClientHello with an alert.
+ */
+static struct tls_profile *
+tls_profile_new(struct tls_server *t, const struct fault_conf *f, char **cause)
+{
+	static char none[] = "standin-accepts-none";
+	static char *no_alpn[] = { none };
+	const struct tls_conf *conf = t->conf;
+	int min = conf->min_version, max = conf->max_version;
+	const char *ciphers = conf->ciphers, *suites = conf->ciphersuites;
+	char *const *alpn = conf->alpn;
+	size_t nalpn = conf->nalpn;
+	enum cert_kind kind = CERT_GOOD;
+	struct tls_profile *p;
+	char why[256];
+
+	p = xcalloc(1, sizeof *p);
+	p->fault = f;
+	switch (f != NULL ? f->kind->type : FAULT_TLS_STALL) {
+	case FAULT_TLS_VERSION_MISMATCH:
+		min = TLS_V10 + (int)f->values[0].i;
+		max = TLS_V10 + (int)f->values[1].i;
+		break;
+	case FAULT_TLS_CERT:
+		kind = (enum cert_kind)(CERT_EXPIRED + f->values[0].i);
+		break;
+	case FAULT_TLS_CIPHER_MISMATCH:
+		/* Not in a client's default lists; PSK needs a key we never set. */
+		ciphers = "PSK-AES128-CBC-SHA";
+		suites = "TLS_AES_128_CCM_8_SHA256";
+		break;
+	case FAULT_TLS_ALPN_MISMATCH:
+		alpn = f->present[0] ? f->values[0].list.v : no_alpn;
+		nalpn = f->present[0] ? f->values[0].list.n : 1;
+		break;
+	case FAULT_TLS_ALERT:
+		p->alert = fault_tls_alert_codes[f->values[0].i];
+		break;
+	default:
+		break;
+	}
+	p->ctx = SSL_CTX_new(TLS_server_method());
+	if (p->ctx == NULL) {
+		*cause = xstrdup("cannot make an SSL_CTX");
+		goto fail;
+	}
+	/* TLS 1.0 and 1.1 need security level 0 in OpenSSL 3. */
+	if (min < 12) {
+		SSL_CTX_set_security_level(p->ctx, 0);
+		if (ciphers == NULL)
+			ciphers = "DEFAULT:@SECLEVEL=0";
+	}
+	if (!SSL_CTX_set_min_proto_version(p->ctx, tls_openssl_version(min)) ||
+	    !SSL_CTX_set_max_proto_version(p->ctx, tls_openssl_version(max)) ||
+	    (ciphers != NULL && !SSL_CTX_set_cipher_list(p->ctx, ciphers)) ||
+	    (suites != NULL && !SSL_CTX_set_ciphersuites(p->ctx, suites))) {
+		tls_openssl_reason(why, sizeof why);
+		*cause = xasprintf("cannot set up TLS: %s", why);
+		goto fail;
+	}
+	SSL_CTX_set_options(p->ctx, SSL_OP_NO_RENEGOTIATION);
+	if (nalpn > 0) {
+		if (tls_alpn_encode(p, alpn, nalpn, cause) != 0)
+			goto fail;
+		SSL_CTX_set_alpn_select_cb(p->ctx, tls_alpn_cb, p);
+	}
+	if (p->alert != 0)
+		SSL_CTX_set_client_hello_cb(p->ctx, tls_alert_cb, p);
+	if (tls_profile_cert(t, p, kind, cause) != 0)
+		goto fail;
+	return p;
+fail:
+	tls_profile_free(p);
+	return NULL;
+}
+
 struct tls_server *
 tls_server_new(const struct tls_conf *conf, struct certs *certs,
     const char *host, char **cause)
 {
 	struct tls_server *t;
-	char why[256];
 
 	t = xcalloc(1, sizeof *t);
-	t->ctx = SSL_CTX_new(TLS_server_method());
-	if (t->ctx == NULL) {
-		*cause = xstrdup("cannot make an SSL_CTX");
-		goto fail;
+	t->conf = conf;
+	t->certs = certs;
+	snprintf(t->host, sizeof t->host, "%s", host);
+	t->profiles[0] = tls_profile_new(t, NULL, cause);
+	if (t->profiles[0] == NULL) {
+		tls_server_free(t);
+		return NULL;
 	}
-	/* TLS 1.0 and 1.1 need security level 0 in OpenSSL 3. */
-	if (conf->min_version < 12) {
-		SSL_CTX_set_security_level(t->ctx, 0);
-		if (conf->ciphers == NULL)
-			SSL_CTX_set_cipher_list(t->ctx, "DEFAULT:@SECLEVEL=0");
-	}
-	if (!SSL_CTX_set_min_proto_version(
-	        t->ctx, tls_openssl_version(conf->min_version)) ||
-	    !SSL_CTX_set_max_proto_version(
-	        t->ctx, tls_openssl_version(conf->max_version)) ||
-	    (conf->ciphers != NULL &&
-	        !SSL_CTX_set_cipher_list(t->ctx, conf->ciphers)) ||
-	    (conf->ciphersuites != NULL &&
-	        !SSL_CTX_set_ciphersuites(t->ctx, conf->ciphersuites))) {
-		tls_openssl_reason(why, sizeof why);
-		*cause = xasprintf("cannot set up TLS: %s", why);
-		goto fail;
-	}
-	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION);
-	if (conf->nalpn > 0) {
-		if (tls_alpn_encode(t, conf, cause) != 0)
-			goto fail;
-		SSL_CTX_set_alpn_select_cb(t->ctx, tls_alpn_cb, t);
-	}
-	if (tls_server_cert(t, conf, certs, host, cause) != 0)
-		goto fail;
+	t->nprofiles = 1;
 	return t;
-fail:
-	tls_server_free(t);
-	return NULL;
+}
+
+/* The profile for a fault (made on first use), or the service's own. */
+static struct tls_profile *
+tls_profile_for(struct tls_server *t, const struct fault_conf *f)
+{
+	struct tls_profile *p;
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < t->nprofiles; i++) {
+		if (t->profiles[i]->fault == f)
+			return t->profiles[i];
+	}
+	if (t->nprofiles == TLS_PROFILES_MAX)
+		return t->profiles[0];
+	p = tls_profile_new(t, f, &cause);
+	if (p == NULL) {
+		log_error("tls %s fault: %s", f->kind->name, cause);
+		free(cause);
+		return t->profiles[0];
+	}
+	t->profiles[t->nprofiles++] = p;
+	return p;
 }
 
 struct bufferevent *
-tls_accept(struct tls_server *t, struct event_base *base, evutil_socket_t fd)
+tls_accept(struct tls_server *t, const struct fault_conf *f,
+    struct event_base *base, evutil_socket_t fd)
 {
 	struct bufferevent *bev;
-	SSL *ssl = SSL_new(t->ctx);
+	SSL *ssl = SSL_new(tls_profile_for(t, f)->ctx);
 
 	if (ssl == NULL)
 		return NULL;
@@ -237,6 +355,24 @@ tls_accept(struct tls_server *t, struct event_base *base, evutil_socket_t fd)
 		return NULL;
 	}
 	/* A client that closes without close_notify is not an error here. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+struct bufferevent *
+tls_accept_over(struct tls_server *t, struct bufferevent *under)
+{
+	struct bufferevent *bev;
+	SSL *ssl = SSL_new(t->profiles[0]->ctx);
+
+	if (ssl == NULL)
+		return NULL;
+	bev = bufferevent_openssl_filter_new(bufferevent_get_base(under), under,
+	    ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return NULL;
+	}
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	return bev;
 }
@@ -282,9 +418,11 @@ tls_error(struct bufferevent *bev, char *buf, size_t len)
 void
 tls_server_free(struct tls_server *t)
 {
+	size_t i;
+
 	if (t == NULL)
 		return;
-	SSL_CTX_free(t->ctx);
-	free(t->alpn);
+	for (i = 0; i < t->nprofiles; i++)
+		tls_profile_free(t->profiles[i]);
 	free(t);
 }

@@ -13,6 +13,7 @@
 struct bufferevent;
 struct certs;
 struct event_base;
+struct fault_conf;
 struct tls_conf;
 struct tls_server;
 
@@ -37,9 +38,19 @@ int tls_ciphers_check(const char *, int tls13, char **cause);
 struct tls_server *tls_server_new(
     const struct tls_conf *, struct certs *, const char *host, char **cause);
 
-/* A server-side TLS bufferevent over an accepted socket, or NULL. */
-struct bufferevent *tls_accept(
-    struct tls_server *, struct event_base *, evutil_socket_t);
+/*
+ * A server-side TLS bufferevent over an accepted socket, or NULL; with a
+ * tls fault (version_mismatch, cert, cipher_mismatch, alpn_mismatch,
+ * alert) its handshake fails the way that fault says.
+ */
+struct bufferevent *tls_accept(struct tls_server *, const struct fault_conf *,
+    struct event_base *, evutil_socket_t);
+
+/*
+ * TLS (the service's own) over a plain bufferevent that has not read yet,
+ * which it takes over; NULL if out of memory.
+ */
+struct bufferevent *tls_accept_over(struct tls_server *, struct bufferevent *);
 
 /*
  * After a TLS bufferevent's handshake: what was negotiated, as a JSON

@@ -48,7 +48,7 @@ setup(void)
 	evutil_make_socket_nonblocking(sv[0]);
 	evutil_make_socket_nonblocking(sv[1]);
 	client = sv[1];
-	conn = conn_new(svc, sv[0], &sa, sizeof sa, CONN_MODE_HTTP);
+	conn = conn_new(svc, sv[0], &sa, sizeof sa, CONN_MODE_HTTP, NULL);
 	ck_assert_ptr_nonnull(conn);
 }
 

@@ -28,6 +28,11 @@
 #define SERVICES \
 	"'services': {'ums': {'persona': 'ums', 'listen': '127.0.0.1:0'}, " \
 	"'fin': {'persona': 'financial-engine', 'listen': '127.0.0.1:0'}}"
+/* The same, with TLS on the financial engine (for tls faults). */
+#define SERVICES_TLS \
+	"'services': {'ums': {'persona': 'ums', 'listen': '127.0.0.1:0'}, " \
+	"'fin': {'persona': 'financial-engine', 'listen': '127.0.0.1:0', " \
+	"'tls': {}}}"
 
 /* A copy of the text with every single quote made a double quote. */
 static char *
@@ -959,7 +964,7 @@ absent(const struct fault_conf *f, const char *name)
 static struct scenario *
 load_faults(const char *faults)
 {
-	char *text = xasprintf(HEAD SERVICES ", 'faults': [%s]}", faults);
+	char *text = xasprintf(HEAD SERVICES_TLS ", 'faults': [%s]}", faults);
 	struct scenario *sc = load_ok("t.json", text);
 
 	free(text);
@@ -992,6 +997,8 @@ END_TEST
 static const char *
 sample(const struct fault_param *p)
 {
+	static char choice[64];
+
 	switch (p->kind) {
 	case FAULT_PARAM_DURATION:
 	case FAULT_PARAM_DELAY:
@@ -1003,7 +1010,10 @@ sample(const struct fault_param *p)
 	case FAULT_PARAM_STATUS:
 		return "418";
 	case FAULT_PARAM_CHOICE:
-		return "'header'";
+		/* Not the default (the first, for most), so defaults show. */
+		snprintf(choice, sizeof choice, "'%s'",
+		    p->choices[p->choices[1] != NULL ? 1 : 0]);
+		return choice;
 	case FAULT_PARAM_VERSIONS:
 		return "['2.0', '1.9']";
 	case FAULT_PARAM_STRINGS:
@@ -1338,8 +1348,8 @@ START_TEST(test_fault_errors)
 	    "t.json: /faults/0/layer: expected a string, got a number");
 	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'tls', 'type': "
 	                           "'alert'}]}",
-	    "t.json: /faults/0/layer: no tls faults in this standin yet (TLS "
-	    "comes later)");
+	    "t.json: /faults/0/layer: no service has \"tls\": a tls fault "
+	    "cannot apply");
 	assert_error(HEAD SERVICES ", 'faults': [{'layer': 'stream', 'type': "
 	                           "'bandwidth', 'rate': 0}, {'layer': "
 	                           "'http', 'type': 'garbage', 'bytes': "
@@ -1499,7 +1509,7 @@ START_TEST(test_valid_faults_file_uses_every_type)
 	    STANDIN_SRCDIR "/tests/scenarios/valid-faults.json", &errs);
 	ck_assert_msg(sc != NULL, "%s", errlist_join(&errs));
 	ck_assert_int_eq(sc->repeat, 1);
-	ck_assert_uint_eq(sc->nphases, 4);
+	ck_assert_uint_eq(sc->nphases, 5);
 	for (i = 0; i < sc->nfaults; i++)
 		seen[sc->faults[i].kind->type]++;
 	for (i = 0; i < sc->nphases; i++) {
