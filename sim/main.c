@@ -14,11 +14,11 @@
 #include "server.h"
 #include "util.h"
 
+/* clang-format off */
 static const char usage_text[] =
     "usage: standin serve [SCENARIO] [--ready-file FILE] [--journal FILE]\n"
-    "                     [--seed N] [--time-scale X] [--log-format "
-    "text|json]\n"
-    "                     [-v|-q]\n"
+    "                     [--ca-out FILE] [--seed N] [--time-scale X]\n"
+    "                     [--log-format text|json] [-v|-q]\n"
     "       standin check SCENARIO...\n"
     "       standin faults\n"
     "       standin --help | --version\n"
@@ -33,8 +33,11 @@ static const char usage_text[] =
     "\n"
     "serve options:\n"
     "  --ready-file FILE   once every listener is bound, write\n"
-    "                      {\"pid\":...,\"services\":{NAME:\"HOST:PORT\"}} "
-    "there\n"
+    "                      {\"pid\":...,\"services\":{NAME:\"HOST:PORT\"}} there\n"
+    "  --journal FILE      write every event (connections, TLS handshakes,\n"
+    "                      hellos, requests, responses, faults, phase\n"
+    "                      changes) there as JSON lines\n"
+    "  --ca-out FILE       write the CA of the automatic TLS certificates\n"
     "  --seed N            override the scenario's seed\n"
     "  --time-scale X      override the scenario's time_scale\n"
     "  --log-format F      text (default) or json, on stderr\n"
@@ -45,6 +48,7 @@ static const char usage_text[] =
     "scenario (a bad file is refused and the running one kept).\n"
     "exit codes: 0 ok, 64 usage, 65 bad scenario, 66 unreadable file,\n"
     "71 cannot listen (port in use) or other OS error.\n";
+/* clang-format on */
 
 /* Report a usage error; returns the exit code for it. */
 static int __attribute__((format(printf, 1, 2)))

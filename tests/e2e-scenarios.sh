@@ -43,6 +43,21 @@ expect_eq "version-mismatch: the 426 names 2.0" \
 	"$(curl -s -X POST "http://$(addr fin)/v1/handshake" --data "$hello" | jq -c .server_versions)" '["2.0"]'
 stop_standin
 
+# TLS 1.2 works until the upgrade (30s at --time-scale 100), then only 1.3.
+rm -f "$TMP/j.jsonl"
+start_standin "$(port0 tls-version-mismatch)" --time-scale 100 --ca-out "$TMP/ca.pem" \
+	--journal "$TMP/j.jsonl" || exit 1
+curl -s -o /dev/null --max-time 5 --cacert "$TMP/ca.pem" --tls-max 1.2 "https://$(addr fin)/health"
+expect_eq "tls-version-mismatch: a TLS 1.2 client connects at first" "$?" 0
+if wait_phase tls13-only; then ok "tls-version-mismatch: the upgrade happens"; else not_ok "tls-version-mismatch: the upgrade happens"; fi
+curl -s -o /dev/null --max-time 5 --cacert "$TMP/ca.pem" --tls-max 1.2 "https://$(addr fin)/health"
+expect_eq "tls-version-mismatch: then the TLS 1.2 client fails (curl 35)" "$?" 35
+expect_match "tls-version-mismatch: openssl s_client sees the protocol version alert" \
+	"$(timeout 5 openssl s_client -connect "$(addr fin)" -tls1_2 </dev/null 2>&1)" 'alert protocol version'
+curl -s -o /dev/null --max-time 5 --cacert "$TMP/ca.pem" --tlsv1.3 "https://$(addr fin)/health"
+expect_eq "tls-version-mismatch: a TLS 1.3 client still connects" "$?" 0
+stop_standin
+
 start_standin "$(port0 slow-handshake)" || exit 1
 t=$(curl -s -o /dev/null -w '%{time_total}' --max-time 20 -X POST "http://$(addr fin)/v1/handshake" --data "$hello")
 if awk -v t="$t" 'BEGIN { exit !(t >= 0.5 && t < 15) }'; then ok "slow-handshake: the hello is late"; else not_ok "slow-handshake: the hello is late" "took $t"; fi
