@@ -31,10 +31,11 @@ need wrk nginx-light curl jq procps python3
 
 tmp=$(mktemp -d /tmp/standin-bench.XXXXXX)
 chmod 755 "$tmp" # nginx's worker runs as another user
-spid= npid=
+spid= npid= tnpid=
 cleanup() {
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
 	[ -n "$npid" ] && kill "$npid" 2>/dev/null
+	[ -n "$tnpid" ] && kill "$tnpid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -150,6 +151,59 @@ read -r h_before h_held h_peak h_ok h_tries h_worst < <(python3 "$here/hold.py" 
 	"http://$(jq -r .services.ums "$tmp/ready.json")/health" "$spid")
 kill "$spid"; wait "$spid" || true; spid=
 
+# TLS: the same certificate and protocol (TLS 1.3, P-256) for standin and
+# nginx; keep-alive GET throughput, and full handshakes per second
+# (Connection: close, so every request is a new TLS connection).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 2 -subj /CN=localhost \
+	-addext subjectAltName=IP:127.0.0.1,DNS:localhost 2>/dev/null
+chmod 644 "$tmp/key.pem"
+jq -n --arg c "$tmp/cert.pem" --arg k "$tmp/key.pem" '{standin: 1, name: "bench-tls",
+	services: {ums: {persona: "ums", listen: "127.0.0.1:0",
+	tls: {min_version: "1.3", max_version: "1.3", cert: {cert: $c, key: $k}}}}}' \
+	>"$tmp/tls.json"
+tport=$(( nport + 1 ))
+cat >"$tmp/nginx/nginx-tls.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx-tls.pid;
+error_log $tmp/nginx/error-tls.log;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/nginx;
+	proxy_temp_path $tmp/nginx;
+	fastcgi_temp_path $tmp/nginx;
+	uwsgi_temp_path $tmp/nginx;
+	scgi_temp_path $tmp/nginx;
+	keepalive_requests 1000000;
+	server {
+		listen 127.0.0.1:$tport ssl;
+		ssl_certificate $tmp/cert.pem;
+		ssl_certificate_key $tmp/key.pem;
+		ssl_protocols TLSv1.3;
+		ssl_session_tickets off;
+		ssl_session_cache off;
+		root $tmp/www;
+		default_type application/json;
+	}
+}
+CONF
+nginx -c "$tmp/nginx/nginx-tls.conf" -p "$tmp/nginx" &
+tnpid=$!
+rm -f "$tmp/ready.json"
+"$STANDIN" serve "$tmp/tls.json" --ready-file "$tmp/ready.json" -q &
+spid=$!
+while [ ! -s "$tmp/ready.json" ]; do sleep 0.01; done
+tums=$(jq -r .services.ums "$tmp/ready.json")
+for i in $(seq 1 100); do curl -sk -o /dev/null "https://127.0.0.1:$tport/v1/users/u1001" && break; sleep 0.05; done
+read -r tn_rps tn_p50 tn_p99 < <(run_wrk tls-nginx "https://127.0.0.1:$tport/v1/users/u1001")
+read -r ts_rps ts_p50 ts_p99 < <(run_wrk tls-standin "https://$tums/v1/users/u1001")
+read -r hn_rps hn_p50 hn_p99 < <(run_wrk hs-nginx "https://127.0.0.1:$tport/v1/users/u1001" -H 'Connection: close')
+read -r hs_rps hs_p50 hs_p99 < <(run_wrk hs-standin "https://$tums/v1/users/u1001" -H 'Connection: close')
+kill "$spid"; wait "$spid" || true; spid=
+kill "$tnpid" 2>/dev/null; wait "$tnpid" 2>/dev/null || true
+
 # ms: wrk's "100.52ms" / "1.02s" / "900.00us" in milliseconds.
 ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) ; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
 
@@ -168,6 +222,12 @@ echo "peak RSS:       ${peak_rss} kB after the runs ($donations donations stored
 echo
 printf '%-34s %12s %10s %10s %10s\n' "standin GET, journal on" "$j_rps" "$j_p50" "$j_p99" "$(ratio "$j_rps" "$g_rps") of off"
 echo "                  ($journal_lines journal lines written)"
+echo
+echo "TLS 1.3 (same P-256 certificate for both):"
+printf '%-34s %12s %10s %10s %10s\n' "nginx TLS GET (keep-alive)" "$tn_rps" "$tn_p50" "$tn_p99" "1.00"
+printf '%-34s %12s %10s %10s %10s\n' "standin TLS GET (keep-alive)" "$ts_rps" "$ts_p50" "$ts_p99" "$(ratio "$ts_rps" "$tn_rps")"
+printf '%-34s %12s %10s %10s %10s\n' "nginx full handshakes/s" "$hn_rps" "$hn_p50" "$hn_p99" "1.00"
+printf '%-34s %12s %10s %10s %10s\n' "standin full handshakes/s" "$hs_rps" "$hs_p50" "$hs_p99" "$(ratio "$hs_rps" "$hn_rps")"
 echo
 echo "injected delay 100ms, wrk -t2 -c200: p50 $d_p50, p99 $d_p99 ($d_rps req/s)"
 echo "  error of the injected delay: p50 +$(awk -v a="$(ms "$d_p50")" 'BEGIN { printf "%.2f", a - 100 }') ms," \
