@@ -33,10 +33,11 @@ tmp=$(mktemp -d /tmp/standin-bench.XXXXXX)
 chmod 755 "$tmp" # nginx's worker runs as another user
 spid= npid= tnpid=
 cleanup() {
-	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
-	[ -n "$npid" ] && kill "$npid" 2>/dev/null
-	[ -n "$tnpid" ] && kill "$tnpid" 2>/dev/null
+	if [ -n "$spid" ]; then kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; fi
+	if [ -n "$npid" ]; then kill "$npid" 2>/dev/null; fi
+	if [ -n "$tnpid" ]; then kill "$tnpid" 2>/dev/null; fi
 	rm -rf "$tmp"
+	return 0
 }
 trap cleanup EXIT
 
@@ -202,7 +203,7 @@ read -r ts_rps ts_p50 ts_p99 < <(run_wrk tls-standin "https://$tums/v1/users/u10
 read -r hn_rps hn_p50 hn_p99 < <(run_wrk hs-nginx "https://127.0.0.1:$tport/v1/users/u1001" -H 'Connection: close')
 read -r hs_rps hs_p50 hs_p99 < <(run_wrk hs-standin "https://$tums/v1/users/u1001" -H 'Connection: close')
 kill "$spid"; wait "$spid" || true; spid=
-kill "$tnpid" 2>/dev/null; wait "$tnpid" 2>/dev/null || true
+kill "$tnpid" 2>/dev/null; wait "$tnpid" 2>/dev/null || true; tnpid=
 
 # ms: wrk's "100.52ms" / "1.02s" / "900.00us" in milliseconds.
 ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) ; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
