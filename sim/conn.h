@@ -59,6 +59,7 @@ struct conn {
 	int tls_done; /* the TLS handshake completed */
 	/* slow_handshake: fires when the handshake may start. */
 	struct event *tls_hold;
+	const struct fault_conf *tls_fault; /* the tls fault met, or NULL */
 	TAILQ_ENTRY(conn) entry;
 };
 

@@ -61,4 +61,10 @@ expect_eq "SIGTERM: exit 0" "$STATUS" 0
 n=$(jq -r 'select(.event=="fault" and .layer=="tls") | .type' "$TMP/journal.jsonl" | sort -u | tr '\n' ' ')
 expect_eq "journal: every tls fault type injected" "$n" \
 	"alert alpn_mismatch cert cipher_mismatch slow_handshake stall version_mismatch "
+expect_eq "journal: the alert fault's close names the alert" \
+	"$(jq -r 'select(.event=="close" and .service=="alert") | .reason' "$TMP/journal.jsonl" | sort -u)" \
+	"TLS: alert access_denied sent by the tls alert fault"
+expect_match "journal: a cipher mismatch in OpenSSL's words" \
+	"$(jq -r 'select(.event=="close" and .service=="ciphers") | .reason' "$TMP/journal.jsonl" | sort -u)" \
+	'^TLS: no shared cipher'
 done_testing

@@ -50,12 +50,38 @@ n=$(curl -s -o /dev/null -o /dev/null -w '%{num_connects} ' --cacert "$TMP/ca.pe
 	"https://$FIN/health" "https://$FIN/v1/ledger")
 expect_eq "keep-alive over TLS" "$n" "1 0 "
 
+# Non-TLS faults work unchanged over TLS (stream latency is on every
+# answer of this service: 200ms, plus the http delay where it applies).
+F2=$(addr faulty)
+curl -s -o /dev/null --max-time 5 --cacert "$TMP/ca.pem" "https://$F2/empty"
+expect_eq "http empty over TLS: curl 52" "$?" 52
+t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 5 --cacert "$TMP/ca.pem" "https://$F2/slow")
+expect_eq "http delay over TLS: answered" "${t% *}" 404
+if awk -v t="${t#* }" 'BEGIN { exit !(t >= 0.49 && t < 5) }'; then ok "http delay + stream latency over TLS: ~500ms"
+else not_ok "http delay + stream latency over TLS: ~500ms" "took ${t#* }"; fi
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$TMP/ca.pem" \
+	-X POST "https://$F2/v1/handshake" --data '{"client":"ums","versions":["1.2"]}')
+expect_eq "handshake version_mismatch over TLS: 426" "$code" 426
+
 stop_standin
 expect_eq "SIGTERM: exit 0" "$STATUS" 0
+
+# A certificate and key from files instead of "auto".
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 2 -subj /CN=localhost \
+	-addext subjectAltName=IP:127.0.0.1 2>/dev/null
+jq -n --arg c "$TMP/cert.pem" --arg k "$TMP/key.pem" '{standin: 1, services: {fin:
+	{persona: "financial-engine", listen: "127.0.0.1:0", tls: {cert: {cert: $c, key: $k}}}}}' \
+	>"$TMP/files.json"
+cp "$TMP/journal.jsonl" "$TMP/journal1.jsonl"
+start_standin "$TMP/files.json" || exit 1
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$TMP/cert.pem" "https://$(addr fin)/health")
+expect_eq "certificate from files: trusted by its own file" "$code" 200
+stop_standin
 expect_match "journal: tls events with the version and cipher" \
-	"$(jq -c 'select(.event=="tls" and .service=="fin") | [.version, .alpn]' "$TMP/journal.jsonl" | sort -u | tr '\n' ' ')" \
+	"$(jq -c 'select(.event=="tls" and .service=="fin") | [.version, .alpn]' "$TMP/journal1.jsonl" | sort -u | tr '\n' ' ')" \
 	'\["TLSv1.3",("http/1.1"|null)\]'
 expect_match "journal: a failed handshake names OpenSSL's reason" \
-	"$(jq -r 'select(.event=="close" and .service=="fin") | .reason' "$TMP/journal.jsonl" | sort -u | tr '\n' '|')" \
+	"$(jq -r 'select(.event=="close" and .service=="fin") | .reason' "$TMP/journal1.jsonl" | sort -u | tr '\n' '|')" \
 	'TLS: (unsupported protocol|no application protocol)'
 done_testing
