@@ -35,6 +35,34 @@
 static void answer_timer_cb(evutil_socket_t, short, void *);
 static void answer_persona(struct conn *, int async);
 
+/* Forget the persona call's overrides. */
+static void
+answer_call_clear(struct answer_state *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->call.nversions; i++)
+		free(a->call.versions[i]);
+	free(a->call.versions);
+	memset(&a->call, 0, sizeof a->call);
+}
+
+/*
+ * Answer as if the service spoke only these versions. A copy: a held
+ * answer may outlive a reload that frees the fault.
+ */
+static void
+answer_call_versions(struct answer_state *a, const union fault_value *v)
+{
+	size_t i;
+
+	answer_call_clear(a);
+	a->call.versions = xcalloc(v->list.n, sizeof *a->call.versions);
+	for (i = 0; i < v->list.n; i++)
+		a->call.versions[i] = xstrdup(v->list.v[i]);
+	a->call.nversions = v->list.n;
+}
+
 void
 answer_state_free(struct answer_state *a)
 {
@@ -42,6 +70,7 @@ answer_state_free(struct answer_state *a)
 		event_free(a->timer);
 	if (a->held != NULL)
 		evbuffer_free(a->held);
+	answer_call_clear(a);
 	memset(a, 0, sizeof *a);
 }
 
@@ -460,7 +489,7 @@ answer_request(struct conn *c)
 		        ? json_escape(req->query, query, sizeof query)
 		        : "");
 	}
-	memset(&c->answer.call, 0, sizeof c->answer.call);
+	answer_call_clear(&c->answer);
 
 	/* The handshake layer: the hello, and the version header on /v1. */
 	hello = strcmp(req->method, "POST") == 0 &&
@@ -476,8 +505,7 @@ answer_request(struct conn *c)
 	if (f != NULL) {
 		switch (f->kind->type) {
 		case FAULT_HELLO_VERSION_MISMATCH:
-			c->answer.call.versions = f->values[0].list.v;
-			c->answer.call.nversions = f->values[0].list.n;
+			answer_call_versions(&c->answer, &f->values[0]);
 			break;
 		case FAULT_HELLO_SLOW:
 			answer_hold(c, ANSWER_PERSONA,

@@ -32,7 +32,6 @@ struct answer_state {
 	enum answer_step step;
 	struct event *timer;
 	struct evbuffer *held; /* a serialized answer not yet written */
-	const struct fault_conf *hello_fault;
 	struct persona_call call; /* overrides for the persona (versions) */
 	size_t drip_chunk;
 	uint64_t drip_interval_us;

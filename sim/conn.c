@@ -217,7 +217,9 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 	c->id = ++srv->next_conn_id;
 	c->service = svc;
 	c->mode = mode;
-	c->tls_fault = tls_fault;
+	/* The alert's index, not the fault: a reload may free the fault. */
+	if (tls_fault != NULL && tls_fault->kind->type == FAULT_TLS_ALERT)
+		c->tls_alert = (int)tls_fault->values[0].i + 1;
 	c->state = mode == CONN_MODE_HTTP ? CONN_READING : CONN_BLACKHOLE;
 	peer_format(sa, c->peer, sizeof c->peer);
 
@@ -462,11 +464,10 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		    (what & BEV_EVENT_READING) ? "idle timeout"
 		                               : "write timeout");
 	} else if (what & BEV_EVENT_ERROR) {
-		if (c->tls_fault != NULL &&
-		    c->tls_fault->kind->type == FAULT_TLS_ALERT && !c->tls_done)
+		if (c->tls_alert > 0 && !c->tls_done)
 			snprintf(reason, sizeof reason,
 			    "TLS: alert %s sent by the tls alert fault",
-			    fault_tls_alerts[c->tls_fault->values[0].i]);
+			    fault_tls_alerts[c->tls_alert - 1]);
 		else if (c->service->tls != NULL && c->mode == CONN_MODE_HTTP &&
 		    !c->tls_done)
 			tls_error(c->bev, reason, sizeof reason);

@@ -59,7 +59,7 @@ struct conn {
 	int tls_done; /* the TLS handshake completed */
 	/* slow_handshake: fires when the handshake may start. */
 	struct event *tls_hold;
-	const struct fault_conf *tls_fault; /* the tls fault met, or NULL */
+	int tls_alert; /* the tls alert fault's alert index + 1, or 0 */
 	TAILQ_ENTRY(conn) entry;
 };
 

@@ -35,6 +35,11 @@ struct stream_dir {
 	struct stream *stream;
 	int upstream;
 	const struct fault_conf *latency, *slicer, *limit, *corrupt;
+	/*
+	 * Copies of the faults above: a connection outlives a reload that
+	 * frees its scenario. Only their kinds and scalar parameters are read.
+	 */
+	struct fault_conf copies[4];
 	struct evbuffer *staged; /* bytes in order, not yet released */
 	struct evbuffer *to; /* where released bytes go */
 	struct stream_chunk *q; /* a ring of chunks over staged */
@@ -51,6 +56,7 @@ struct stream {
 	struct stream_dir up, down;
 	struct evbuffer *input; /* upstream bytes released to HTTP */
 	const struct fault_conf *slow_close;
+	struct fault_conf slow_close_copy; /* as copies[] above */
 	struct ev_token_bucket_cfg *rate;
 	struct event *close_timer;
 	int close_held;
@@ -246,7 +252,7 @@ stream_dir_init(struct stream *s, struct stream_dir *d, int upstream,
     const struct fault_conf *const *faults, size_t n, struct evbuffer *to)
 {
 	const struct fault_conf **slot;
-	size_t i;
+	size_t i, k = 0;
 
 	d->stream = s;
 	d->upstream = upstream;
@@ -269,8 +275,10 @@ stream_dir_init(struct stream *s, struct stream_dir *d, int upstream,
 		default:
 			continue;
 		}
-		if (*slot == NULL)
-			*slot = faults[i];
+		if (*slot == NULL) {
+			d->copies[k] = *faults[i];
+			*slot = &d->copies[k++];
+		}
 	}
 	if (d->latency == NULL && d->slicer == NULL && d->limit == NULL &&
 	    d->corrupt == NULL)
@@ -337,8 +345,10 @@ stream_new(struct bufferevent *bev, const struct fault_conf *const *faults,
 	rate = stream_rate(s, faults, n);
 	for (k = 0; k < n; k++) {
 		if (faults[k]->kind->type == FAULT_SLOW_CLOSE &&
-		    s->slow_close == NULL)
-			s->slow_close = faults[k];
+		    s->slow_close == NULL) {
+			s->slow_close_copy = *faults[k];
+			s->slow_close = &s->slow_close_copy;
+		}
 	}
 	if (up == -1 || down == -1 || rate == -1)
 		goto fail;

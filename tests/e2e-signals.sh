@@ -60,6 +60,36 @@ kill -HUP "$PID"
 gone() { curl -s -o /dev/null --max-time 2 "http://$UMS2/health"; [ $? -eq 7 ]; }
 if wait_for gone; then ok "SIGHUP: a removed service's port refuses"; else not_ok "SIGHUP: a removed service's port refuses"; fi
 
+# A reload frees the old scenario while a connection still carries its
+# stream faults and a held answer: both must go on unharmed (ASan and
+# valgrind runs of this test catch a use after free).
+cat >"$TMP/faulty.json" <<'JSON'
+{ "standin": 1, "services": { "ums": { "persona": "ums", "listen": "127.0.0.1:0" } },
+  "faults": [ { "layer": "stream", "type": "latency", "latency": "100ms", "direction": "downstream" },
+              { "layer": "stream", "type": "slow_close", "delay": "50ms" },
+              { "layer": "http", "type": "delay", "delay": "400ms", "match": { "path": "/held" } } ] }
+JSON
+stop_standin
+start_standin "$TMP/faulty.json" || exit 1
+FU=$(addr ums)
+exec 5<>"/dev/tcp/${FU%:*}/${FU##*:}"
+printf 'GET /held HTTP/1.1\r\nHost: x\r\n\r\n' >&5
+sleep 0.1
+cp "$SCEN/port0.json" "$TMP/faulty.json"
+kill -HUP "$PID"
+read -r -t 5 line <&5
+expect_match "reload during a held answer: still answered" "$line" '^HTTP/1.1 404'
+while read -r -t 5 line <&5; do [ "$line" = $'\r' ] && break; done
+read -r -t 5 line <&5
+printf 'GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&5
+read -r -t 5 line <&5
+expect_match "and the connection's stream faults still apply after it" "$line" '^HTTP/1.1 200'
+exec 5<&-
+stop_standin
+expect_eq "no crash: exit 0" "$STATUS" 0
+start_standin "$SCEN/port0.json" || exit 1
+UMS=$(addr ums)
+
 # SIGTERM with an idle keep-alive connection open: a prompt exit 0.
 exec 4<>"/dev/tcp/${UMS%:*}/${UMS##*:}"
 start=$(date +%s)
