@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "answer.h"
+#include "clock.h"
 #include "conn.h"
 #include "delay.h"
 #include "fault.h"
@@ -87,8 +88,7 @@ answer_param(const struct fault_conf *f, const char *name)
 static void
 answer_hold(struct conn *c, enum answer_step step, uint64_t usec)
 {
-	struct timeval tv = { (time_t)(usec / 1000000),
-		(suseconds_t)(usec % 1000000) };
+	struct timeval tv = clock_tv(usec);
 	struct answer_state *a = &c->answer;
 
 	a->step = step;
@@ -451,8 +451,7 @@ answer_timer_cb(evutil_socket_t fd, short what, void *arg)
 			answer_done(c, 1);
 			break;
 		}
-		tv.tv_sec = (time_t)(a->drip_interval_us / 1000000);
-		tv.tv_usec = (suseconds_t)(a->drip_interval_us % 1000000);
+		tv = clock_tv(a->drip_interval_us);
 		evtimer_add(a->timer, &tv);
 		break;
 	case ANSWER_HOLD:

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "clock.h"
@@ -35,4 +36,13 @@ clock_rfc3339(char *buf, size_t len)
 		    tm.tm_min, tm.tm_sec);
 	}
 	snprintf(buf, len, "%s.%03dZ", second, (int)(ts.tv_nsec / 1000000));
+}
+
+struct timeval
+clock_tv(uint64_t usec)
+{
+	struct timeval tv = { (time_t)(usec / 1000000),
+		(suseconds_t)(usec % 1000000) };
+
+	return tv;
 }

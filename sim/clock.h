@@ -8,8 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct timeval;
+
 /* Monotonic time in microseconds (CLOCK_MONOTONIC). */
 uint64_t clock_now_us(void);
+
+/* Microseconds as a timeval, for libevent timers. */
+struct timeval clock_tv(uint64_t usec);
 
 /* The wall-clock time now as RFC 3339 with milliseconds, UTC. */
 void clock_rfc3339(char *buf, size_t len);

@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "journal.h"
 #include "delay.h"
@@ -49,15 +50,6 @@ const char *
 conn_state_name(enum conn_state state)
 {
 	return conn_state_names[state];
-}
-
-void
-conn_socket_reset(evutil_socket_t fd)
-{
-	struct linger lg = { 1, 0 };
-
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-	evutil_closesocket(fd);
 }
 
 /* Format a peer address as "HOST:PORT". */
@@ -129,16 +121,6 @@ conn_stream_setup(struct conn *c)
 	if (n > 0)
 		c->stream =
 		    stream_new(c->bev, faults, n, &srv->inject.rng, &cb);
-}
-
-/* Microseconds as a timeval. */
-static struct timeval
-conn_tv(uint64_t us)
-{
-	struct timeval tv = { (time_t)(us / 1000000),
-		(suseconds_t)(us % 1000000) };
-
-	return tv;
 }
 
 /* How long a reset or close fault waits for the client to speak. */
@@ -230,7 +212,7 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 	conn_bev_setup(c);
 	if (slow) {
 		/* slow_handshake: TLS starts when the hold is over. */
-		hold = conn_tv(delay_sample(
+		hold = clock_tv(delay_sample(
 		    &tls_fault->values[0].delay, &srv->inject.rng));
 		c->tls_hold = evtimer_new(srv->base, conn_tls_hold_cb, c);
 		if (c->tls_hold == NULL)

@@ -76,9 +76,6 @@ struct conn *conn_new(struct service *, evutil_socket_t,
     const struct sockaddr *, int, enum conn_mode,
     const struct fault_conf *tls_fault);
 
-/* Close a socket so the peer sees a reset (RST), not a FIN. */
-void conn_socket_reset(evutil_socket_t);
-
 /* Move to a new state; the only place that changes c->state. */
 void conn_set_state(struct conn *, enum conn_state);
 

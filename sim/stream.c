@@ -73,16 +73,6 @@ stream_dir_wants(const struct fault_conf *f, int upstream)
 	              : f->direction == FAULT_DIR_DOWNSTREAM);
 }
 
-/* Microseconds as a timeval. */
-static struct timeval
-stream_tv(uint64_t us)
-{
-	struct timeval tv = { (time_t)(us / 1000000),
-		(suseconds_t)(us % 1000000) };
-
-	return tv;
-}
-
 /* A write entered the staging buffer: queue it as a chunk. */
 static void
 stream_staged_cb(
@@ -188,7 +178,7 @@ stream_release(struct stream_dir *d)
 	while (d->qlen > 0 && !d->limited) {
 		ch = &d->q[d->qhead];
 		if (ch->release_us > now) {
-			tv = stream_tv(ch->release_us - now);
+			tv = clock_tv(ch->release_us - now);
 			evtimer_add(d->timer, &tv);
 			break;
 		}
@@ -434,7 +424,7 @@ stream_hold_close(struct stream *s)
 	if (s == NULL || s->slow_close == NULL || s->close_held)
 		return 0;
 	s->close_held = 1;
-	tv = stream_tv(s->slow_close->values[0].us);
+	tv = clock_tv(s->slow_close->values[0].us);
 	evtimer_add(s->close_timer, &tv);
 	return 1;
 }

@@ -96,10 +96,8 @@ timeline_arm(struct timeline *t)
 	if (p->start == PHASE_START_AFTER) {
 		deadline = t->began_us + timeline_scaled(t, p);
 		now = clock_now_us();
-		if (deadline > now) {
-			tv.tv_sec = (deadline - now) / 1000000;
-			tv.tv_usec = (deadline - now) % 1000000;
-		}
+		if (deadline > now)
+			tv = clock_tv(deadline - now);
 		evtimer_add(t->timer, &tv);
 	} else if (timeline_counted(t, p))
 		evtimer_add(t->timer, &tv);
