@@ -17,10 +17,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 top=$(pwd)
 
-# Build tools and libraries, and the real clients the tests drive.
+# Build tools and libraries, the real clients the tests drive, and the
+# Prometheus parser that checks GET /metrics (tests/prom-check.py).
 PACKAGES=(gcc make autoconf automake pkg-config
 	libevent-dev libssl-dev libjansson-dev check libhttp-parser-dev
-	curl jq openssl clang-format)
+	curl jq openssl clang-format python3-prometheus-client)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

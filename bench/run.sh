@@ -48,7 +48,7 @@ ready_ms=()
 for i in $(seq 1 10); do
 	rm -f "$tmp/ready.json"
 	t0=$(now_ns)
-	"$STANDIN" serve "$here/scenario.json" --ready-file "$tmp/ready.json" -q &
+	"$STANDIN" serve "$here/scenario.json" --control 127.0.0.1:0 --ready-file "$tmp/ready.json" -q &
 	spid=$!
 	while [ ! -s "$tmp/ready.json" ]; do :; done
 	t1=$(now_ns)
@@ -58,7 +58,7 @@ done
 ready_best=$(printf '%s\n' "${ready_ms[@]}" | sort -n | head -n 1)
 ready_median=$(printf '%s\n' "${ready_ms[@]}" | sort -n | sed -n 5p)
 
-"$STANDIN" serve "$here/scenario.json" --ready-file "$tmp/ready.json" -q &
+"$STANDIN" serve "$here/scenario.json" --control 127.0.0.1:0 --ready-file "$tmp/ready.json" -q &
 spid=$!
 while [ ! -s "$tmp/ready.json" ]; do sleep 0.01; done
 ums=$(jq -r .services.ums "$tmp/ready.json")
@@ -119,7 +119,7 @@ donations=$(curl -s "http://$fin/v1/ledger" | jq -r .count)
 
 # Healthy throughput with the journal on, in a second standin.
 kill "$spid"; wait "$spid" || true; spid=
-"$STANDIN" serve "$here/scenario.json" --ready-file "$tmp/ready.json" -q \
+"$STANDIN" serve "$here/scenario.json" --control 127.0.0.1:0 --ready-file "$tmp/ready.json" -q \
 	--journal "$tmp/journal.jsonl" &
 spid=$!
 while [ ! -s "$tmp/ready.json" ] || [ "$(jq -r .pid "$tmp/ready.json")" != "$spid" ]; do sleep 0.01; done
@@ -130,7 +130,7 @@ kill "$spid"; wait "$spid" || true; spid=
 
 # An injected 100ms delay under 200 connections: how exact is it?
 rm -f "$tmp/ready.json"
-"$STANDIN" serve "$here/delay.json" --ready-file "$tmp/ready.json" -q &
+"$STANDIN" serve "$here/delay.json" --control 127.0.0.1:0 --ready-file "$tmp/ready.json" -q &
 spid=$!
 while [ ! -s "$tmp/ready.json" ]; do sleep 0.01; done
 ums=$(jq -r .services.ums "$tmp/ready.json")
@@ -144,7 +144,7 @@ kill "$spid"; wait "$spid" || true; spid=
 hold_n=${BENCH_HOLD_CONNS:-10000}
 hold_s=${BENCH_HOLD_SECONDS:-60}
 rm -f "$tmp/ready.json"
-"$STANDIN" serve "$here/blackhole.json" --ready-file "$tmp/ready.json" -q &
+"$STANDIN" serve "$here/blackhole.json" --control 127.0.0.1:0 --ready-file "$tmp/ready.json" -q &
 spid=$!
 while [ ! -s "$tmp/ready.json" ]; do sleep 0.01; done
 read -r h_before h_held h_peak h_ok h_tries h_worst < <(python3 "$here/hold.py" \
@@ -193,7 +193,7 @@ CONF
 nginx -c "$tmp/nginx/nginx-tls.conf" -p "$tmp/nginx" &
 tnpid=$!
 rm -f "$tmp/ready.json"
-"$STANDIN" serve "$tmp/tls.json" --ready-file "$tmp/ready.json" -q &
+"$STANDIN" serve "$tmp/tls.json" --control 127.0.0.1:0 --ready-file "$tmp/ready.json" -q &
 spid=$!
 while [ ! -s "$tmp/ready.json" ]; do sleep 0.01; done
 tums=$(jq -r .services.ums "$tmp/ready.json")

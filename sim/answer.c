@@ -26,6 +26,7 @@
 #include "inject.h"
 #include "journal.h"
 #include "log.h"
+#include "metrics.h"
 #include "reply.h"
 #include "scenario.h"
 #include "server.h"
@@ -113,12 +114,73 @@ answer_done(struct conn *c, int async)
 		http_finish(c);
 }
 
-/* Journal a response event. */
+/* Is this the protocol hello, POST /v1/handshake? */
+static int
+answer_is_hello(const struct request *req)
+{
+	return strcmp(req->method, "POST") == 0 &&
+	    strcmp(req->path, "/v1/handshake") == 0;
+}
+
+/* Does this fault leave the client without an HTTP answer? */
+static int
+answer_unanswered(const struct fault_conf *f)
+{
+	switch (f != NULL ? f->kind->type : FAULT_STATUS) {
+	case FAULT_EMPTY:
+	case FAULT_HTTP_RESET:
+	case FAULT_GARBAGE:
+	case FAULT_TIMEOUT:
+	case FAULT_HELLO_DROP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Count a request's answer in the metrics: by the pattern it went to
+ * (route; NULL if the persona never saw the request: look it up), and
+ * the status, 0 when a fault leaves it unanswered. wait_us: how long a
+ * fault still holds the answer before it is queued.
+ */
 static void
-answer_journal(struct conn *c, int status, const struct fault_conf *f)
+answer_count(struct conn *c, const char *route, int status,
+    const struct fault_conf *f, uint64_t wait_us)
+{
+	struct service *svc = c->service;
+	struct metrics *m = svc->server->metrics;
+	const struct request *req = &c->http->req;
+
+	if (m == NULL)
+		return;
+	if (answer_unanswered(f))
+		status = 0;
+	if (route == NULL && svc->persona != NULL)
+		route =
+		    persona_route(svc->persona, svc->stubs, svc->nstubs, req);
+	if (route == NULL)
+		route = PERSONA_ROUTE_NONE;
+	metrics_request(m, svc->name, route, status,
+	    clock_now_us() - c->answer.started_us + wait_us);
+	if (answer_is_hello(req))
+		metrics_hello(m, svc->name,
+		    status == 200       ? "ok"
+		        : status == 426 ? "version_mismatch"
+		                        : "error");
+}
+
+/*
+ * Record the answer to a request: journal a response event and count it
+ * in the metrics (see answer_count() for route and wait_us).
+ */
+static void
+answer_journal(struct conn *c, const char *route, int status,
+    const struct fault_conf *f, uint64_t wait_us)
 {
 	struct server *srv = c->service->server;
 
+	answer_count(c, route, status, f, wait_us);
 	if (srv->journal == NULL)
 		return;
 	if (f == NULL)
@@ -259,7 +321,7 @@ answer_before(struct conn *c, const struct fault_conf *f)
 		reply_init(&r);
 		answer_fault_reply(f, &r);
 		http_write_reply(c, &r);
-		answer_journal(c, r.status, f);
+		answer_journal(c, NULL, r.status, f, 0);
 		reply_release(&r);
 		answer_done(c, 0);
 		return 1;
@@ -269,20 +331,20 @@ answer_before(struct conn *c, const struct fault_conf *f)
 		        &answer_param(f, "delay")->delay, &srv->inject.rng));
 		return 1;
 	case FAULT_EMPTY:
-		answer_journal(c, 0, f);
+		answer_journal(c, NULL, 0, f, 0);
 		conn_drain(c);
 		return 1;
 	case FAULT_HTTP_RESET:
-		answer_journal(c, 0, f);
+		answer_journal(c, NULL, 0, f, 0);
 		conn_reset_after_flush(c);
 		return 1;
 	case FAULT_GARBAGE:
 		answer_garbage(c, (size_t)answer_param(f, "bytes")->i);
-		answer_journal(c, 0, f);
+		answer_journal(c, NULL, 0, f, 0);
 		conn_drain(c);
 		return 1;
 	case FAULT_TIMEOUT:
-		answer_journal(c, 0, f);
+		answer_journal(c, NULL, 0, f, 0);
 		v = answer_param(f, "close_after");
 		answer_hold(c, ANSWER_HOLD, v != NULL ? v->us : 0);
 		if (v == NULL && c->answer.timer != NULL)
@@ -338,16 +400,19 @@ answer_persona(struct conn *c, int async)
 	size_t head_len, body_len, keep;
 	struct reply r;
 	json_t *copy;
+	const char *route;
+	uint64_t wait = 0;
+	int status;
 
 	persona_handle_call(
 	    svc->persona, svc->stubs, svc->nstubs, &a->call, &s->req, &r);
-	if (strcmp(s->req.method, "POST") == 0 &&
-	    strcmp(s->req.path, "/v1/handshake") == 0)
+	route = r.route; /* a status fault's reply starts afresh */
+	if (answer_is_hello(&s->req))
 		answer_journal_hello(c, &r);
 	f = inject_pick(&srv->inject, FAULT_LAYER_HTTP, &ctx);
 	if (f == NULL) {
 		http_write_reply(c, &r);
-		answer_journal(c, r.status, NULL);
+		answer_journal(c, route, r.status, NULL, 0);
 		reply_release(&r);
 		answer_done(c, async);
 		return;
@@ -368,23 +433,33 @@ answer_persona(struct conn *c, int async)
 	default:
 		break;
 	}
-	answer_journal(c, r.status, f);
 	if (a->held == NULL)
 		a->held = evbuffer_new();
 	evbuffer_drain(a->held, evbuffer_get_length(a->held));
 	http_serialize(c, &r, !s->keep_alive, a->held, &head_len);
+	status = r.status;
 	reply_release(&r);
 	body_len = evbuffer_get_length(a->held) - head_len;
 
-	switch (f->kind->type) {
-	case FAULT_DELAY:
-		answer_hold(c, ANSWER_SEND,
-		    delay_sample(
-		        &answer_param(f, "delay")->delay, &srv->inject.rng));
-		return;
-	case FAULT_DRIP:
+	/* How long the answer is held yet: its time in the metrics. */
+	if (f->kind->type == FAULT_DELAY)
+		wait = delay_sample(
+		    &answer_param(f, "delay")->delay, &srv->inject.rng);
+	else if (f->kind->type == FAULT_DRIP) {
 		a->drip_chunk = (size_t)answer_param(f, "chunk")->i;
 		a->drip_interval_us = answer_param(f, "interval")->us;
+		/* The first piece goes at once, the last after the rest. */
+		if (a->drip_chunk > 0 && head_len + body_len > 0)
+			wait = (head_len + body_len - 1) / a->drip_chunk *
+			    a->drip_interval_us;
+	}
+	answer_journal(c, route, status, f, wait);
+
+	switch (f->kind->type) {
+	case FAULT_DELAY:
+		answer_hold(c, ANSWER_SEND, wait);
+		return;
+	case FAULT_DRIP:
 		answer_hold(c, ANSWER_DRIP, 0);
 		return;
 	case FAULT_EMPTY:
@@ -478,6 +553,7 @@ answer_request(struct conn *c)
 
 	c->requests++;
 	svc->requests++;
+	c->answer.started_us = clock_now_us();
 	if (srv->journal != NULL) {
 		/* The hot path: a fragment, not a JSON object per request. */
 		journal_addf(srv->journal, svc->name, c->id, "request",
@@ -516,12 +592,12 @@ answer_request(struct conn *c)
 			answer_fault_reply(f, &r);
 			answer_journal_hello(c, &r);
 			http_write_reply(c, &r);
-			answer_journal(c, r.status, f);
+			answer_journal(c, NULL, r.status, f, 0);
 			reply_release(&r);
 			answer_done(c, 0);
 			goto counted;
 		case FAULT_HELLO_DROP:
-			answer_journal(c, 0, f);
+			answer_journal(c, NULL, 0, f, 0);
 			conn_drain(c);
 			goto counted;
 		default:

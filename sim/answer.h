@@ -35,6 +35,7 @@ struct answer_state {
 	struct persona_call call; /* overrides for the persona (versions) */
 	size_t drip_chunk;
 	uint64_t drip_interval_us;
+	uint64_t started_us; /* the request was complete (for the metrics) */
 };
 
 /* Answer the request complete in c->http. */

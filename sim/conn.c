@@ -22,6 +22,7 @@
 #include "fault.h"
 #include "inject.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 #include "service.h"
 #include "stream.h"
@@ -199,6 +200,7 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 	c->id = ++srv->next_conn_id;
 	c->service = svc;
 	c->mode = mode;
+	c->tls = svc->tls != NULL && mode == CONN_MODE_HTTP;
 	/* The alert's index, not the fault: a reload may free the fault. */
 	if (tls_fault != NULL && tls_fault->kind->type == FAULT_TLS_ALERT)
 		c->tls_alert = (int)tls_fault->values[0].i + 1;
@@ -325,6 +327,9 @@ conn_close(struct conn *c, const char *reason)
 		if (fd >= 0)
 			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	}
+	if (c->tls && !c->tls_done)
+		metrics_tls_handshake(srv->metrics, svc->name,
+		    c->tls_alert > 0 ? "alert" : "failed");
 	c->state = CONN_CLOSED;
 	TAILQ_REMOVE(&svc->conns, c, entry);
 	svc->nconns--;
@@ -413,6 +418,9 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
 		/* The TLS handshake is done: journal what was negotiated. */
+		if (!c->tls_done)
+			metrics_tls_handshake(c->service->server->metrics,
+			    c->service->name, "ok");
 		c->tls_done = 1;
 		if (c->service->server->journal != NULL) {
 			tls_describe(c->bev, reason, sizeof reason);

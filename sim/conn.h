@@ -56,6 +56,7 @@ struct conn {
 	struct answer_state answer;
 	uint64_t requests;
 	int peer_closed; /* the client sent its FIN */
+	int tls; /* it speaks TLS: its handshake is counted in the metrics */
 	int tls_done; /* the TLS handshake completed */
 	/* slow_handshake: fires when the handshake may start. */
 	struct event *tls_hold;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "fault.h"
 #include "scenario.h"
 #include "util.h"
@@ -528,6 +530,122 @@ fault_catalogue_print(FILE *f)
 		if (n == 0)
 			fputs("  (none in this standin)\n", f);
 	}
+}
+
+/* A duration as scenario text ("250ms"). */
+static json_t *
+duration_json(uint64_t us)
+{
+	char buf[32];
+
+	duration_format(us, buf, sizeof buf);
+	return json_string(buf);
+}
+
+/* A delay: a duration, or a distribution object. */
+static json_t *
+delay_json(const struct delay *d)
+{
+	switch (d->dist) {
+	case DELAY_UNIFORM:
+		return json_pack("{s:s, s:o, s:o}", "dist", "uniform", "min",
+		    duration_json(d->a), "max", duration_json(d->b));
+	case DELAY_NORMAL:
+		return json_pack("{s:s, s:o, s:o}", "dist", "normal", "mean",
+		    duration_json(d->a), "stddev", duration_json(d->b));
+	case DELAY_LOGNORMAL:
+		return json_pack("{s:s, s:o, s:f}", "dist", "lognormal",
+		    "median", duration_json(d->a), "sigma", d->sigma);
+	default:
+		return duration_json(d->a);
+	}
+}
+
+/* One parameter's value as scenario JSON. */
+static json_t *
+value_json(const struct fault_param *p, const union fault_value *v)
+{
+	json_t *o;
+	size_t i;
+
+	switch (p->kind) {
+	case FAULT_PARAM_DURATION:
+		return duration_json(v->us);
+	case FAULT_PARAM_DELAY:
+		return delay_json(&v->delay);
+	case FAULT_PARAM_INT:
+	case FAULT_PARAM_STATUS:
+		return json_integer(v->i);
+	case FAULT_PARAM_NUMBER:
+		return json_real(v->d);
+	case FAULT_PARAM_CHOICE:
+		return json_string(p->choices[v->i]);
+	case FAULT_PARAM_VERSIONS:
+	case FAULT_PARAM_STRINGS:
+		o = json_array();
+		for (i = 0; i < v->list.n; i++)
+			json_array_append_new(o, json_string(v->list.v[i]));
+		return o;
+	case FAULT_PARAM_RENAMES:
+		o = json_object();
+		for (i = 0; i < v->renames.n; i++)
+			json_object_set_new(o, v->renames.from[i],
+			    json_string(v->renames.to[i]));
+		return o;
+	case FAULT_PARAM_HEADERS:
+		o = json_object();
+		for (i = 0; i < v->headers.n; i++)
+			json_object_set_new(o, v->headers.v[i].name,
+			    json_string(v->headers.v[i].value));
+		return o;
+	case FAULT_PARAM_BODY:
+		if (v->body.is_json &&
+		    (o = json_loadb(v->body.text, v->body.len, JSON_DECODE_ANY,
+		         NULL)) != NULL)
+			return o;
+		return json_stringn(v->body.text, v->body.len);
+	}
+	return json_null();
+}
+
+json_t *
+fault_conf_json(const struct fault_conf *fc)
+{
+	static const char *const dirs[] = { "both", "upstream", "downstream" };
+	json_t *o = json_object(), *m;
+	size_t i;
+
+	if (fc->service != NULL)
+		json_object_set_new(o, "service", json_string(fc->service));
+	json_object_set_new(
+	    o, "layer", json_string(fault_layer_name(fc->kind->layer)));
+	json_object_set_new(o, "type", json_string(fc->kind->name));
+	for (i = 0; i < fc->kind->nparams; i++) {
+		if (fc->present[i])
+			json_object_set_new(o, fc->kind->params[i].name,
+			    value_json(&fc->kind->params[i], &fc->values[i]));
+	}
+	json_object_set_new(o, "probability", json_real(fc->probability));
+	if (fc->times >= 0)
+		json_object_set_new(o, "times", json_integer(fc->times));
+	if (fc->kind->takes & FAULT_TAKES_DIRECTION)
+		json_object_set_new(
+		    o, "direction", json_string(dirs[fc->direction]));
+	if (fc->kind->takes & FAULT_TAKES_AT)
+		json_object_set_new(o, "at",
+		    json_string(
+		        fc->at == FAULT_AT_RESPONSE ? "response" : "request"));
+	if (fc->match_method != NULL || fc->match_path != NULL) {
+		m = json_object();
+		if (fc->match_method != NULL)
+			json_object_set_new(
+			    m, "method", json_string(fc->match_method));
+		if (fc->match_path != NULL)
+			json_object_set_new(
+			    m, "path", json_string(fc->match_path));
+		json_object_set_new(o, "match", m);
+	}
+	return o;
 }
 
 /* Free what one parameter value owns. */

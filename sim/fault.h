@@ -192,6 +192,13 @@ struct fault_conf {
 	int present[FAULT_PARAMS_MAX]; /* given (or defaulted) */
 };
 
+/*
+ * A fault written out in the scenario format, with its defaults: what
+ * GET /faults shows. Returns a new JSON object (jansson's json_t).
+ */
+struct json_t;
+struct json_t *fault_conf_json(const struct fault_conf *);
+
 /* Free what a fault owns (not the struct itself); safe on a zeroed one. */
 void fault_conf_clear(struct fault_conf *);
 

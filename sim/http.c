@@ -25,6 +25,7 @@
 #include "conn.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "persona.h"
 #include "reply.h"
 #include "server.h"
@@ -391,6 +392,9 @@ http_fail(struct conn *c, int status, const char *code, const char *msg)
 	c->http->head = 0;
 	http_serialize(c, &r, 1, conn_output(c), NULL);
 	reply_release(&r);
+	/* No request to route: a fixed label, answered at once. */
+	metrics_request(c->service->server->metrics, c->service->name,
+	    "unparsed", status, 0);
 	evbuffer_drain(conn_input(c), evbuffer_get_length(conn_input(c)));
 	conn_drain(c);
 }

@@ -1,6 +1,7 @@
 /* inject.c: the active faults, and choosing among them with the seed. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,28 +9,40 @@
 
 #include "inject.h"
 #include "journal.h"
+#include "metrics.h"
 #include "request.h"
 #include "route.h"
 #include "scenario.h"
 #include "util.h"
 
 void
-inject_init(struct injector *in, uint64_t seed, struct journal *journal)
+inject_init(struct injector *in, uint64_t seed, struct journal *journal,
+    struct metrics *metrics)
 {
 	memset(in, 0, sizeof *in);
-	rng_seed_stream(&in->rng, seed, "faults");
+	inject_reseed(in, seed);
 	in->journal = journal;
+	in->metrics = metrics;
+	in->next_id = 1;
+}
+
+void
+inject_reseed(struct injector *in, uint64_t seed)
+{
+	rng_seed_stream(&in->rng, seed, "faults");
 }
 
 void
 inject_activate(struct injector *in, const struct scenario *sc,
     const struct phase_conf *phase)
 {
-	size_t i, n = 0;
+	size_t i, n = in->napi;
 
-	free(in->rules);
-	in->nrules = sc->nfaults + (phase != NULL ? phase->nfaults : 0);
-	in->rules = xcalloc(in->nrules, sizeof *in->rules);
+	in->nrules =
+	    in->napi + sc->nfaults + (phase != NULL ? phase->nfaults : 0);
+	in->rules = xrealloc(
+	    in->rules, (in->nrules > 0 ? in->nrules : 1) * sizeof *in->rules);
+	memset(in->rules + n, 0, (in->nrules - n) * sizeof *in->rules);
 	for (i = 0; i < sc->nfaults; i++) {
 		in->rules[n].fault = &sc->faults[i];
 		in->rules[n].index = i;
@@ -41,6 +54,61 @@ inject_activate(struct injector *in, const struct scenario *sc,
 		in->rules[n].index = i;
 		n++;
 	}
+}
+
+uint64_t
+inject_add(struct injector *in, struct fault_conf *faults, size_t n)
+{
+	struct fault_conf *own;
+	uint64_t first = in->next_id;
+	size_t i;
+
+	in->rules = xrealloc(in->rules, (in->nrules + n) * sizeof *in->rules);
+	memmove(in->rules + in->napi + n, in->rules + in->napi,
+	    (in->nrules - in->napi) * sizeof *in->rules);
+	for (i = 0; i < n; i++) {
+		own = xmalloc(sizeof *own);
+		*own = faults[i];
+		memset(&faults[i], 0, sizeof faults[i]);
+		memset(&in->rules[in->napi + i], 0, sizeof *in->rules);
+		in->rules[in->napi + i].fault = own;
+		in->rules[in->napi + i].id = in->next_id++;
+	}
+	in->napi += n;
+	in->nrules += n;
+	return first;
+}
+
+int
+inject_remove(struct injector *in, uint64_t id)
+{
+	struct fault_conf *own;
+	size_t i;
+
+	for (i = 0; i < in->napi; i++) {
+		if (in->rules[i].id != id)
+			continue;
+		own = (struct fault_conf *)in->rules[i].fault;
+		fault_conf_clear(own);
+		free(own);
+		memmove(in->rules + i, in->rules + i + 1,
+		    (in->nrules - i - 1) * sizeof *in->rules);
+		in->napi--;
+		in->nrules--;
+		return 0;
+	}
+	return -1;
+}
+
+void
+inject_rule_id(const struct inject_rule *r, char *buf, size_t len)
+{
+	if (r->id != 0)
+		snprintf(buf, len, "%llu", (unsigned long long)r->id);
+	else if (r->phase != NULL)
+		snprintf(buf, len, "phase/%s/%zu", r->phase, r->index);
+	else
+		snprintf(buf, len, "scenario/%zu", r->index);
 }
 
 /* Does the rule's service filter let this service through? */
@@ -114,13 +182,17 @@ inject_journal(struct injector *in, const struct inject_rule *r,
     const char *service, uint64_t conn, double draw)
 {
 	json_t *o;
+	char id[160];
 
+	metrics_fault(in->metrics, service,
+	    fault_layer_name(r->fault->kind->layer), r->fault->kind->name);
 	if (in->journal == NULL)
 		return;
-	o = json_pack("{s:s, s:s, s:s?, s:I}", "layer",
+	inject_rule_id(r, id, sizeof id);
+	o = json_pack("{s:s, s:s, s:s?, s:I, s:s}", "layer",
 	    fault_layer_name(r->fault->kind->layer), "type",
 	    r->fault->kind->name, "phase", r->phase, "rule",
-	    (json_int_t)r->index);
+	    (json_int_t)r->index, "id", id);
 	if (o == NULL)
 		return;
 	if (r->fault->probability < 1)
@@ -198,6 +270,8 @@ inject_state(
 void
 inject_free(struct injector *in)
 {
+	while (in->napi > 0)
+		inject_remove(in, in->rules[0].id);
 	free(in->rules);
 	in->rules = NULL;
 	in->nrules = 0;

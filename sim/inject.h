@@ -19,29 +19,59 @@ struct phase_conf;
 struct request;
 struct scenario;
 
-/* One active fault and how often it has fired in this phase. */
+/* One active fault and how often it has fired. */
 struct inject_rule {
 	const struct fault_conf *fault;
 	const char
 	    *phase; /* the phase it belongs to, or NULL for root faults */
 	size_t index; /* its index in that list */
 	int64_t used;
+	uint64_t id; /* added by the API: its id (1, 2, ...); else 0 */
 };
 
+struct metrics;
+
+/*
+ * The active faults, in the order they are tried: those added by the API
+ * (owned here, kept across phase changes with their counts), then the
+ * scenario's root faults, then the current phase's.
+ */
 struct injector {
 	struct rng rng;
 	struct journal *journal;
+	struct metrics *metrics;
 	struct inject_rule *rules;
 	size_t nrules;
+	size_t napi; /* the first napi rules are the API's */
+	uint64_t next_id;
 };
 
-/* Seed the generator; journal may be NULL. */
-void inject_init(struct injector *, uint64_t seed, struct journal *);
+/* Seed the generator; journal and metrics may be NULL. */
+void inject_init(
+    struct injector *, uint64_t seed, struct journal *, struct metrics *);
 
-/* Make the scenario's root faults and the phase's the active ones, with
- * their counts at zero. */
+/* Start the generator again from a seed (POST /reset, a new scenario). */
+void inject_reseed(struct injector *, uint64_t seed);
+
+/*
+ * Make the scenario's root faults and the phase's the active ones, with
+ * their counts at zero; the API's stay as they are.
+ */
 void inject_activate(
     struct injector *, const struct scenario *, const struct phase_conf *);
+
+/*
+ * Add faults from the API, tried before the scenario's. Takes over what
+ * each fault owns (the structs are left zeroed); returns the first new id,
+ * the others following in order.
+ */
+uint64_t inject_add(struct injector *, struct fault_conf *, size_t n);
+
+/* Remove the API's fault of that id; returns 0, or -1 if there is none. */
+int inject_remove(struct injector *, uint64_t id);
+
+/* A rule's id as GET /faults shows it: "3", "scenario/0", "phase/x/1". */
+void inject_rule_id(const struct inject_rule *, char *buf, size_t len);
 
 /* What a decision is about. */
 struct inject_ctx {

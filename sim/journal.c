@@ -339,6 +339,12 @@ journal_query(struct journal *j, uint64_t since, size_t limit,
 }
 
 /* Forget the events in memory; seq goes on from where it was. */
+uint64_t
+journal_last_seq(const struct journal *j)
+{
+	return j != NULL ? j->next_seq - 1 : 0;
+}
+
 void
 journal_clear(struct journal *j)
 {

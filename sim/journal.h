@@ -50,6 +50,9 @@ uint64_t journal_addf(struct journal *, const char *service, uint64_t conn,
 json_t *journal_query(struct journal *, uint64_t since, size_t limit,
     const char *service, const char *event);
 
+/* The seq of the last event recorded so far (0: none yet). */
+uint64_t journal_last_seq(const struct journal *);
+
 /* Forget the events in memory (the file keeps them). */
 void journal_clear(struct journal *);
 

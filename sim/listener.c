@@ -24,6 +24,7 @@
 #include "timeline.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "service.h"
 #include "util.h"
 
@@ -46,30 +47,6 @@ static void listener_accept_cb(
 static void listener_error_cb(struct evconnlistener *, void *);
 static void listener_resume_cb(evutil_socket_t, short, void *);
 
-/* Fill a socket address for host:port; host is an IP literal. */
-static int
-listener_sockaddr(const char *host, uint16_t port, struct sockaddr_storage *ss,
-    socklen_t *len)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof *ss);
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		*len = sizeof *sin;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		*len = sizeof *sin6;
-		return 0;
-	}
-	return -1;
-}
-
 struct listener *
 listener_open(struct event_base *base, const char *host, uint16_t port,
     char *err, size_t errlen)
@@ -77,14 +54,12 @@ listener_open(struct event_base *base, const char *host, uint16_t port,
 	struct sockaddr_storage ss;
 	struct listener *l;
 	socklen_t len;
-	char ip[INET6_ADDRSTRLEN];
 	int v6 = strchr(host, ':') != NULL;
-	uint16_t bound;
 
 	l = xcalloc(1, sizeof *l);
 	snprintf(l->host, sizeof l->host, "%s", host);
 	l->port = port;
-	if (listener_sockaddr(host, port, &ss, &len) == -1) {
+	if (sockaddr_fill(host, port, &ss, &len) == -1) {
 		snprintf(err, errlen,
 		    "cannot listen on %s:%u: not an IP address", host, port);
 		goto fail;
@@ -105,18 +80,7 @@ listener_open(struct event_base *base, const char *host, uint16_t port,
 	    evconnlistener_get_fd(l->lev), (struct sockaddr *)&ss, &len);
 	l->bound = ss;
 	l->boundlen = len;
-	if (ss.ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
-		    ip, sizeof ip);
-		bound = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	} else {
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip,
-		    sizeof ip);
-		bound = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	}
-	snprintf(l->address, sizeof l->address, "%s%s%s:%u",
-	    ss.ss_family == AF_INET6 ? "[" : "", ip,
-	    ss.ss_family == AF_INET6 ? "]" : "", bound);
+	sockaddr_format(&ss, l->address, sizeof l->address);
 	l->resume = evtimer_new(base, listener_resume_cb, l);
 	if (l->resume == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -208,6 +172,7 @@ listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	struct server *srv;
 	struct inject_ctx ctx = { 0 };
 	const struct fault_conf *f, *tf;
+	const char *outcome = "served";
 
 	(void)lev;
 	if (svc == NULL) {
@@ -222,13 +187,19 @@ listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	f = inject_pick(&srv->inject, FAULT_LAYER_CONNECT, &ctx);
 	switch (f != NULL ? f->kind->type : FAULT_REFUSE) {
 	case FAULT_CONNECT_RESET:
+		outcome = "reset";
+		conn_new(svc, fd, sa, salen, CONN_MODE_RESET, NULL);
+		break;
 	case FAULT_MAX_CONNECTIONS:
+		outcome = "max_connections";
 		conn_new(svc, fd, sa, salen, CONN_MODE_RESET, NULL);
 		break;
 	case FAULT_CONNECT_CLOSE:
+		outcome = "closed";
 		conn_new(svc, fd, sa, salen, CONN_MODE_CLOSE, NULL);
 		break;
 	case FAULT_BLACKHOLE:
+		outcome = "blackholed";
 		conn_new(svc, fd, sa, salen, CONN_MODE_BLACKHOLE, NULL);
 		break;
 	default:
@@ -236,12 +207,14 @@ listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		tf = svc->tls != NULL
 		    ? inject_pick(&srv->inject, FAULT_LAYER_TLS, &ctx)
 		    : NULL;
-		if (tf != NULL && tf->kind->type == FAULT_TLS_STALL)
+		if (tf != NULL && tf->kind->type == FAULT_TLS_STALL) {
+			outcome = "blackholed";
 			conn_new(svc, fd, sa, salen, CONN_MODE_BLACKHOLE, NULL);
-		else
+		} else
 			conn_new(svc, fd, sa, salen, CONN_MODE_HTTP, tf);
 		break;
 	}
+	metrics_connection(srv->metrics, svc->name, outcome);
 	timeline_count_connection(srv->timeline);
 }
 

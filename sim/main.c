@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
+#include "ctl.h"
 #include "fault.h"
 #include "log.h"
 #include "scenario.h"
@@ -17,10 +19,15 @@
 /* clang-format off */
 static const char usage_text[] =
     "usage: standin serve [SCENARIO] [--ready-file FILE] [--journal FILE]\n"
+    "                     [--control ADDR | --no-control] [--control-token T]\n"
     "                     [--ca-out FILE] [--seed N] [--time-scale X]\n"
     "                     [--log-format text|json] [-v|-q]\n"
     "       standin check SCENARIO...\n"
     "       standin faults\n"
+    "       standin ctl [--control ADDR] [--token TOKEN] [--ready-file FILE]\n"
+    "                   [--json] [--timeout DUR] status | phase NAME | next\n"
+    "                   | faults | fault add JSON | fault rm ID\n"
+    "                   | journal [--follow] | reset\n"
     "       standin --help | --version\n"
     "\n"
     "commands:\n"
@@ -30,10 +37,18 @@ static const char usage_text[] =
     "          reported as FILE:LINE:COLUMN or FILE: /json/pointer\n"
     "  faults  print the catalogue of faults: layer, type, parameters,\n"
     "          and what the client sees\n"
+    "  ctl     drive a running standin through its control API: status,\n"
+    "          phases, faults, the journal, reset ('standin ctl --help')\n"
     "\n"
     "serve options:\n"
-    "  --ready-file FILE   once every listener is bound, write\n"
-    "                      {\"pid\":...,\"services\":{NAME:\"HOST:PORT\"}} there\n"
+    "  --ready-file FILE   once every listener is bound, write {\"pid\":...,\n"
+    "                      \"control\":\"HOST:PORT\",\"services\":{NAME:\"HOST:PORT\"}}\n"
+    "  --control ADDR      the control API's address (default 127.0.0.1:8474;\n"
+    "                      port 0: the OS chooses, see the ready file)\n"
+    "  --no-control        no control API\n"
+    "  --control-token T   require \"Authorization: Bearer T\" on the control\n"
+    "                      API (also $STANDIN_CONTROL_TOKEN); required when\n"
+    "                      ADDR is not loopback\n"
     "  --journal FILE      write every event (connections, TLS handshakes,\n"
     "                      hellos, requests, responses, faults, phase\n"
     "                      changes) there as JSON lines\n"
@@ -112,9 +127,13 @@ cmd_serve(int argc, char **argv)
 		{ "log-format", required_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "control", required_argument, NULL, 'C' },
+		{ "no-control", no_argument, NULL, 'N' },
+		{ "control-token", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct server_options opts = { 0 };
+	struct server_options opts = { .control_addr =
+		                           CONTROL_ADDRESS_DEFAULT };
 	enum log_format fmt = LOG_TEXT;
 	enum log_level lvl = LOG_INFO;
 	struct server srv;
@@ -163,6 +182,15 @@ cmd_serve(int argc, char **argv)
 				    "json",
 				    optarg);
 			break;
+		case 'C':
+			opts.control_addr = optarg;
+			break;
+		case 'N':
+			opts.control_addr = NULL;
+			break;
+		case 'T':
+			opts.control_token = optarg;
+			break;
 		case 'v':
 			lvl = LOG_DEBUG;
 			break;
@@ -179,6 +207,21 @@ cmd_serve(int argc, char **argv)
 		    "serve: %s: only one scenario file", argv[optind + 1]);
 	if (argc - optind == 1)
 		opts.scenario_path = argv[optind];
+	if (opts.control_token == NULL)
+		opts.control_token = getenv("STANDIN_CONTROL_TOKEN");
+	if (opts.control_token != NULL && opts.control_token[0] == '\0')
+		return usage_error("--control-token: the token is empty");
+	if (opts.control_addr != NULL &&
+	    control_address_loopback(opts.control_addr) == -1)
+		return usage_error("--control: %s is not HOST:PORT with an IP "
+		                   "address (127.0.0.1:8474, [::1]:0)",
+		    opts.control_addr);
+	if (opts.control_addr != NULL && opts.control_token == NULL &&
+	    control_address_loopback(opts.control_addr) != 1)
+		return usage_error("--control %s is not a loopback address: "
+		                   "give --control-token TOKEN too, or anyone "
+		                   "who can reach it can steer standin",
+		    opts.control_addr);
 	log_init(fmt, lvl);
 
 	code = server_start(&srv, &opts, &cause);
@@ -215,6 +258,8 @@ main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ctl") == 0)
+		return ctl_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "faults") == 0) {
 		if (argc > 2)
 			return usage_error("faults takes no arguments");

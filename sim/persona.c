@@ -761,28 +761,75 @@ persona_not_allowed(
 }
 
 /*
- * Run the first route of a table that matches the request; methods of
- * routes whose path matches under another method go to allow. Returns 1
- * if a route answered.
+ * The first route of a table that matches the request, its captures in
+ * params; methods of routes whose path matches under another method go to
+ * allow (if not NULL). NULL if none matches.
  */
-static int
-persona_dispatch(struct persona *p, const struct persona_route *table, size_t n,
-    const struct request *req, struct persona_allow *allow, struct reply *r)
+static const struct persona_route *
+persona_match(const struct persona_route *table, size_t n,
+    const struct request *req, struct persona_allow *allow,
+    struct route_params *params)
 {
-	struct route_params params;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (!route_match(table[i].pattern, req->path, &params))
+		if (!route_match(table[i].pattern, req->path, params))
 			continue;
-		if (strcmp(table[i].method, req->method) != 0) {
+		if (strcmp(table[i].method, req->method) == 0)
+			return &table[i];
+		if (allow != NULL)
 			persona_allow_add(allow, table[i].method);
-			continue;
-		}
-		table[i].fn(p, req, &params, r);
-		return 1;
 	}
-	return 0;
+	return NULL;
+}
+
+/*
+ * Find what answers a request: a stub (*stub), else a shared route or
+ * the persona's own (*route, captures in params). Methods the path takes
+ * otherwise go to allow (if not NULL). Returns 0 if nothing answers.
+ */
+static int
+persona_find(const struct persona *p, const struct stub_conf *const *stubs,
+    size_t nstubs, const struct request *req, struct persona_allow *allow,
+    const struct stub_conf **stub, const struct persona_route **route,
+    struct route_params *params)
+{
+	const struct stub_conf *s;
+	size_t i;
+
+	*stub = NULL;
+	*route = NULL;
+	for (i = 0; i < nstubs; i++) {
+		s = stubs[i];
+		if (s == NULL || !persona_stub_applies(p, s) ||
+		    !route_match(s->path, req->path, NULL))
+			continue;
+		if (s->method == NULL || strcmp(s->method, req->method) == 0) {
+			*stub = s;
+			return 1;
+		}
+		if (allow != NULL)
+			persona_allow_add(allow, s->method);
+	}
+	*route = persona_match(persona_shared_routes,
+	    nitems(persona_shared_routes), req, allow, params);
+	if (*route == NULL)
+		*route = persona_match(
+		    p->ops->routes, p->ops->nroutes, req, allow, params);
+	return *route != NULL;
+}
+
+const char *
+persona_route(const struct persona *p, const struct stub_conf *const *stubs,
+    size_t nstubs, const struct request *req)
+{
+	const struct stub_conf *stub;
+	const struct persona_route *route;
+	struct route_params params;
+
+	if (!persona_find(p, stubs, nstubs, req, NULL, &stub, &route, &params))
+		return PERSONA_ROUTE_NONE;
+	return stub != NULL ? stub->path : route->pattern;
 }
 
 /* Answer one request: version check, stubs, routes, then 405 or 404. */
@@ -792,37 +839,33 @@ persona_handle(struct persona *p, const struct stub_conf *const *stubs,
 {
 	char qmethod[QUOTE_MAX], qpath[QUOTE_MAX];
 	struct persona_allow allow;
-	const struct stub_conf *s;
-	size_t i;
+	const struct stub_conf *stub;
+	const struct persona_route *route;
+	struct route_params params;
 
 	reply_init(r);
 	allow.n = 0;
-	if (persona_version_check(p, req, r))
+	if (persona_version_check(p, req, r)) {
+		r->route = persona_route(p, stubs, nstubs, req);
 		return;
-	for (i = 0; i < nstubs; i++) {
-		s = stubs[i];
-		if (s == NULL || !persona_stub_applies(p, s) ||
-		    !route_match(s->path, req->path, NULL))
-			continue;
-		if (s->method == NULL || strcmp(s->method, req->method) == 0) {
-			persona_stub_answer(s, r);
-			return;
-		}
-		persona_allow_add(&allow, s->method);
 	}
-	if (persona_dispatch(p, persona_shared_routes,
-	        nitems(persona_shared_routes), req, &allow, r))
+	if (persona_find(
+	        p, stubs, nstubs, req, &allow, &stub, &route, &params)) {
+		if (stub != NULL)
+			persona_stub_answer(stub, r);
+		else
+			route->fn(p, req, &params, r);
+		/* After the answer: building one may start it afresh. */
+		r->route = stub != NULL ? stub->path : route->pattern;
 		return;
-	if (persona_dispatch(
-	        p, p->ops->routes, p->ops->nroutes, req, &allow, r))
-		return;
-	if (allow.n > 0) {
+	}
+	if (allow.n > 0)
 		persona_not_allowed(req, &allow, r);
-		return;
-	}
-	reply_error(r, 404, "not_found", "no route for %s %s",
-	    persona_quote(req->method, qmethod, sizeof qmethod),
-	    persona_quote(req->path, qpath, sizeof qpath));
+	else
+		reply_error(r, 404, "not_found", "no route for %s %s",
+		    persona_quote(req->method, qmethod, sizeof qmethod),
+		    persona_quote(req->path, qpath, sizeof qpath));
+	r->route = PERSONA_ROUTE_NONE;
 }
 
 /*

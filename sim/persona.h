@@ -68,10 +68,24 @@ const char *persona_service(const struct persona *);
 /*
  * Answer one request: a matching stub first (stubs are the service's
  * own, in scenario order), then the shared routes and the persona's own;
- * 404 or 405 otherwise. Always fills reply.
+ * 404 or 405 otherwise. Always fills reply, and reply->route with what
+ * persona_route() says.
  */
 void persona_handle(struct persona *, const struct stub_conf *const *stubs,
     size_t nstubs, const struct request *, struct reply *);
+
+/* The route label of a request no stub or route takes (404, 405). */
+#define PERSONA_ROUTE_NONE "unmatched"
+
+/*
+ * The pattern of the stub or route that takes this request (by method and
+ * path, as persona_handle() would choose it), or PERSONA_ROUTE_NONE: the
+ * metrics' route label, for requests a fault answered instead. The
+ * pattern belongs to the stub or the persona's table.
+ */
+const char *persona_route(const struct persona *,
+    const struct stub_conf *const *stubs, size_t nstubs,
+    const struct request *);
 
 /* What a fault changes about one call to a persona. */
 struct persona_call {

@@ -18,6 +18,7 @@ reply_init(struct reply *r)
 	r->content_type = NULL;
 	r->headers_len = 0;
 	r->headers[0] = '\0';
+	r->route = NULL;
 }
 
 void

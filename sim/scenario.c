@@ -2369,6 +2369,10 @@ scenario_load_text(
 	sc->description = xstrdup("");
 	sc->seed = 1;
 	sc->time_scale = 1;
+	sc->source = xmalloc(len + 1);
+	memcpy(sc->source, text, len);
+	sc->source[len] = '\0';
+	sc->source_len = len;
 	ld.sc = sc;
 
 	if (blank(text, len)) {
@@ -2474,6 +2478,72 @@ fail:
 	errlist_add(errs, "%s: cannot read: %s", path, strerror(saved));
 	errno = saved;
 	return NULL;
+}
+
+int
+scenario_parse_faults(const struct scenario *sc, const char *label,
+    const char *text, size_t len, struct fault_conf **faults, size_t *nfaults,
+    struct errlist *errs)
+{
+	struct loader ld;
+	json_error_t jerr;
+	json_t *doc, *v;
+	size_t i, n = 0, saved;
+
+	*faults = NULL;
+	*nfaults = 0;
+	memset(&ld, 0, sizeof ld);
+	ld.file = label;
+	ld.errs = errs;
+	ld.sc = (struct scenario *)sc;
+	v = json_loadb(
+	    text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (v == NULL) {
+		if (blank(text, len))
+			errlist_add(errs,
+			    "%s: expected a fault object or an "
+			    "array of them, got nothing",
+			    label);
+		else if (jerr.line >= 0)
+			errlist_add(errs, "%s:%d:%d: %s", label, jerr.line,
+			    jerr.column, jerr.text);
+		else
+			errlist_add(errs, "%s: %s", label, jerr.text);
+		return -1;
+	}
+	/* The running scenario's services, as its own faults saw them. */
+	doc = json_loadb(sc->source, sc->source_len, JSON_DECODE_ANY, NULL);
+	ld.services = json_object_get(doc, "services");
+	if (!json_is_object(ld.services))
+		ld.services = NULL;
+	ld.root = doc;
+	if (json_is_array(v)) {
+		if (json_array_size(v) == 0)
+			verr(&ld, "expected at least one fault");
+		*faults = xcalloc(json_array_size(v) + 1, sizeof **faults);
+		for (i = 0; i < json_array_size(v); i++) {
+			saved = ptr_push_index(&ld, i);
+			parse_fault(&ld, json_array_get(v, i), &(*faults)[n++]);
+			ptr_pop(&ld, saved);
+		}
+	} else if (json_is_object(v)) {
+		*faults = xcalloc(1, sizeof **faults);
+		parse_fault(&ld, v, &(*faults)[n++]);
+	} else
+		verr(&ld, "expected a fault object or an array of them, got %s",
+		    type_name(v));
+	json_decref(v);
+	json_decref(doc);
+	free(ld.ptr);
+	if (ld.nerrs == 0) {
+		*nfaults = n;
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		fault_conf_clear(&(*faults)[i]);
+	free(*faults);
+	*faults = NULL;
+	return -1;
 }
 
 struct scenario *
@@ -2585,5 +2655,6 @@ scenario_free(struct scenario *sc)
 	free(sc->file);
 	free(sc->name);
 	free(sc->description);
+	free(sc->source);
 	free(sc);
 }

@@ -102,6 +102,8 @@ struct scenario {
 	    *phases; /* "phases"; a scenario without has one, "default" */
 	size_t nphases;
 	int repeat; /* "repeat": after the last phase, the first again */
+	char *source; /* the document as loaded, for GET /scenario */
+	size_t source_len;
 };
 
 /*
@@ -114,6 +116,18 @@ struct scenario *scenario_load_file(const char *path, struct errlist *errs);
 /* The same for text already in memory; label stands for the file name. */
 struct scenario *scenario_load_text(
     const char *label, const char *text, size_t len, struct errlist *errs);
+
+/*
+ * Read faults given at run time (POST /faults): one fault object, or an
+ * array of them, in the scenario format, validated against the services of
+ * sc exactly as a scenario's faults are. On success return 0 with a new
+ * array in *faults (free each with fault_conf_clear(), then the array);
+ * on any error return -1 with every error in errs, pointers relative to
+ * the text ("LABEL: /0/delay: ...").
+ */
+int scenario_parse_faults(const struct scenario *sc, const char *label,
+    const char *text, size_t len, struct fault_conf **faults, size_t *nfaults,
+    struct errlist *errs);
 
 /* The built-in default: both personas on their default addresses. */
 struct scenario *scenario_default(void);

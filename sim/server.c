@@ -17,8 +17,11 @@
 #include <jansson.h>
 
 #include "certs.h"
+#include "clock.h"
+#include "control.h"
 #include "journal.h"
 #include "listener.h"
+#include "metrics.h"
 #include "timeline.h"
 #include "tls.h"
 #include "log.h"
@@ -67,6 +70,16 @@ server_base_new(void)
 	return base;
 }
 
+/* What the command line overrides in any scenario it runs. */
+static void
+server_overrides(struct server *srv, struct scenario *sc)
+{
+	if (srv->opts.has_seed)
+		sc->seed = srv->opts.seed;
+	if (srv->opts.time_scale > 0)
+		sc->time_scale = srv->opts.time_scale;
+}
+
 /* Load the configured scenario, or the built-in default. */
 static struct scenario *
 server_load(struct server *srv, int *code, char **cause)
@@ -87,10 +100,7 @@ server_load(struct server *srv, int *code, char **cause)
 		errlist_clear(&errs);
 		return NULL;
 	}
-	if (srv->opts.has_seed)
-		sc->seed = srv->opts.seed;
-	if (srv->opts.time_scale > 0)
-		sc->time_scale = srv->opts.time_scale;
+	server_overrides(srv, sc);
 	return sc;
 }
 
@@ -268,20 +278,13 @@ out:
 	return code;
 }
 
-/*
- * Make the current phase's faults the active ones and put every listener
- * in the state its connect faults ask for (refuse, stall_accept).
- */
-static void
-server_phase_changed(void *arg)
+void
+server_apply_states(struct server *srv)
 {
-	struct server *srv = arg;
 	struct service *svc;
 	char err[512];
 	int refuse, stall;
 
-	inject_activate(
-	    &srv->inject, srv->scenario, timeline_phase(srv->timeline));
 	TAILQ_FOREACH(svc, &srv->services, entry)
 	{
 		if (svc->listener == NULL)
@@ -294,6 +297,21 @@ server_phase_changed(void *arg)
 		        svc->listener, refuse, stall, err, sizeof err) == -1)
 			log_msg(LOG_ERROR, svc->name, "%s", err);
 	}
+}
+
+/*
+ * Make the current phase's faults the active ones and put every listener
+ * in the state its connect faults ask for.
+ */
+static void
+server_phase_changed(void *arg)
+{
+	struct server *srv = arg;
+
+	metrics_phase_changed(srv->metrics);
+	inject_activate(
+	    &srv->inject, srv->scenario, timeline_phase(srv->timeline));
+	server_apply_states(srv);
 }
 
 /* Write the ready file atomically: a temporary file renamed into place. */
@@ -316,6 +334,9 @@ server_write_ready(struct server *srv, char **cause)
 	}
 	o = json_pack("{s:I, s:s, s:o}", "pid", (json_int_t)getpid(),
 	    "scenario", srv->scenario->name, "services", svcs);
+	if (srv->control != NULL)
+		json_object_set_new(
+		    o, "control", json_string(control_address(srv->control)));
 	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	if (json_dump_file(o, tmp, JSON_COMPACT) == -1 ||
 	    rename(tmp, path) == -1) {
@@ -362,10 +383,12 @@ server_start(
 	    srv->base, JOURNAL_RING_DEFAULT, opts->journal_file, cause);
 	if (srv->journal == NULL)
 		return EXIT_OSERR;
+	srv->metrics = metrics_new();
 	sc = server_load(srv, &code, cause);
 	if (sc == NULL)
 		return code;
-	inject_init(&srv->inject, sc->seed, srv->journal);
+	srv->started_us = clock_now_us();
+	inject_init(&srv->inject, sc->seed, srv->journal, srv->metrics);
 	code = server_apply(srv, sc, &old, cause);
 	if (code != 0) {
 		scenario_free(sc);
@@ -396,6 +419,12 @@ server_start(
 	evsignal_add(srv->sig_term, NULL);
 	evsignal_add(srv->sig_int, NULL);
 	evsignal_add(srv->sig_hup, NULL);
+	if (opts->control_addr != NULL) {
+		srv->control = control_start(
+		    srv, opts->control_addr, opts->control_token, cause);
+		if (srv->control == NULL)
+			return EXIT_OSERR;
+	}
 	if (server_write_ready(srv, cause) == -1)
 		return EXIT_OSERR;
 	log_info("scenario %s (%s), seed %llu", srv->scenario->name,
@@ -432,6 +461,53 @@ server_reload(struct server *srv, char **cause)
 	return 0;
 }
 
+/* Remove every fault the control API added. */
+static void
+server_drop_api_faults(struct server *srv)
+{
+	while (srv->inject.napi > 0)
+		inject_remove(&srv->inject, srv->inject.rules[0].id);
+}
+
+int
+server_replace(struct server *srv, struct scenario *sc, char **cause)
+{
+	struct scenario *old = NULL;
+	int code;
+
+	server_overrides(srv, sc);
+	if ((code = server_apply(srv, sc, &old, cause)) != 0)
+		return code;
+	server_drop_api_faults(srv);
+	inject_reseed(&srv->inject, sc->seed);
+	timeline_rebase(srv->timeline, srv->scenario);
+	/* Its first phase, begun now; this also activates its faults. */
+	timeline_goto(srv->timeline, sc->phases[0].name, "scenario replaced");
+	scenario_free(old);
+	if (server_write_ready(srv, cause) == -1) {
+		log_error("%s", *cause);
+		free(*cause);
+		*cause = NULL;
+	}
+	log_info("scenario %s replaced through the control API", sc->name);
+	server_log_services(srv);
+	return 0;
+}
+
+void
+server_reset(struct server *srv)
+{
+	struct service *svc;
+
+	server_drop_api_faults(srv);
+	inject_reseed(&srv->inject, srv->scenario->seed);
+	TAILQ_FOREACH(svc, &srv->services, entry)
+	persona_reset(svc->persona);
+	/* The first phase, begun now, its counts (and the root's) at zero. */
+	timeline_goto(srv->timeline, srv->scenario->phases[0].name, "reset");
+	log_info("reset to phase %s", srv->scenario->phases[0].name);
+}
+
 /* Connections still open, across every service. */
 static size_t
 server_open_conns(struct server *srv)
@@ -461,6 +537,8 @@ server_stop(struct server *srv)
 	struct conn *c, *next;
 
 	srv->stopping = 1;
+	control_free(srv->control);
+	srv->control = NULL;
 	TAILQ_FOREACH(svc, &srv->services, entry)
 	{
 		listener_free(svc->listener);
@@ -529,6 +607,7 @@ server_free(struct server *srv)
 		service_configure(svc, NULL, NULL, 0);
 		service_unref(svc);
 	}
+	control_free(srv->control);
 	if (srv->sig_term != NULL)
 		event_free(srv->sig_term);
 	if (srv->sig_int != NULL)
@@ -540,6 +619,7 @@ server_free(struct server *srv)
 	timeline_free(srv->timeline);
 	inject_free(&srv->inject);
 	journal_free(srv->journal);
+	metrics_free(srv->metrics);
 	certs_free(srv->certs);
 	scenario_free(srv->scenario);
 	if (srv->base != NULL)

@@ -13,6 +13,8 @@
 struct event;
 struct event_base;
 struct certs;
+struct control;
+struct metrics;
 struct scenario;
 
 struct server_options {
@@ -23,6 +25,8 @@ struct server_options {
 	int has_seed;
 	uint64_t seed;
 	double time_scale; /* 0: as the scenario says */
+	const char *control_addr; /* the control API's address; NULL: none */
+	const char *control_token; /* bearer token it requires, or NULL */
 };
 
 struct server {
@@ -34,10 +38,13 @@ struct server {
 	struct timeline *timeline;
 	struct injector inject;
 	struct certs *certs; /* made when a service needs "cert": "auto" */
+	struct metrics *metrics; /* counters for GET /metrics */
 	struct event *sig_term, *sig_int, *sig_hup;
+	struct control *control; /* the control API, or NULL */
 	struct event *stop_timer;
 	int stopping;
 	uint64_t next_conn_id;
+	uint64_t started_us; /* clock_now_us() at start */
 };
 
 /*
@@ -52,6 +59,27 @@ int server_run(struct server *);
 
 /* Reload the scenario file; a bad one is refused and the old one kept. */
 int server_reload(struct server *, char **cause);
+
+/*
+ * Run a new scenario instead (PUT /scenario), as a reload would, but from
+ * its first phase, with the generator re-seeded and no faults from the
+ * API. Takes ownership of sc on success. On failure nothing changes and
+ * the sysexits code comes back (71: a listener could not be bound) with
+ * the message in *cause.
+ */
+int server_replace(struct server *, struct scenario *, char **cause);
+
+/*
+ * Back to the start (POST /reset): the first phase, no faults from the
+ * API, the generator re-seeded, every persona's fixture data restored.
+ */
+void server_reset(struct server *);
+
+/*
+ * Put every listener in the state its connect faults ask for (refuse,
+ * stall_accept): after a phase change, or a fault added or removed.
+ */
+void server_apply_states(struct server *);
 
 /* Free everything; safe on a half-started server. */
 void server_free(struct server *);

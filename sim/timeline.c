@@ -221,6 +221,20 @@ timeline_index(const struct timeline *t)
 	return t->index;
 }
 
+const struct phase_conf *
+timeline_upcoming_phase(const struct timeline *t)
+{
+	size_t idx;
+
+	return timeline_upcoming(t, &idx);
+}
+
+uint64_t
+timeline_phase_age_us(const struct timeline *t)
+{
+	return clock_now_us() - t->began_us;
+}
+
 /* Count a connection; it may begin the next phase. */
 void
 timeline_count_connection(struct timeline *t)

@@ -31,6 +31,13 @@ struct timeline *timeline_new(struct event_base *, const struct scenario *,
 const struct phase_conf *timeline_phase(const struct timeline *);
 size_t timeline_index(const struct timeline *);
 
+/* The phase that comes next (by its condition or timeline_next()), or
+ * NULL after the last phase of a scenario that does not repeat. */
+const struct phase_conf *timeline_upcoming_phase(const struct timeline *);
+
+/* How long the current phase has lasted, in microseconds. */
+uint64_t timeline_phase_age_us(const struct timeline *);
+
 /* Count a connection or a request toward after_connections/after_requests. */
 void timeline_count_connection(struct timeline *);
 void timeline_count_request(struct timeline *);

@@ -1,12 +1,14 @@
 /* util.c: allocation, duration and address parsing, version strings. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
 
 #include "util.h"
 
@@ -406,4 +408,46 @@ errlist_clear(struct errlist *el)
 	free(el->msgs);
 	el->msgs = NULL;
 	el->n = el->cap = 0;
+}
+
+int
+sockaddr_fill(const char *host, uint16_t port, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*len = sizeof *sin;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*len = sizeof *sin6;
+		return 0;
+	}
+	return -1;
+}
+
+void
+sockaddr_format(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr, ip,
+		    sizeof ip);
+		snprintf(buf, len, "[%s]:%u", ip,
+		    ntohs(((const struct sockaddr_in6 *)ss)->sin6_port));
+	} else {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+		    ip, sizeof ip);
+		snprintf(buf, len, "%s:%u", ip,
+		    ntohs(((const struct sockaddr_in *)ss)->sin_port));
+	}
 }

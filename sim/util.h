@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -40,6 +41,13 @@ void duration_format(uint64_t, char *, size_t);
  * host and a port. Returns 0 or -1.
  */
 int hostport_parse(const char *, char *, size_t, uint16_t *);
+
+struct sockaddr_storage;
+/* Fill a socket address for host:port; host is an IP literal. 0 or -1. */
+int sockaddr_fill(
+    const char *host, uint16_t port, struct sockaddr_storage *, socklen_t *);
+/* Format an address as "127.0.0.1:8081" or "[::1]:8081". */
+void sockaddr_format(const struct sockaddr_storage *, char *, size_t);
 
 /* Is this a protocol version string: digits separated by dots ("1.2")? */
 int version_valid(const char *);

@@ -57,7 +57,9 @@ start_standin() {
 	LOG=$TMP/standin.log
 	rm -f "$READY"
 	# shellcheck disable=SC2086
-	${STANDIN_WRAPPER:-} "$STANDIN" serve "$@" --ready-file "$READY" 2>"$LOG" &
+	# The control API on a port of its own (a test may say otherwise).
+	${STANDIN_WRAPPER:-} "$STANDIN" serve --control 127.0.0.1:0 "$@" \
+		--ready-file "$READY" 2>"$LOG" &
 	PID=$!
 	for i in $(seq 1 400); do
 		[ -s "$READY" ] && return 0
@@ -76,6 +78,11 @@ start_standin() {
 # addr NAME: the bound HOST:PORT of a service, from the ready file.
 addr() {
 	jq -r --arg n "$1" '.services[$n]' "$READY"
+}
+
+# ctl_addr: the control API's HOST:PORT, from the ready file.
+ctl_addr() {
+	jq -r '.control' "$READY"
 }
 
 # stop_standin: SIGTERM, wait, and set STATUS to its exit code.

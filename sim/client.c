@@ -1,0 +1,818 @@
+/*
+ * client.c: one HTTP/1.1 request on one connection, on libevent, with
+ * http-parser reading the response.
+ *
+ * A request moves through stages: connect (each address of the name in
+ * turn, under one timeout), then, for TLS, the handshake (a later
+ * change: it will wrap the connected socket in bufferevent_openssl here),
+ * then HTTP (the request written, the response read under the response
+ * timeout). Every ending, good or bad, goes through client_finish(),
+ * which records the stage it happened in, releases the connection and
+ * calls back once.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <http_parser.h>
+
+#include "client.h"
+#include "clock.h"
+#include "util.h"
+
+#define CLIENT_ADDRS_MAX 8 /* addresses of a name tried in turn */
+
+struct client {
+	struct event_base *base;
+	enum client_stage stage;
+	int over;
+	client_cb cb;
+	void *arg;
+
+	/* connect */
+	struct sockaddr_storage addrs[CLIENT_ADDRS_MAX];
+	socklen_t addrlens[CLIENT_ADDRS_MAX];
+	size_t naddrs, next_addr;
+	evutil_socket_t fd;
+	struct event *step; /* starts the request from the loop */
+	struct event *connect_ev; /* the socket becomes writable */
+	struct event *timer; /* the current stage's timeout */
+	uint64_t connect_timeout_us, response_timeout_us;
+	int last_errno; /* of the last address tried */
+
+	/* http */
+	struct bufferevent *bev;
+	struct evbuffer *request; /* sent once connected */
+	http_parser parser;
+	int head; /* a HEAD request: the response has no body */
+	int in_value; /* the last header callback was for a value */
+	int received; /* any byte of a response came */
+	int complete;
+	size_t header_bytes, body_max, body_cap;
+	enum client_failure parse_failure; /* set by a parser callback */
+	char parse_message[128];
+
+	struct client_response resp;
+	struct client_error err;
+};
+
+static int on_status(http_parser *, const char *, size_t);
+static int on_header_field(http_parser *, const char *, size_t);
+static int on_header_value(http_parser *, const char *, size_t);
+static int on_headers_complete(http_parser *);
+static int on_body(http_parser *, const char *, size_t);
+static int on_message_complete(http_parser *);
+
+static const http_parser_settings client_settings = {
+	.on_status = on_status,
+	.on_header_field = on_header_field,
+	.on_header_value = on_header_value,
+	.on_headers_complete = on_headers_complete,
+	.on_body = on_body,
+	.on_message_complete = on_message_complete,
+};
+
+static const char *const client_stage_names[] = {
+	[CLIENT_STAGE_NONE] = "none",
+	[CLIENT_STAGE_CONNECT] = "connect",
+	[CLIENT_STAGE_TLS] = "tls",
+	[CLIENT_STAGE_HTTP] = "http",
+};
+
+static void client_step_cb(evutil_socket_t, short, void *);
+static void client_connect_cb(evutil_socket_t, short, void *);
+static void client_timer_cb(evutil_socket_t, short, void *);
+static void client_read_cb(struct bufferevent *, void *);
+static void client_event_cb(struct bufferevent *, short, void *);
+
+const char *
+client_stage_name(enum client_stage stage)
+{
+	if ((size_t)stage >= nitems(client_stage_names))
+		return "unknown";
+	return client_stage_names[stage];
+}
+
+/* Fill an error of this stage. */
+static void __attribute__((format(printf, 5, 6)))
+client_error_set(struct client_error *err, enum client_stage stage,
+    enum client_failure failure, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->stage = stage;
+	err->failure = failure;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+}
+
+/* Close whatever connection the request holds. */
+static void
+client_release(struct client *c)
+{
+	if (c->step != NULL) {
+		event_free(c->step);
+		c->step = NULL;
+	}
+	if (c->connect_ev != NULL) {
+		event_free(c->connect_ev);
+		c->connect_ev = NULL;
+	}
+	if (c->timer != NULL)
+		evtimer_del(c->timer);
+	if (c->bev != NULL) {
+		bufferevent_free(c->bev); /* closes the socket */
+		c->bev = NULL;
+	}
+	if (c->fd != -1) {
+		evutil_closesocket(c->fd);
+		c->fd = -1;
+	}
+}
+
+/*
+ * End the request: with CLIENT_OK a response came; otherwise record the
+ * failure against the current stage. Calls back once, last: the callback
+ * may free the client, so callers return at once.
+ */
+static void __attribute__((format(printf, 4, 5)))
+client_finish(struct client *c, enum client_failure failure, int code,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->over)
+		return;
+	c->over = 1;
+	memset(&c->err, 0, sizeof c->err);
+	if (failure != CLIENT_OK) {
+		c->err.stage = c->stage;
+		c->err.failure = failure;
+		c->err.code = code;
+		va_start(ap, fmt);
+		vsnprintf(c->err.message, sizeof c->err.message, fmt, ap);
+		va_end(ap);
+		client_response_clear(&c->resp);
+	} else if (c->resp.body == NULL) {
+		c->resp.body = calloc(1, 1);
+		if (c->resp.body == NULL) {
+			c->err.stage = c->stage;
+			c->err.failure = CLIENT_ERR_SYSTEM;
+			c->err.code = ENOMEM;
+			snprintf(c->err.message, sizeof c->err.message, "%s",
+			    strerror(ENOMEM));
+			client_response_clear(&c->resp);
+		}
+	}
+	c->stage = CLIENT_STAGE_NONE;
+	client_release(c);
+	c->cb(c, c->arg);
+}
+
+/* Arm the timer with the current stage's timeout. */
+static void
+client_arm_timer(struct client *c, uint64_t usec)
+{
+	struct timeval tv = clock_tv(usec);
+
+	evtimer_add(c->timer, &tv);
+}
+
+/* The timeout of the current stage, for messages. */
+static uint64_t
+client_stage_timeout(const struct client *c)
+{
+	return c->stage == CLIENT_STAGE_CONNECT ? c->connect_timeout_us
+	                                        : c->response_timeout_us;
+}
+
+/*
+ * Resolve "HOST:PORT" into c->addrs: an IP literal directly, a name with
+ * getaddrinfo(3). Returns 0 or -1 with err filled.
+ */
+static int
+client_resolve(struct client *c, const char *address, struct client_error *err)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char host[256];
+	uint16_t port;
+	int rc;
+
+	if (address == NULL ||
+	    hostport_parse(address, host, sizeof host, &port) == -1) {
+		client_error_set(err, CLIENT_STAGE_CONNECT, CLIENT_ERR_ADDRESS,
+		    0, "\"%s\" is not an address (use HOST:PORT)",
+		    address == NULL ? "" : address);
+		return -1;
+	}
+	if (sockaddr_fill(host, port, &c->addrs[0], &c->addrlens[0]) == 0) {
+		c->naddrs = 1;
+		return 0;
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc != 0) {
+		client_error_set(err, CLIENT_STAGE_CONNECT, CLIENT_ERR_RESOLVE,
+		    rc == EAI_SYSTEM ? errno : 0, "cannot resolve %s: %s", host,
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL && c->naddrs < CLIENT_ADDRS_MAX;
+	     ai = ai->ai_next) {
+		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+			continue;
+		if (ai->ai_addrlen > sizeof c->addrs[0])
+			continue;
+		memcpy(&c->addrs[c->naddrs], ai->ai_addr, ai->ai_addrlen);
+		if (ai->ai_family == AF_INET)
+			((struct sockaddr_in *)&c->addrs[c->naddrs])->sin_port =
+			    htons(port);
+		else
+			((struct sockaddr_in6 *)&c->addrs[c->naddrs])
+			    ->sin6_port = htons(port);
+		c->addrlens[c->naddrs++] = ai->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	if (c->naddrs == 0) {
+		client_error_set(err, CLIENT_STAGE_CONNECT, CLIENT_ERR_RESOLVE,
+		    0, "cannot resolve %s: no IPv4 or IPv6 address", host);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is a header of that name among the request's own? */
+static int
+client_has_header(const struct client_request *req, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < req->nheaders; i++) {
+		if (strcasecmp(req->headers[i].name, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Format the request into c->request. Returns 0 or -1. */
+static int
+client_format_request(struct client *c, const struct client_request *req)
+{
+	const char *method = req->method != NULL ? req->method : "GET";
+	struct evbuffer *b = c->request;
+	int rc = 0;
+	size_t i;
+
+	rc |= evbuffer_add_printf(b, "%s %s HTTP/1.1\r\n", method,
+	    req->path != NULL ? req->path : "/");
+	if (!client_has_header(req, "Host"))
+		rc |= evbuffer_add_printf(b, "Host: %s\r\n", req->address);
+	if (!client_has_header(req, "Connection"))
+		rc |= evbuffer_add_printf(b, "Connection: close\r\n");
+	if (!client_has_header(req, "Content-Length") &&
+	    (req->body != NULL || strcmp(method, "POST") == 0 ||
+	        strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0))
+		rc |= evbuffer_add_printf(
+		    b, "Content-Length: %zu\r\n", req->body_len);
+	for (i = 0; i < req->nheaders; i++)
+		rc |= evbuffer_add_printf(b, "%s: %s\r\n", req->headers[i].name,
+		    req->headers[i].value);
+	rc |= evbuffer_add(b, "\r\n", 2);
+	if (req->body != NULL && req->body_len > 0)
+		rc |= evbuffer_add(b, req->body, req->body_len);
+	return rc < 0 ? -1 : 0;
+}
+
+struct client *
+client_new(struct event_base *base, const struct client_request *req,
+    client_cb cb, void *arg, struct client_error *err)
+{
+	struct client *c;
+
+	memset(err, 0, sizeof *err);
+	c = calloc(1, sizeof *c);
+	if (c == NULL)
+		goto nomem;
+	c->base = base;
+	c->cb = cb;
+	c->arg = arg;
+	c->fd = -1;
+	c->stage = CLIENT_STAGE_CONNECT;
+	c->connect_timeout_us = req->connect_timeout_us != 0
+	    ? req->connect_timeout_us
+	    : CLIENT_TIMEOUT_DEFAULT;
+	c->response_timeout_us = req->response_timeout_us != 0
+	    ? req->response_timeout_us
+	    : CLIENT_TIMEOUT_DEFAULT;
+	c->body_max = req->body_max != 0 ? req->body_max : CLIENT_BODY_MAX;
+	c->head = req->method != NULL && strcmp(req->method, "HEAD") == 0;
+	http_parser_init(&c->parser, HTTP_RESPONSE);
+	c->parser.data = c;
+
+	if (client_resolve(c, req->address, err) == -1) {
+		client_free(c);
+		return NULL;
+	}
+	c->request = evbuffer_new();
+	c->timer = evtimer_new(base, client_timer_cb, c);
+	c->step = event_new(base, -1, 0, client_step_cb, c);
+	if (c->request == NULL || c->timer == NULL || c->step == NULL ||
+	    client_format_request(c, req) == -1)
+		goto nomem;
+	/* Connect from the loop, so that every ending calls back from it. */
+	client_arm_timer(c, c->connect_timeout_us);
+	event_active(c->step, EV_TIMEOUT, 1);
+	return c;
+
+nomem:
+	client_error_set(err, CLIENT_STAGE_CONNECT, CLIENT_ERR_SYSTEM, ENOMEM,
+	    "%s", strerror(ENOMEM));
+	client_free(c);
+	return NULL;
+}
+
+/*
+ * Connected: on to the next stage. A TLS request would start its
+ * handshake here (stage CLIENT_STAGE_TLS, wrapping c->fd); plain TCP goes
+ * straight to HTTP.
+ */
+static void
+client_connected(struct client *c)
+{
+	struct sockaddr_storage *ss = &c->addrs[c->next_addr - 1];
+	evutil_socket_t fd = c->fd;
+
+	sockaddr_format(ss, c->resp.peer, sizeof c->resp.peer);
+	event_free(c->connect_ev);
+	c->connect_ev = NULL;
+	evtimer_del(c->timer);
+
+	c->stage = CLIENT_STAGE_HTTP;
+	client_arm_timer(c, c->response_timeout_us);
+	c->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		client_finish(
+		    c, CLIENT_ERR_SYSTEM, ENOMEM, "%s", strerror(ENOMEM));
+		return;
+	}
+	c->fd = -1; /* the bufferevent owns it */
+	bufferevent_setcb(c->bev, client_read_cb, NULL, client_event_cb, c);
+	if (bufferevent_write_buffer(c->bev, c->request) == -1 ||
+	    bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1)
+		client_finish(
+		    c, CLIENT_ERR_SYSTEM, ENOMEM, "%s", strerror(ENOMEM));
+}
+
+/*
+ * Connect to the next address that takes a socket; when none is left,
+ * the request is over with the last address's error.
+ */
+static void
+client_connect_next(struct client *c)
+{
+	struct sockaddr_storage *ss;
+	int rc;
+
+	while (c->next_addr < c->naddrs) {
+		ss = &c->addrs[c->next_addr++];
+		c->fd = socket(ss->ss_family,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (c->fd == -1) {
+			c->last_errno = errno;
+			continue;
+		}
+		rc = connect(c->fd, (struct sockaddr *)ss,
+		    c->addrlens[c->next_addr - 1]);
+		if (rc == 0 || errno == EINPROGRESS) {
+			c->connect_ev = event_new(
+			    c->base, c->fd, EV_WRITE, client_connect_cb, c);
+			if (c->connect_ev == NULL ||
+			    event_add(c->connect_ev, NULL) == -1) {
+				client_finish(c, CLIENT_ERR_SYSTEM, ENOMEM,
+				    "%s", strerror(ENOMEM));
+			}
+			return;
+		}
+		c->last_errno = errno;
+		evutil_closesocket(c->fd);
+		c->fd = -1;
+	}
+	client_finish(
+	    c, CLIENT_ERR_SYSTEM, c->last_errno, "%s", strerror(c->last_errno));
+}
+
+static void
+client_step_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+
+	(void)fd;
+	(void)what;
+	client_connect_next(c);
+}
+
+/* The socket is writable: connected, or refused (SO_ERROR says). */
+static void
+client_connect_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+	socklen_t len = sizeof(int);
+	int error = 0;
+
+	(void)what;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == -1)
+		error = errno;
+	if (error == 0) {
+		client_connected(c);
+		return;
+	}
+	c->last_errno = error;
+	event_free(c->connect_ev);
+	c->connect_ev = NULL;
+	evutil_closesocket(c->fd);
+	c->fd = -1;
+	client_connect_next(c);
+}
+
+static void
+client_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+	char d[32];
+
+	(void)fd;
+	(void)what;
+	duration_format(client_stage_timeout(c), d, sizeof d);
+	client_finish(c, CLIENT_ERR_TIMEOUT, 0, "timed out after %s", d);
+}
+
+/* Fail the parse from a callback: the failure is reported after it. */
+static int __attribute__((format(printf, 3, 4))) client_parse_fail(
+    struct client *c, enum client_failure failure, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->parse_failure = failure;
+	va_start(ap, fmt);
+	vsnprintf(c->parse_message, sizeof c->parse_message, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Append len bytes to the NUL-terminated *s. 0 or -1. */
+static int
+client_str_append(char **s, const char *data, size_t len)
+{
+	size_t have = *s != NULL ? strlen(*s) : 0;
+	char *p;
+
+	p = realloc(*s, have + len + 1);
+	if (p == NULL)
+		return -1;
+	memcpy(p + have, data, len);
+	p[have + len] = '\0';
+	*s = p;
+	return 0;
+}
+
+/* Count status-line and header bytes against the limit. */
+static int
+client_count_header(struct client *c, size_t len)
+{
+	c->header_bytes += len;
+	if (c->header_bytes > CLIENT_HEADERS_MAX)
+		return client_parse_fail(c, CLIENT_ERR_TOO_LARGE,
+		    "response headers larger than %d KiB",
+		    CLIENT_HEADERS_MAX / 1024);
+	return 0;
+}
+
+static int
+on_status(http_parser *p, const char *at, size_t len)
+{
+	(void)at;
+	return client_count_header(p->data, len);
+}
+
+static int
+on_header_field(http_parser *p, const char *at, size_t len)
+{
+	struct client *c = p->data;
+	struct client_response *r = &c->resp;
+	void *h;
+
+	if (client_count_header(c, len) == -1)
+		return -1;
+	if (r->nheaders == 0 || c->in_value) {
+		h = realloc(r->headers, (r->nheaders + 1) * sizeof *r->headers);
+		if (h == NULL)
+			return client_parse_fail(
+			    c, CLIENT_ERR_SYSTEM, "%s", strerror(ENOMEM));
+		r->headers = h;
+		memset(&r->headers[r->nheaders++], 0, sizeof *r->headers);
+		c->in_value = 0;
+	}
+	if (client_str_append(&r->headers[r->nheaders - 1].name, at, len) == -1)
+		return client_parse_fail(
+		    c, CLIENT_ERR_SYSTEM, "%s", strerror(ENOMEM));
+	return 0;
+}
+
+static int
+on_header_value(http_parser *p, const char *at, size_t len)
+{
+	struct client *c = p->data;
+	struct client_response *r = &c->resp;
+
+	if (client_count_header(c, len) == -1)
+		return -1;
+	c->in_value = 1;
+	if (client_str_append(&r->headers[r->nheaders - 1].value, at, len) ==
+	    -1)
+		return client_parse_fail(
+		    c, CLIENT_ERR_SYSTEM, "%s", strerror(ENOMEM));
+	return 0;
+}
+
+static int
+on_headers_complete(http_parser *p)
+{
+	struct client *c = p->data;
+	size_t i;
+
+	c->resp.status = (int)p->status_code;
+	c->resp.http_major = p->http_major;
+	c->resp.http_minor = p->http_minor;
+	/* A header without a value ("X-A:") has an empty one. */
+	for (i = 0; i < c->resp.nheaders; i++) {
+		if (c->resp.headers[i].value == NULL &&
+		    client_str_append(&c->resp.headers[i].value, "", 0) == -1)
+			return client_parse_fail(
+			    c, CLIENT_ERR_SYSTEM, "%s", strerror(ENOMEM));
+	}
+	if ((p->flags & F_CONTENTLENGTH) && p->content_length > c->body_max)
+		return client_parse_fail(c, CLIENT_ERR_TOO_LARGE,
+		    "response body larger than %zu bytes "
+		    "(Content-Length: %llu)",
+		    c->body_max, (unsigned long long)p->content_length);
+	return c->head ? 1 : 0; /* 1: no body follows */
+}
+
+static int
+on_body(http_parser *p, const char *at, size_t len)
+{
+	struct client *c = p->data;
+	struct client_response *r = &c->resp;
+	size_t cap;
+	char *b;
+
+	if (len > c->body_max - r->body_len)
+		return client_parse_fail(c, CLIENT_ERR_TOO_LARGE,
+		    "response body larger than %zu bytes", c->body_max);
+	if (r->body_len + len + 1 > c->body_cap) {
+		cap = c->body_cap == 0 ? 4096 : c->body_cap;
+		while (cap < r->body_len + len + 1)
+			cap *= 2;
+		b = realloc(r->body, cap);
+		if (b == NULL)
+			return client_parse_fail(
+			    c, CLIENT_ERR_SYSTEM, "%s", strerror(ENOMEM));
+		r->body = b;
+		c->body_cap = cap;
+	}
+	memcpy(r->body + r->body_len, at, len);
+	r->body_len += len;
+	r->body[r->body_len] = '\0';
+	return 0;
+}
+
+static int
+on_message_complete(http_parser *p)
+{
+	struct client *c = p->data;
+
+	char peer[sizeof c->resp.peer];
+
+	/* An interim answer (100 Continue): the real one follows. */
+	if (p->status_code >= 100 && p->status_code < 200 &&
+	    p->status_code != 101) {
+		memcpy(peer, c->resp.peer, sizeof peer);
+		client_response_clear(&c->resp);
+		memcpy(c->resp.peer, peer, sizeof peer);
+		c->body_cap = 0;
+		c->in_value = 0;
+		c->header_bytes = 0;
+		return 0;
+	}
+	c->complete = 1;
+	http_parser_pause(p, 1); /* whatever follows is not ours */
+	return 0;
+}
+
+/*
+ * Feed len bytes (0: the end of the stream) to the parser. Returns 0, or
+ * -1 after finishing the request with a parse failure.
+ */
+static int
+client_parse(struct client *c, const char *data, size_t len)
+{
+	enum http_errno e;
+
+	http_parser_execute(&c->parser, &client_settings, data, len);
+	e = HTTP_PARSER_ERRNO(&c->parser);
+	if (e == HPE_OK || e == HPE_PAUSED)
+		return 0;
+	if (c->parse_failure != CLIENT_OK) {
+		client_finish(c, c->parse_failure,
+		    c->parse_failure == CLIENT_ERR_SYSTEM ? ENOMEM : 0, "%s",
+		    c->parse_message);
+		return -1;
+	}
+	if (len == 0)
+		return 0; /* the end came too early: the caller says so */
+	client_finish(c, CLIENT_ERR_MALFORMED, 0, "malformed response: %s",
+	    http_errno_description(e));
+	return -1;
+}
+
+/*
+ * Parse whatever has arrived; finish once the response is complete.
+ * Returns -1 when the request is over (c may be gone), else 0.
+ */
+static int
+client_read(struct client *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t n;
+
+	while (!c->complete && (n = evbuffer_get_contiguous_space(in)) > 0) {
+		c->received = 1;
+		if (client_parse(c, (const char *)evbuffer_pullup(in, n), n) ==
+		    -1)
+			return -1;
+		evbuffer_drain(in, n);
+	}
+	if (!c->complete)
+		return 0;
+	client_finish(c, CLIENT_OK, 0, "%s", "");
+	return -1;
+}
+
+static void
+client_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	(void)client_read(arg);
+}
+
+/*
+ * The connection ended or failed. What came before it may still make a
+ * complete response (a close-delimited body, or an answer sent before
+ * the server stopped reading our request).
+ */
+static void
+client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct client *c = arg;
+	int error = EVUTIL_SOCKET_ERROR();
+
+	(void)bev;
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	if (client_read(c) == -1)
+		return;
+	if (client_parse(c, NULL, 0) == -1)
+		return;
+	if (c->complete) {
+		client_finish(c, CLIENT_OK, 0, "%s", "");
+		return;
+	}
+	if ((what & BEV_EVENT_ERROR) && error != 0)
+		client_finish(
+		    c, CLIENT_ERR_SYSTEM, error, "%s", strerror(error));
+	else if (!c->received)
+		client_finish(c, CLIENT_ERR_CLOSED, 0,
+		    "connection closed before any response");
+	else
+		client_finish(c, CLIENT_ERR_CLOSED, 0,
+		    "connection closed before the response was complete");
+}
+
+enum client_stage
+client_stage(const struct client *c)
+{
+	return c->stage;
+}
+
+const struct client_error *
+client_error(const struct client *c)
+{
+	return &c->err;
+}
+
+struct client_response *
+client_response(struct client *c)
+{
+	return &c->resp;
+}
+
+void
+client_free(struct client *c)
+{
+	if (c == NULL)
+		return;
+	client_release(c);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	if (c->request != NULL)
+		evbuffer_free(c->request);
+	client_response_clear(&c->resp);
+	free(c);
+}
+
+struct client_fetch {
+	int done;
+};
+
+static void
+client_fetch_cb(struct client *c, void *arg)
+{
+	struct client_fetch *f = arg;
+
+	(void)c;
+	f->done = 1;
+}
+
+int
+client_fetch(struct event_base *base, const struct client_request *req,
+    struct client_response *resp, struct client_error *err)
+{
+	struct client_fetch f = { 0 };
+	struct client *c;
+
+	memset(resp, 0, sizeof *resp);
+	c = client_new(base, req, client_fetch_cb, &f, err);
+	if (c == NULL)
+		return -1;
+	while (!f.done) {
+		if (event_base_loop(base, EVLOOP_ONCE) == -1)
+			break;
+	}
+	if (!f.done) {
+		client_error_set(err, client_stage(c), CLIENT_ERR_SYSTEM, EIO,
+		    "the event loop failed");
+		client_free(c);
+		return -1;
+	}
+	*err = c->err;
+	if (err->stage != CLIENT_STAGE_NONE) {
+		client_free(c);
+		return -1;
+	}
+	*resp = c->resp;
+	memset(&c->resp, 0, sizeof c->resp);
+	client_free(c);
+	return 0;
+}
+
+const char *
+client_response_header(const struct client_response *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nheaders; i++) {
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	}
+	return NULL;
+}
+
+void
+client_response_clear(struct client_response *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nheaders; i++) {
+		free(r->headers[i].name);
+		free(r->headers[i].value);
+	}
+	free(r->headers);
+	free(r->body);
+	memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,897 @@
+/*
+ * control.c: the control API on libevent's evhttp, on the same loop as
+ * the services. Handlers are short and never block: every one reads or
+ * changes the server's state and answers at once. A request that gets an
+ * error has changed nothing: each handler validates everything before it
+ * touches the server.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "clock.h"
+#include "control.h"
+#include "http.h"
+#include "inject.h"
+#include "journal.h"
+#include "listener.h"
+#include "log.h"
+#include "metrics.h"
+#include "persona.h"
+#include "scenario.h"
+#include "server.h"
+#include "service.h"
+#include "timeline.h"
+#include "util.h"
+
+/* An idle control connection is closed after this long. */
+#define CONTROL_IDLE_SEC 60
+
+struct control {
+	struct server *srv;
+	struct evhttp *http;
+	char address[300];
+	int has_token;
+	unsigned char token_digest[EVP_MAX_MD_SIZE]; /* of "Bearer TOKEN" */
+	unsigned int token_digest_len;
+};
+
+typedef void control_fn(
+    struct control *, struct evhttp_request *, const char *arg);
+
+/* One endpoint: a path (or a prefix, the rest being the argument). */
+struct control_route {
+	const char *path;
+	int prefix;
+	enum evhttp_cmd_type method;
+	control_fn *fn;
+};
+
+static control_fn control_health, control_status, control_scenario_get,
+    control_scenario_put, control_phase, control_faults_get,
+    control_faults_post, control_faults_delete, control_fault_delete,
+    control_journal_get, control_journal_delete, control_metrics, control_reset;
+
+/*
+ * Room is left here for the Toxiproxy-compatible endpoints (/version,
+ * /proxies, /populate) that come with proxy mode.
+ */
+static const struct control_route control_routes[] = {
+	{ "/health", 0, EVHTTP_REQ_GET, control_health },
+	{ "/status", 0, EVHTTP_REQ_GET, control_status },
+	{ "/scenario", 0, EVHTTP_REQ_GET, control_scenario_get },
+	{ "/scenario", 0, EVHTTP_REQ_PUT, control_scenario_put },
+	{ "/phase", 0, EVHTTP_REQ_POST, control_phase },
+	{ "/faults", 0, EVHTTP_REQ_GET, control_faults_get },
+	{ "/faults", 0, EVHTTP_REQ_POST, control_faults_post },
+	{ "/faults", 0, EVHTTP_REQ_DELETE, control_faults_delete },
+	{ "/faults/", 1, EVHTTP_REQ_DELETE, control_fault_delete },
+	{ "/journal", 0, EVHTTP_REQ_GET, control_journal_get },
+	{ "/journal", 0, EVHTTP_REQ_DELETE, control_journal_delete },
+	{ "/metrics", 0, EVHTTP_REQ_GET, control_metrics },
+	{ "/reset", 0, EVHTTP_REQ_POST, control_reset },
+};
+
+static const struct {
+	enum evhttp_cmd_type method;
+	const char *name;
+} control_methods[] = {
+	{ EVHTTP_REQ_GET, "GET" },
+	{ EVHTTP_REQ_POST, "POST" },
+	{ EVHTTP_REQ_HEAD, "HEAD" },
+	{ EVHTTP_REQ_PUT, "PUT" },
+	{ EVHTTP_REQ_DELETE, "DELETE" },
+	{ EVHTTP_REQ_OPTIONS, "OPTIONS" },
+	{ EVHTTP_REQ_TRACE, "TRACE" },
+	{ EVHTTP_REQ_CONNECT, "CONNECT" },
+	{ EVHTTP_REQ_PATCH, "PATCH" },
+};
+
+/* Free a buffer handed to an evbuffer by reference. */
+static void
+control_free_cb(const void *data, size_t len, void *arg)
+{
+	(void)len;
+	(void)arg;
+	free((void *)data);
+}
+
+/* Answer with a body of that content type (taken over). */
+static void
+control_send(struct evhttp_request *req, int status, const char *type,
+    char *body, size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Content-Type", type);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	if (buf != NULL && body != NULL &&
+	    evbuffer_add_reference(buf, body, len, control_free_cb, NULL) == 0)
+		body = NULL;
+	free(body);
+	evhttp_send_reply(req, status, http_reason(status), buf);
+	if (buf != NULL)
+		evbuffer_free(buf);
+}
+
+/* Answer a JSON value (taken over), followed by a newline. */
+static void
+control_reply(struct evhttp_request *req, int status, json_t *o)
+{
+	char *text = json_dumps(o, JSON_COMPACT);
+	char *body;
+	size_t len;
+
+	json_decref(o);
+	if (text == NULL) {
+		evhttp_send_error(req, 500, "cannot encode the answer");
+		return;
+	}
+	len = strlen(text);
+	body = xrealloc(text, len + 2);
+	body[len] = '\n';
+	body[len + 1] = '\0';
+	control_send(req, status, "application/json", body, len + 1);
+}
+
+/* Answer an error: {"error": code, "message": ...}. */
+static void __attribute__((format(printf, 4, 5)))
+control_error(struct evhttp_request *req, int status, const char *code,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	control_reply(req, status,
+	    json_pack("{s:s, s:s}", "error", code, "message", msg));
+	free(msg);
+}
+
+/* Answer the errors of a validation: every line, and all of them joined. */
+static void
+control_invalid(
+    struct evhttp_request *req, const char *code, const struct errlist *errs)
+{
+	json_t *lines = json_array();
+	char *msg = errlist_join(errs);
+	size_t i;
+
+	for (i = 0; i < errs->n; i++)
+		json_array_append_new(lines, json_string(errs->msgs[i]));
+	control_reply(req, 400,
+	    json_pack("{s:s, s:s, s:o}", "error", code, "message", msg,
+	        "errors", lines));
+	free(msg);
+}
+
+/* The request's body, made contiguous; *len its length. */
+static const char *
+control_body(struct evhttp_request *req, size_t *len)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+
+	*len = evbuffer_get_length(in);
+	if (*len == 0)
+		return "";
+	return (const char *)evbuffer_pullup(in, -1);
+}
+
+/*
+ * The body as a JSON object, or NULL after answering 400 (what was
+ * expected is named in the message).
+ */
+static json_t *
+control_json_object(struct evhttp_request *req, const char *expected)
+{
+	json_error_t jerr;
+	const char *text;
+	json_t *o;
+	size_t len;
+
+	text = control_body(req, &len);
+	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (o == NULL) {
+		control_error(req, 400, "invalid_json",
+		    "the body is not JSON (%d:%d: %s); expected %s", jerr.line,
+		    jerr.column, jerr.text, expected);
+		return NULL;
+	}
+	return o;
+}
+
+/* Journal a change made through the API. */
+static void
+control_journal(struct control *ctl, const char *action, json_t *fields)
+{
+	if (fields == NULL)
+		fields = json_object();
+	json_object_set_new(fields, "action", json_string(action));
+	journal_add(ctl->srv->journal, NULL, 0, "control", fields);
+}
+
+static void
+control_health(struct control *ctl, struct evhttp_request *req, const char *arg)
+{
+	(void)ctl;
+	(void)arg;
+	control_reply(req, 200,
+	    json_pack("{s:s, s:s, s:s}", "status", "ok", "service", "standin",
+	        "version", PACKAGE_VERSION));
+}
+
+/* The services and where they listen: {NAME: "HOST:PORT"}. */
+static json_t *
+control_addresses(struct server *srv)
+{
+	struct service *svc;
+	json_t *o = json_object();
+
+	TAILQ_FOREACH(svc, &srv->services, entry)
+	{
+		json_object_set_new(o, svc->name,
+		    svc->listener != NULL
+		        ? json_string(listener_address(svc->listener))
+		        : json_null());
+	}
+	return o;
+}
+
+static void
+control_status(struct control *ctl, struct evhttp_request *req, const char *arg)
+{
+	struct server *srv = ctl->srv;
+	const struct scenario *sc = srv->scenario;
+	const struct phase_conf *next = timeline_upcoming_phase(srv->timeline);
+	struct service *svc;
+	json_t *o, *svcs, *phases;
+	size_t i;
+
+	(void)arg;
+	svcs = json_object();
+	TAILQ_FOREACH(svc, &srv->services, entry)
+	{
+		json_object_set_new(svcs, svc->name,
+		    json_pack("{s:s, s:o, s:b, s:I, s:I, s:I}", "persona",
+		        persona_type_get(svc->conf->persona)->name, "listen",
+		        svc->listener != NULL
+		            ? json_string(listener_address(svc->listener))
+		            : json_null(),
+		        "tls", svc->tls != NULL, "connections",
+		        (json_int_t)svc->connections, "open",
+		        (json_int_t)svc->nconns, "requests",
+		        (json_int_t)svc->requests));
+	}
+	phases = json_array();
+	for (i = 0; i < sc->nphases; i++)
+		json_array_append_new(phases, json_string(sc->phases[i].name));
+	o = json_pack("{s:I, s:s, s:I, s:{s:s, s:s, s:s, s:I, s:f}, "
+	              "s:{s:s, s:I, s:I, s:o}, s:o, s:o, s:{s:I, s:I}, "
+	              "s:{s:I}}",
+	    "pid", (json_int_t)getpid(), "version", PACKAGE_VERSION,
+	    "uptime_ms",
+	    (json_int_t)((clock_now_us() - srv->started_us) / 1000), "scenario",
+	    "name", sc->name, "file", sc->file, "description", sc->description,
+	    "seed", (json_int_t)sc->seed, "time_scale", sc->time_scale, "phase",
+	    "name", timeline_phase(srv->timeline)->name, "index",
+	    (json_int_t)timeline_index(srv->timeline), "since_ms",
+	    (json_int_t)(timeline_phase_age_us(srv->timeline) / 1000), "next",
+	    next != NULL ? json_string(next->name) : json_null(), "phases",
+	    phases, "services", svcs, "faults", "scenario",
+	    (json_int_t)(srv->inject.nrules - srv->inject.napi), "api",
+	    (json_int_t)srv->inject.napi, "journal", "seq",
+	    (json_int_t)journal_last_seq(srv->journal));
+	control_reply(req, 200, o);
+}
+
+static void
+control_scenario_get(
+    struct control *ctl, struct evhttp_request *req, const char *arg)
+{
+	const struct scenario *sc = ctl->srv->scenario;
+	char *body = xmalloc(sc->source_len + 1);
+
+	(void)arg;
+	memcpy(body, sc->source, sc->source_len);
+	control_send(req, 200, "application/json", body, sc->source_len);
+}
+
+static void
+control_scenario_put(
+    struct control *ctl, struct evhttp_request *req, const char *arg)
+{
+	struct errlist errs = { 0 };
+	struct scenario *sc;
+	const char *text;
+	char *cause = NULL;
+	size_t len;
+	int code;
+
+	(void)arg;
+	text = control_body(req, &len);
+	sc = scenario_load_text("PUT /scenario", text, len, &errs);
+	if (sc == NULL) {
+		control_invalid(req, "invalid_scenario", &errs);
+		errlist_clear(&errs);
+		return;
+	}
+	code = server_replace(ctl->srv, sc, &cause);
+	if (code != 0) {
+		scenario_free(sc);
+		if (code == EXIT_OSERR)
+			control_error(req, 409, "cannot_listen", "%s", cause);
+		else if (code == EXIT_DATAERR)
+			control_error(
+			    req, 400, "invalid_scenario", "%s", cause);
+		else
+			control_error(req, 500, "internal", "%s", cause);
+		free(cause);
+		return;
+	}
+	control_journal(ctl, "scenario",
+	    json_pack("{s:s}", "scenario", ctl->srv->scenario->name));
+	control_reply(req, 200,
+	    json_pack("{s:s, s:s, s:o}", "scenario", ctl->srv->scenario->name,
+	        "phase", ctl->srv->scenario->phases[0].name, "services",
+	        control_addresses(ctl->srv)));
+}
+
+/* The phase names of the scenario, for a message. */
+static char *
+control_phase_names(const struct scenario *sc)
+{
+	char *list = xstrdup(""), *more;
+	size_t i;
+
+	for (i = 0; i < sc->nphases; i++) {
+		more = xasprintf(
+		    "%s%s\"%s\"", list, i > 0 ? ", " : "", sc->phases[i].name);
+		free(list);
+		list = more;
+	}
+	return list;
+}
+
+static void
+control_phase(struct control *ctl, struct evhttp_request *req, const char *arg)
+{
+	static const char expected[] = "{\"name\": PHASE} or {\"next\": true}";
+	struct server *srv = ctl->srv;
+	const char *prev, *name = NULL;
+	json_t *o, *jname, *jnext;
+	char *list, *was;
+	int rc;
+
+	(void)arg;
+	if ((o = control_json_object(req, expected)) == NULL)
+		return;
+	jname = json_object_get(o, "name");
+	jnext = json_object_get(o, "next");
+	if (json_object_size(o) != 1 ||
+	    (jname != NULL && !json_is_string(jname)) ||
+	    (jnext != NULL && !json_is_true(jnext))) {
+		control_error(
+		    req, 400, "invalid_json", "expected %s", expected);
+		json_decref(o);
+		return;
+	}
+	prev = timeline_phase(srv->timeline)->name;
+	was = xstrdup(prev);
+	if (jname != NULL) {
+		name = json_string_value(jname);
+		rc = timeline_goto(srv->timeline, name, "control");
+		if (rc != 0) {
+			list = control_phase_names(srv->scenario);
+			control_error(req, 400, "unknown_phase",
+			    "no phase \"%s\" in scenario %s (its phases: %s)",
+			    name, srv->scenario->name, list);
+			free(list);
+		}
+	} else {
+		rc = timeline_next(srv->timeline, "control");
+		if (rc != 0)
+			control_error(req, 409, "last_phase",
+			    "phase \"%s\" is the last one and scenario %s does "
+			    "not repeat",
+			    prev, srv->scenario->name);
+	}
+	if (rc == 0)
+		control_reply(req, 200,
+		    json_pack("{s:s, s:I, s:s}", "phase",
+		        timeline_phase(srv->timeline)->name, "index",
+		        (json_int_t)timeline_index(srv->timeline), "previous",
+		        was));
+	free(was);
+	json_decref(o);
+}
+
+/* One active fault as GET /faults shows it. */
+static json_t *
+control_fault_entry(const struct inject_rule *r)
+{
+	char id[160];
+	json_t *o;
+
+	inject_rule_id(r, id, sizeof id);
+	o = json_pack("{s:s, s:s, s:I, s:o}", "id", id, "source",
+	    r->id != 0             ? "api"
+	        : r->phase != NULL ? "phase"
+	                           : "scenario",
+	    "used", (json_int_t)r->used, "fault", fault_conf_json(r->fault));
+	if (r->phase != NULL)
+		json_object_set_new(o, "phase", json_string(r->phase));
+	return o;
+}
+
+static void
+control_faults_get(
+    struct control *ctl, struct evhttp_request *req, const char *arg)
+{
+	struct injector *in = &ctl->srv->inject;
+	json_t *list = json_array();
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < in->nrules; i++)
+		json_array_append_new(list, control_fault_entry(&in->rules[i]));
+	control_reply(req, 200, json_pack("{s:o}", "faults", list));
+}
+
+static void
+control_faults_post(
+    struct control *ctl, struct evhttp_request *req, const char *arg)
+{
+	struct injector *in = &ctl->srv->inject;
+	struct errlist errs = { 0 };
+	struct fault_conf *faults;
+	json_t *list, *ids;
+	const char *text;
+	uint64_t first;
+	size_t len, n, i;
+	char id[32];
+
+	(void)arg;
+	text = control_body(req, &len);
+	if (scenario_parse_faults(ctl->srv->scenario, "POST /faults", text, len,
+	        &faults, &n, &errs) != 0) {
+		control_invalid(req, "invalid_fault", &errs);
+		errlist_clear(&errs);
+		return;
+	}
+	first = inject_add(in, faults, n);
+	free(faults);
+	server_apply_states(ctl->srv);
+	list = json_array();
+	ids = json_array();
+	for (i = 0; i < in->napi; i++) {
+		if (in->rules[i].id < first)
+			continue;
+		json_array_append_new(list, control_fault_entry(&in->rules[i]));
+		snprintf(
+		    id, sizeof id, "%llu", (unsigned long long)in->rules[i].id);
+		json_array_append_new(ids, json_string(id));
+	}
+	control_journal(ctl, "fault_add",
+	    json_pack("{s:o, s:O}", "ids", ids, "faults", list));
+	control_reply(req, 201, json_pack("{s:o}", "faults", list));
+}
+
+/* Remove the API's fault at rule i; its id goes into removed. */
+static void
+control_remove_rule(struct control *ctl, size_t i, json_t *removed)
+{
+	char id[32];
+
+	snprintf(id, sizeof id, "%llu",
+	    (unsigned long long)ctl->srv->inject.rules[i].id);
+	json_array_append_new(removed, json_string(id));
+	inject_remove(&ctl->srv->inject, ctl->srv->inject.rules[i].id);
+}
+
+/* Remove every fault the API added; returns their ids. */
+static json_t *
+control_remove_all(struct control *ctl)
+{
+	json_t *removed = json_array();
+
+	while (ctl->srv->inject.napi > 0)
+		control_remove_rule(ctl, 0, removed);
+	return removed;
+}
+
+static void
+control_faults_delete(
+    struct control *ctl, struct evhttp_request *req, const char *arg)
+{
+	json_t *removed = control_remove_all(ctl);
+
+	(void)arg;
+	server_apply_states(ctl->srv);
+	control_journal(
+	    ctl, "fault_remove", json_pack("{s:O}", "ids", removed));
+	control_reply(req, 200, json_pack("{s:o}", "removed", removed));
+}
+
+static void
+control_fault_delete(
+    struct control *ctl, struct evhttp_request *req, const char *id)
+{
+	struct injector *in = &ctl->srv->inject;
+	char rid[160];
+	json_t *removed;
+	size_t i;
+
+	for (i = 0; i < in->nrules; i++) {
+		inject_rule_id(&in->rules[i], rid, sizeof rid);
+		if (strcmp(rid, id) != 0)
+			continue;
+		if (in->rules[i].id == 0) {
+			control_error(req, 409, "not_removable",
+			    "fault %s belongs to the scenario; switch phases "
+			    "(POST /phase) or replace the scenario (PUT "
+			    "/scenario)",
+			    id);
+			return;
+		}
+		removed = json_array();
+		control_remove_rule(ctl, i, removed);
+		server_apply_states(ctl->srv);
+		control_journal(
+		    ctl, "fault_remove", json_pack("{s:O}", "ids", removed));
+		control_reply(req, 200, json_pack("{s:o}", "removed", removed));
+		return;
+	}
+	control_error(req, 404, "unknown_fault",
+	    "no active fault has the id \"%s\" (GET /faults lists them)", id);
+}
+
+/* Read a query parameter as a whole number; -1 after answering 400. */
+static int
+control_number(struct evhttp_request *req, const char *name, const char *value,
+    uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	if (value[0] < '0' || value[0] > '9' ||
+	    (*out = strtoull(value, &end, 10), errno != 0) || *end != '\0') {
+		control_error(req, 400, "bad_parameter",
+		    "%s must be a whole number, got \"%s\"", name, value);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+control_journal_get(
+    struct control *ctl, struct evhttp_request *req, const char *arg)
+{
+	const char *query, *service = NULL, *event = NULL;
+	uint64_t since = 0, limit = 0;
+	struct evkeyvalq params;
+	struct evkeyval *kv;
+	json_t *events;
+	int bad = 0;
+
+	(void)arg;
+	TAILQ_INIT(&params);
+	query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	if (query != NULL && evhttp_parse_query_str(query, &params) != 0) {
+		control_error(req, 400, "bad_parameter",
+		    "cannot read the query string \"%s\"", query);
+		return;
+	}
+	TAILQ_FOREACH(kv, &params, next)
+	{
+		if (strcmp(kv->key, "since") == 0)
+			bad = control_number(req, "since", kv->value, &since);
+		else if (strcmp(kv->key, "limit") == 0)
+			bad = control_number(req, "limit", kv->value, &limit);
+		else if (strcmp(kv->key, "service") == 0)
+			service = kv->value;
+		else if (strcmp(kv->key, "event") == 0)
+			event = kv->value;
+		else {
+			control_error(req, 400, "bad_parameter",
+			    "unknown parameter \"%s\" (GET /journal takes "
+			    "since, limit, service and event)",
+			    kv->key);
+			bad = -1;
+		}
+		if (bad != 0)
+			break;
+	}
+	if (bad == 0) {
+		events = journal_query(
+		    ctl->srv->journal, since, (size_t)limit, service, event);
+		control_reply(req, 200,
+		    json_pack("{s:o, s:I}", "events", events, "seq",
+		        (json_int_t)journal_last_seq(ctl->srv->journal)));
+	}
+	evhttp_clear_headers(&params);
+}
+
+static void
+control_journal_delete(
+    struct control *ctl, struct evhttp_request *req, const char *arg)
+{
+	(void)arg;
+	journal_clear(ctl->srv->journal);
+	control_reply(req, 200,
+	    json_pack("{s:I}", "seq",
+	        (json_int_t)journal_last_seq(ctl->srv->journal)));
+}
+
+static void
+control_metrics(
+    struct control *ctl, struct evhttp_request *req, const char *arg)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	(void)arg;
+	if (buf == NULL) {
+		evhttp_send_error(req, 500, "out of memory");
+		return;
+	}
+	metrics_render(ctl->srv->metrics, ctl->srv, buf);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, "OK", buf);
+	evbuffer_free(buf);
+}
+
+static void
+control_reset(struct control *ctl, struct evhttp_request *req, const char *arg)
+{
+	json_t *removed;
+
+	(void)arg;
+	removed = control_remove_all(ctl);
+	server_reset(ctl->srv);
+	control_journal(ctl, "reset", json_pack("{s:O}", "removed", removed));
+	control_reply(req, 200,
+	    json_pack("{s:s, s:o}", "phase", ctl->srv->scenario->phases[0].name,
+	        "removed", removed));
+}
+
+/* SHA-256 of a string, so tokens compare in constant time at any length. */
+static void
+control_digest(const char *s, unsigned char *md, unsigned int *len)
+{
+	EVP_Digest(s, strlen(s), md, len, EVP_sha256(), NULL);
+}
+
+/* Does the request carry the token (or is none needed)? */
+static int
+control_authorized(struct control *ctl, struct evhttp_request *req)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	const char *auth;
+
+	if (!ctl->has_token)
+		return 1;
+	auth = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Authorization");
+	if (auth == NULL)
+		return 0;
+	control_digest(auth, md, &len);
+	return len == ctl->token_digest_len &&
+	    CRYPTO_memcmp(md, ctl->token_digest, len) == 0;
+}
+
+/* The name of a method, for Allow and messages. */
+static const char *
+control_method_name(enum evhttp_cmd_type m)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(control_methods); i++) {
+		if (control_methods[i].method == m)
+			return control_methods[i].name;
+	}
+	return "?";
+}
+
+/* Does a route serve this path? *arg is what follows a prefix. */
+static int
+control_route_matches(
+    const struct control_route *r, const char *path, const char **arg)
+{
+	size_t n = strlen(r->path);
+
+	if (!r->prefix) {
+		*arg = NULL;
+		return strcmp(path, r->path) == 0;
+	}
+	*arg = path + n;
+	return strncmp(path, r->path, n) == 0 && path[n] != '\0';
+}
+
+/* Every request: authorize, find the endpoint, answer. */
+static void
+control_request_cb(struct evhttp_request *req, void *arg)
+{
+	struct control *ctl = arg;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	const char *path, *rest;
+	char allow[128] = "", *decoded;
+	size_t i;
+
+	if (!control_authorized(ctl, req)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Bearer realm=\"standin\"");
+		control_error(req, 401, "unauthorized",
+		    "this control API needs \"Authorization: Bearer TOKEN\" "
+		    "with the token given to --control-token");
+		return;
+	}
+	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	if (path == NULL || path[0] == '\0')
+		path = "/";
+	decoded = evhttp_uridecode(path, 0, NULL);
+	if (decoded == NULL) {
+		control_error(
+		    req, 400, "bad_request", "cannot decode the path");
+		return;
+	}
+	if (method == EVHTTP_REQ_HEAD)
+		method = EVHTTP_REQ_GET;
+	for (i = 0; i < nitems(control_routes); i++) {
+		if (!control_route_matches(&control_routes[i], decoded, &rest))
+			continue;
+		if (control_routes[i].method == method) {
+			control_routes[i].fn(ctl, req, rest);
+			free(decoded);
+			return;
+		}
+		snprintf(allow + strlen(allow), sizeof allow - strlen(allow),
+		    "%s%s", allow[0] != '\0' ? ", " : "",
+		    control_method_name(control_routes[i].method));
+	}
+	if (allow[0] != '\0') {
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(req), "Allow", allow);
+		control_error(req, 405, "method_not_allowed",
+		    "%s takes %s, not %s", decoded, allow,
+		    control_method_name(evhttp_request_get_command(req)));
+	} else
+		control_error(req, 404, "not_found",
+		    "no endpoint %s (see docs/control-api.md: /health, "
+		    "/status, /scenario, /phase, /faults, /journal, /metrics, "
+		    "/reset)",
+		    decoded);
+	free(decoded);
+}
+
+int
+control_address_loopback(const char *addr)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char host[256];
+	uint16_t port;
+
+	if (hostport_parse(addr, host, sizeof host, &port) != 0)
+		return -1;
+	if (strcmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return -1;
+}
+
+struct control *
+control_start(
+    struct server *srv, const char *addr, const char *token, char **cause)
+{
+	struct sockaddr_storage ss;
+	struct evconnlistener *lev;
+	struct control *ctl;
+	socklen_t len;
+	char host[256], *bearer;
+	uint16_t port;
+	size_t i;
+	ev_uint16_t methods = 0;
+
+	if (hostport_parse(addr, host, sizeof host, &port) != 0) {
+		*cause = xasprintf("--control %s: expected HOST:PORT", addr);
+		return NULL;
+	}
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof host, "127.0.0.1");
+	if (sockaddr_fill(host, port, &ss, &len) != 0) {
+		*cause = xasprintf("--control %s: not an IP address", addr);
+		return NULL;
+	}
+	if (token == NULL && control_address_loopback(addr) != 1) {
+		*cause = xasprintf("--control %s is not a loopback address: "
+		                   "give --control-token too",
+		    addr);
+		return NULL;
+	}
+	ctl = xcalloc(1, sizeof *ctl);
+	ctl->srv = srv;
+	if (token != NULL) {
+		bearer = xasprintf("Bearer %s", token);
+		control_digest(
+		    bearer, ctl->token_digest, &ctl->token_digest_len);
+		OPENSSL_cleanse(bearer, strlen(bearer));
+		free(bearer);
+		ctl->has_token = 1;
+	}
+	ctl->http = evhttp_new(srv->base);
+	if (ctl->http == NULL) {
+		*cause = xstrdup("cannot start the control API");
+		goto fail;
+	}
+	lev = evconnlistener_new_bind(srv->base, NULL, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    128, (struct sockaddr *)&ss, (int)len);
+	if (lev == NULL) {
+		*cause = xasprintf("control API: cannot listen on %s: %s", addr,
+		    strerror(errno));
+		goto fail;
+	}
+	if (evhttp_bind_listener(ctl->http, lev) == NULL) {
+		evconnlistener_free(lev);
+		*cause = xasprintf("control API: cannot listen on %s", addr);
+		goto fail;
+	}
+	len = sizeof ss;
+	getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&ss, &len);
+	sockaddr_format(&ss, ctl->address, sizeof ctl->address);
+	for (i = 0; i < nitems(control_methods); i++)
+		methods |= control_methods[i].method;
+	/* Every method reaches the callback, which answers 405 in JSON. */
+	evhttp_set_allowed_methods(ctl->http, methods);
+	evhttp_set_max_body_size(ctl->http, CONTROL_BODY_MAX);
+	evhttp_set_max_headers_size(ctl->http, CONTROL_HEADERS_MAX);
+	evhttp_set_timeout(ctl->http, CONTROL_IDLE_SEC);
+	evhttp_set_gencb(ctl->http, control_request_cb, ctl);
+	log_info("control API listening on %s%s", ctl->address,
+	    ctl->has_token ? " (token required)" : "");
+	return ctl;
+fail:
+	control_free(ctl);
+	return NULL;
+}
+
+const char *
+control_address(const struct control *ctl)
+{
+	return ctl->address;
+}
+
+void
+control_free(struct control *ctl)
+{
+	if (ctl == NULL)
+		return;
+	if (ctl->http != NULL)
+		evhttp_free(ctl->http);
+	OPENSSL_cleanse(ctl->token_digest, sizeof ctl->token_digest);
+	free(ctl);
+}

@@ -1,0 +1,545 @@
+/*
+ * metrics.c: the counters and the latency histogram behind GET /metrics,
+ * and their rendering in the Prometheus text format 0.0.4.
+ *
+ * Each series (one family, one set of label values) is a small record
+ * found through an open-addressing hash table keyed by its label strings.
+ * The first sample of a series allocates it, with copies of its labels;
+ * every later one costs a hash and a compare. The families are one const
+ * table, which the renderer walks in order.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "metrics.h"
+#include "scenario.h"
+#include "server.h"
+#include "service.h"
+#include "timeline.h"
+#include "util.h"
+
+enum metrics_family {
+	MF_CONNECTIONS,
+	MF_CONNECTIONS_OPEN,
+	MF_TLS,
+	MF_HELLOS,
+	MF_REQUESTS,
+	MF_DURATION,
+	MF_FAULTS,
+	MF_PHASE,
+	MF_PHASE_CHANGES,
+	MF_COUNT
+};
+
+/* Most string labels a family has (besides "status" and "le"). */
+#define METRICS_KEYS_MAX 3
+
+struct metrics_family_def {
+	const char *name;
+	const char *type; /* "counter", "gauge", "histogram" */
+	const char *help;
+	const char *keys[METRICS_KEYS_MAX]; /* string labels, in order */
+	size_t nkeys;
+	int status; /* has an integer "status" label after the keys */
+};
+
+/* Every family, in the order they are rendered (docs/control-api.md). */
+static const struct metrics_family_def metrics_families[MF_COUNT] = {
+	[MF_CONNECTIONS] = { "standin_connections_total", "counter",
+	    "Connections accepted, by what became of them.",
+	    { "service", "outcome" }, 2, 0 },
+	[MF_CONNECTIONS_OPEN] = { "standin_connections_open", "gauge",
+	    "Connections open now.", { "service" }, 1, 0 },
+	[MF_TLS] = { "standin_tls_handshakes_total", "counter",
+	    "TLS handshakes, by outcome.", { "service", "outcome" }, 2, 0 },
+	[MF_HELLOS] = { "standin_hellos_total", "counter",
+	    "Protocol hellos (POST /v1/handshake), by outcome.",
+	    { "service", "outcome" }, 2, 0 },
+	[MF_REQUESTS] = { "standin_requests_total", "counter",
+	    "Requests answered, by route pattern and status "
+	    "(0: no HTTP answer).",
+	    { "service", "route" }, 2, 1 },
+	[MF_DURATION] = { "standin_request_duration_seconds", "histogram",
+	    "Time from a request complete to its answer queued, "
+	    "for requests that got an HTTP answer.",
+	    { "service" }, 1, 0 },
+	[MF_FAULTS] = { "standin_faults_injected_total", "counter",
+	    "Faults injected, by layer and type.",
+	    { "service", "layer", "type" }, 3, 0 },
+	[MF_PHASE] = { "standin_phase", "gauge",
+	    "The scenario's phases: 1 for the current one, 0 for the others.",
+	    { "phase" }, 1, 0 },
+	[MF_PHASE_CHANGES] = { "standin_phase_changes_total", "counter",
+	    "Phase changes since standin started.", { NULL }, 0, 0 },
+};
+
+/* The histogram's upper bounds, in microseconds and as rendered. */
+static const struct {
+	uint64_t us;
+	const char *le;
+} metrics_buckets[] = {
+	{ 500, "0.0005" },
+	{ 1000, "0.001" },
+	{ 2500, "0.0025" },
+	{ 5000, "0.005" },
+	{ 10000, "0.01" },
+	{ 25000, "0.025" },
+	{ 50000, "0.05" },
+	{ 100000, "0.1" },
+	{ 250000, "0.25" },
+	{ 500000, "0.5" },
+	{ 1000000, "1" },
+	{ 2500000, "2.5" },
+	{ 5000000, "5" },
+	{ 10000000, "10" },
+};
+#define METRICS_NBUCKETS nitems(metrics_buckets)
+
+struct metrics_series {
+	struct metrics_series
+	    *next; /* in its family, in the order first seen */
+	enum metrics_family family;
+	uint32_t hash;
+	int status;
+	int overflow; /* the family's series for what did not fit */
+	const char *keys[METRICS_KEYS_MAX]; /* copies, in this allocation */
+	uint64_t count;
+	/* Histograms: the sum, and counts per bucket (not cumulative; the
+	 * last is +Inf). */
+	uint64_t sum_us;
+	uint64_t *buckets;
+	/* Requests: the service's histogram, found once. */
+	struct metrics_series *hist;
+};
+
+/* The table starts with this many slots and doubles at half full. */
+#define METRICS_SLOTS_MIN 64
+
+struct metrics {
+	struct metrics_series **slots;
+	size_t nslots; /* a power of two */
+	size_t nseries; /* in the table (overflow series are not) */
+	struct metrics_series *head[MF_COUNT], **tail[MF_COUNT];
+	struct metrics_series *overflow[MF_COUNT];
+	uint64_t phase_changes;
+	int phase_seen; /* the phase standin started in was applied */
+};
+
+struct metrics *
+metrics_new(void)
+{
+	struct metrics *m;
+	size_t i;
+
+	m = xcalloc(1, sizeof *m);
+	m->nslots = METRICS_SLOTS_MIN;
+	m->slots = xcalloc(m->nslots, sizeof *m->slots);
+	for (i = 0; i < MF_COUNT; i++)
+		m->tail[i] = &m->head[i];
+	return m;
+}
+
+void
+metrics_free(struct metrics *m)
+{
+	struct metrics_series *s, *next;
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < MF_COUNT; i++) {
+		for (s = m->head[i]; s != NULL; s = next) {
+			next = s->next;
+			free(s);
+		}
+	}
+	free(m->slots);
+	free(m);
+}
+
+/* FNV-1a over the family, the label strings and the status. */
+static uint32_t
+metrics_hash(
+    enum metrics_family f, const char *const *keys, size_t n, int status)
+{
+	uint32_t h = 2166136261u;
+	const unsigned char *p;
+	size_t i;
+
+	h = (h ^ (uint32_t)f) * 16777619u;
+	for (i = 0; i < n; i++) {
+		for (p = (const unsigned char *)keys[i]; *p != '\0'; p++)
+			h = (h ^ *p) * 16777619u;
+		h = (h ^ 0xff) * 16777619u; /* "a","bc" differs from "ab","c" */
+	}
+	return (h ^ (uint32_t)status) * 16777619u;
+}
+
+/* Is s the series of family f with these labels? */
+static int
+metrics_same(const struct metrics_series *s, enum metrics_family f,
+    uint32_t hash, const char *const *keys, size_t n, int status)
+{
+	size_t i;
+
+	if (s->hash != hash || s->family != f || s->status != status)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (strcmp(s->keys[i], keys[i]) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Make a series with copies of its labels, in one allocation (with the
+ * histogram's buckets), and append it to its family. NULL if out of memory.
+ */
+static struct metrics_series *
+metrics_series_new(struct metrics *m, enum metrics_family f,
+    const char *const *keys, size_t n, int status, uint32_t hash)
+{
+	struct metrics_series *s;
+	size_t len[METRICS_KEYS_MAX], size = sizeof *s, nb = 0, i;
+	char *p;
+
+	if (f == MF_DURATION)
+		nb = METRICS_NBUCKETS + 1;
+	size += nb * sizeof *s->buckets;
+	for (i = 0; i < n; i++) {
+		len[i] = strlen(keys[i]) + 1;
+		size += len[i];
+	}
+	s = calloc(1, size);
+	if (s == NULL)
+		return NULL;
+	s->family = f;
+	s->hash = hash;
+	s->status = status;
+	p = (char *)(s + 1);
+	if (nb > 0) {
+		s->buckets = (uint64_t *)p;
+		p += nb * sizeof *s->buckets;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(p, keys[i], len[i]);
+		s->keys[i] = p;
+		p += len[i];
+	}
+	*m->tail[f] = s;
+	m->tail[f] = &s->next;
+	return s;
+}
+
+/* Double the table; on failure keep the old one (it still has room). */
+static void
+metrics_grow(struct metrics *m)
+{
+	struct metrics_series **slots, *s;
+	size_t nslots = m->nslots * 2, i, j;
+
+	slots = calloc(nslots, sizeof *slots);
+	if (slots == NULL)
+		return;
+	for (i = 0; i < m->nslots; i++) {
+		if ((s = m->slots[i]) == NULL)
+			continue;
+		for (j = s->hash & (nslots - 1); slots[j] != NULL;
+		     j = (j + 1) & (nslots - 1))
+			;
+		slots[j] = s;
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->nslots = nslots;
+}
+
+/* The family's overflow series, made on first use; NULL if out of memory. */
+static struct metrics_series *
+metrics_overflow(struct metrics *m, enum metrics_family f)
+{
+	const char *keys[METRICS_KEYS_MAX];
+	struct metrics_series *s;
+	size_t i, n = metrics_families[f].nkeys;
+
+	if (m->overflow[f] != NULL)
+		return m->overflow[f];
+	for (i = 0; i < n; i++)
+		keys[i] = METRICS_OVERFLOW;
+	s = metrics_series_new(m, f, keys, n, 0, 0);
+	if (s != NULL)
+		s->overflow = 1;
+	return m->overflow[f] = s;
+}
+
+/*
+ * The series of family f with these labels (NULL labels read as ""):
+ * found, or made if it is new. Past METRICS_SERIES_MAX series (or out of
+ * memory) the family's overflow series; NULL if even that cannot be made.
+ */
+static struct metrics_series *
+metrics_find(struct metrics *m, enum metrics_family f, const char *k0,
+    const char *k1, const char *k2, int status)
+{
+	const char *keys[METRICS_KEYS_MAX] = { k0 != NULL ? k0 : "",
+		k1 != NULL ? k1 : "", k2 != NULL ? k2 : "" };
+	size_t n = metrics_families[f].nkeys, mask = m->nslots - 1, i;
+	struct metrics_series *s;
+	uint32_t hash;
+
+	hash = metrics_hash(f, keys, n, status);
+	for (i = hash & mask; (s = m->slots[i]) != NULL; i = (i + 1) & mask) {
+		if (metrics_same(s, f, hash, keys, n, status))
+			return s;
+	}
+	if (m->nseries >= METRICS_SERIES_MAX)
+		return metrics_overflow(m, f);
+	s = metrics_series_new(m, f, keys, n, status, hash);
+	if (s == NULL)
+		return metrics_overflow(m, f);
+	m->slots[i] = s;
+	m->nseries++;
+	if (m->nseries * 2 >= m->nslots)
+		metrics_grow(m);
+	return s;
+}
+
+/* Add one to a counter series. */
+static void
+metrics_count(struct metrics *m, enum metrics_family f, const char *k0,
+    const char *k1, const char *k2)
+{
+	struct metrics_series *s;
+
+	if (m == NULL)
+		return;
+	if ((s = metrics_find(m, f, k0, k1, k2, 0)) != NULL)
+		s->count++;
+}
+
+void
+metrics_connection(struct metrics *m, const char *service, const char *outcome)
+{
+	metrics_count(m, MF_CONNECTIONS, service, outcome, NULL);
+}
+
+void
+metrics_tls_handshake(
+    struct metrics *m, const char *service, const char *outcome)
+{
+	metrics_count(m, MF_TLS, service, outcome, NULL);
+}
+
+void
+metrics_hello(struct metrics *m, const char *service, const char *outcome)
+{
+	metrics_count(m, MF_HELLOS, service, outcome, NULL);
+}
+
+void
+metrics_fault(
+    struct metrics *m, const char *service, const char *layer, const char *type)
+{
+	metrics_count(m, MF_FAULTS, service, layer, type);
+}
+
+/* Put one duration in a histogram series. */
+static void
+metrics_observe(struct metrics_series *h, uint64_t us)
+{
+	size_t i;
+
+	for (i = 0; i < METRICS_NBUCKETS && us > metrics_buckets[i].us; i++)
+		;
+	h->buckets[i]++;
+	h->count++;
+	h->sum_us += us;
+}
+
+void
+metrics_request(struct metrics *m, const char *service, const char *route,
+    int status, uint64_t duration_us)
+{
+	struct metrics_series *s, *h;
+
+	if (m == NULL)
+		return;
+	if ((s = metrics_find(m, MF_REQUESTS, service, route, NULL, status)) ==
+	    NULL)
+		return;
+	s->count++;
+	if (status == 0)
+		return;
+	/* The overflow series mixes services: it cannot keep one's. */
+	h = s->hist;
+	if (h == NULL) {
+		h = metrics_find(m, MF_DURATION, service, NULL, NULL, 0);
+		if (!s->overflow)
+			s->hist = h;
+	}
+	if (h != NULL)
+		metrics_observe(h, duration_us);
+}
+
+void
+metrics_phase_changed(struct metrics *m)
+{
+	if (m == NULL)
+		return;
+	if (m->phase_seen)
+		m->phase_changes++;
+	m->phase_seen = 1;
+}
+
+/* Append a label value escaped as the text format says: \\, \" and \n. */
+static void
+metrics_escape(struct evbuffer *out, const char *v)
+{
+	const char *p;
+
+	for (p = v; *p != '\0'; p++) {
+		if (*p != '\\' && *p != '"' && *p != '\n')
+			continue;
+		evbuffer_add(out, v, (size_t)(p - v));
+		evbuffer_add(out,
+		    *p == '\n'      ? "\\n"
+		        : *p == '"' ? "\\\""
+		                    : "\\\\",
+		    2);
+		v = p + 1;
+	}
+	evbuffer_add(out, v, (size_t)(p - v));
+}
+
+/*
+ * Append "{k="v",...}" for a series' labels, and le="..." if le is not
+ * NULL; nothing for a series without labels.
+ */
+static void
+metrics_labels(
+    struct evbuffer *out, const struct metrics_series *s, const char *le)
+{
+	const struct metrics_family_def *d = &metrics_families[s->family];
+	size_t i;
+
+	if (d->nkeys == 0 && !d->status && le == NULL)
+		return;
+	evbuffer_add(out, "{", 1);
+	for (i = 0; i < d->nkeys; i++) {
+		evbuffer_add_printf(
+		    out, "%s%s=\"", i > 0 ? "," : "", d->keys[i]);
+		metrics_escape(out, s->keys[i]);
+		evbuffer_add(out, "\"", 1);
+	}
+	if (d->status && s->overflow)
+		evbuffer_add_printf(out, ",status=\"%s\"", METRICS_OVERFLOW);
+	else if (d->status)
+		evbuffer_add_printf(out, ",status=\"%d\"", s->status);
+	if (le != NULL)
+		evbuffer_add_printf(
+		    out, "%sle=\"%s\"", d->nkeys > 0 ? "," : "", le);
+	evbuffer_add(out, "}", 1);
+}
+
+/* One gauge sample with a single label. */
+static void
+metrics_gauge(struct evbuffer *out, enum metrics_family f, const char *v,
+    unsigned long long value)
+{
+	const struct metrics_family_def *d = &metrics_families[f];
+
+	evbuffer_add_printf(out, "%s{%s=\"", d->name, d->keys[0]);
+	metrics_escape(out, v);
+	evbuffer_add_printf(out, "\"} %llu\n", value);
+}
+
+/* A histogram series: cumulative buckets up to +Inf, its sum and count. */
+static void
+metrics_render_histogram(struct evbuffer *out, const struct metrics_series *s)
+{
+	const char *name = metrics_families[s->family].name;
+	uint64_t cum = 0;
+	size_t i;
+
+	for (i = 0; i <= METRICS_NBUCKETS; i++) {
+		cum += s->buckets[i];
+		evbuffer_add_printf(out, "%s_bucket", name);
+		metrics_labels(out, s,
+		    i < METRICS_NBUCKETS ? metrics_buckets[i].le : "+Inf");
+		evbuffer_add_printf(out, " %llu\n", (unsigned long long)cum);
+	}
+	evbuffer_add_printf(out, "%s_sum", name);
+	metrics_labels(out, s, NULL);
+	evbuffer_add_printf(out, " %llu.%06llu\n",
+	    (unsigned long long)(s->sum_us / 1000000),
+	    (unsigned long long)(s->sum_us % 1000000));
+	evbuffer_add_printf(out, "%s_count", name);
+	metrics_labels(out, s, NULL);
+	evbuffer_add_printf(out, " %llu\n", (unsigned long long)s->count);
+}
+
+/* The samples read from the server: open connections, the phase. */
+static void
+metrics_render_server(
+    struct evbuffer *out, enum metrics_family f, const struct server *srv)
+{
+	const struct service *svc;
+	size_t i, cur;
+
+	if (srv == NULL)
+		return;
+	if (f == MF_CONNECTIONS_OPEN) {
+		TAILQ_FOREACH(svc, &srv->services, entry)
+		metrics_gauge(out, f, svc->name, svc->nconns);
+		return;
+	}
+	if (srv->scenario == NULL)
+		return;
+	cur = srv->timeline != NULL ? timeline_index(srv->timeline) : SIZE_MAX;
+	for (i = 0; i < srv->scenario->nphases; i++)
+		metrics_gauge(out, f, srv->scenario->phases[i].name, i == cur);
+}
+
+void
+metrics_render(
+    struct metrics *m, const struct server *srv, struct evbuffer *out)
+{
+	const struct metrics_family_def *d;
+	const struct metrics_series *s;
+	size_t f;
+
+	for (f = 0; f < MF_COUNT; f++) {
+		d = &metrics_families[f];
+		evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n",
+		    d->name, d->help, d->name, d->type);
+		switch (f) {
+		case MF_CONNECTIONS_OPEN:
+		case MF_PHASE:
+			metrics_render_server(out, f, srv);
+			continue;
+		case MF_PHASE_CHANGES:
+			evbuffer_add_printf(out, "%s %llu\n", d->name,
+			    (unsigned long long)(m != NULL ? m->phase_changes
+			                                   : 0));
+			continue;
+		default:
+			break;
+		}
+		for (s = m != NULL ? m->head[f] : NULL; s != NULL;
+		     s = s->next) {
+			if (f == MF_DURATION) {
+				metrics_render_histogram(out, s);
+				continue;
+			}
+			evbuffer_add(out, d->name, strlen(d->name));
+			metrics_labels(out, s, NULL);
+			evbuffer_add_printf(
+			    out, " %llu\n", (unsigned long long)s->count);
+		}
+	}
+}

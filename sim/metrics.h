@@ -1,0 +1,84 @@
+/*
+ * metrics.h: counters and a latency histogram of what standin did, rendered
+ * in the Prometheus text format (0.0.4) for GET /metrics. Every function is
+ * safe on a NULL struct metrics (and then does nothing). The metric names,
+ * labels and values are documented in docs/control-api.md ("Metrics").
+ *
+ * Series are keyed by their label strings, which are copied when a series
+ * is first seen: callers may pass strings they free later (a reload frees
+ * a removed service's name). Counting a series seen before neither
+ * allocates nor formats. Counters are never reset.
+ */
+#ifndef STANDIN_METRICS_H
+#define STANDIN_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct evbuffer;
+struct server;
+
+/* Most series kept; samples of new series past it go to "overflow". */
+#define METRICS_SERIES_MAX 10000
+
+/* The label value of the series that count what did not fit. */
+#define METRICS_OVERFLOW "overflow"
+
+struct metrics;
+
+/* An empty set of metrics; out of memory is fatal (start-up). */
+struct metrics *metrics_new(void);
+
+/* Free them; safe on NULL. */
+void metrics_free(struct metrics *);
+
+/*
+ * Count an accepted connection by what became of it (its outcome):
+ * "served" (handed to the service: TLS if it has it, then HTTP),
+ * "reset", "closed", "blackholed" (a connect fault's ending; a tls stall
+ * is a blackhole too) or "max_connections" (reset for being over that
+ * fault's limit).
+ */
+void metrics_connection(
+    struct metrics *, const char *service, const char *outcome);
+
+/*
+ * Count a TLS handshake: "ok" (completed), "alert" (the tls alert fault
+ * ended it) or "failed" (the connection ended before its handshake
+ * completed: a TLS error, the client's alert or EOF, a timeout).
+ */
+void metrics_tls_handshake(
+    struct metrics *, const char *service, const char *outcome);
+
+/*
+ * Count a protocol hello (POST /v1/handshake): "ok" (200),
+ * "version_mismatch" (426) or "error" (any other status, or no answer).
+ */
+void metrics_hello(struct metrics *, const char *service, const char *outcome);
+
+/*
+ * Count one answered request. route is the pattern of the stub or route
+ * it went to ("/v1/users/{id}"), or a fixed label ("unmatched",
+ * "unparsed"): never a raw path. status 0: no HTTP answer (empty, reset,
+ * garbage, timeout, hello drop); those are not observed in the histogram.
+ * duration_us: from the request complete to its answer queued.
+ */
+void metrics_request(struct metrics *, const char *service, const char *route,
+    int status, uint64_t duration_us);
+
+/* Count one injected fault by its layer and type names. */
+void metrics_fault(
+    struct metrics *, const char *service, const char *layer, const char *type);
+
+/* Count a phase change; the first call (the phase standin starts in) is
+ * not a change and is not counted. */
+void metrics_phase_changed(struct metrics *);
+
+/*
+ * Append everything, in the Prometheus text format 0.0.4, to out, with the
+ * gauges read from the server (open connections per service, the current
+ * phase). srv may be NULL (no gauge samples); m may be NULL (no counts).
+ */
+void metrics_render(struct metrics *, const struct server *, struct evbuffer *);
+
+#endif
