@@ -625,7 +625,9 @@ fault_conf_json(const struct fault_conf *fc)
 			json_object_set_new(o, fc->kind->params[i].name,
 			    value_json(&fc->kind->params[i], &fc->values[i]));
 	}
-	json_object_set_new(o, "probability", json_real(fc->probability));
+	if (fc->probability < 1)
+		json_object_set_new(
+		    o, "probability", json_real(fc->probability));
 	if (fc->times >= 0)
 		json_object_set_new(o, "times", json_integer(fc->times));
 	if (fc->kind->takes & FAULT_TAKES_DIRECTION)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <jansson.h>
 
 #include "persona.h"
 #include "scenario.h"
@@ -1536,6 +1537,128 @@ START_TEST(test_free_null)
 }
 END_TEST
 
+/*
+ * Every fault of valid-faults.json (every type) written out by
+ * fault_conf_json() reads back through scenario_parse_faults() as the
+ * same fault: GET /faults shows what is really active, in a form POST
+ * /faults takes.
+ */
+START_TEST(test_fault_json_round_trip)
+{
+	struct errlist errs = { NULL, 0, 0 };
+	struct fault_conf *back;
+	struct scenario *sc;
+	const struct fault_conf *f;
+	json_t *j1, *j2;
+	char *text;
+	size_t i, k, n, seen = 0;
+
+	sc = scenario_load_file(
+	    STANDIN_SRCDIR "/tests/scenarios/valid-faults.json", &errs);
+	ck_assert_ptr_nonnull(sc);
+	for (i = 0; i <= sc->nphases; i++) {
+		size_t nf = i == 0 ? sc->nfaults : sc->phases[i - 1].nfaults;
+
+		for (k = 0; k < nf; k++) {
+			f = i == 0 ? &sc->faults[k]
+			           : &sc->phases[i - 1].faults[k];
+			j1 = fault_conf_json(f);
+			text = json_dumps(j1, JSON_COMPACT);
+			ck_assert_msg(scenario_parse_faults(sc, "t", text,
+			                  strlen(text), &back, &n, &errs) == 0,
+			    "%s: %s", text, errlist_join(&errs));
+			ck_assert_uint_eq(n, 1);
+			j2 = fault_conf_json(&back[0]);
+			ck_assert_msg(
+			    json_equal(j1, j2), "%s read back differs", text);
+			fault_conf_clear(&back[0]);
+			free(back);
+			json_decref(j1);
+			json_decref(j2);
+			free(text);
+			seen++;
+		}
+	}
+	ck_assert_uint_ge(seen, nfault_kinds);
+	scenario_free(sc);
+}
+END_TEST
+
+/* Faults given at run time: one or an array, checked like a scenario's. */
+START_TEST(test_parse_faults_at_run_time)
+{
+	struct errlist errs = { NULL, 0, 0 };
+	struct fault_conf *faults = NULL;
+	struct scenario *sc;
+	size_t n = 9;
+	char *text;
+
+	sc = load_ok("t.json", HEAD SERVICES "}");
+	text = sq("{'service': 'ums', 'layer': 'http', 'type': 'delay', "
+	          "'delay': '250ms', 'times': 2}");
+	ck_assert_int_eq(scenario_parse_faults(sc, "POST /faults", text,
+	                     strlen(text), &faults, &n, &errs),
+	    0);
+	free(text);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(faults[0].kind->name, "delay");
+	ck_assert_int_eq(faults[0].times, 2);
+	ck_assert_uint_eq(faults[0].values[0].delay.a, 250000);
+	fault_conf_clear(&faults[0]);
+	free(faults);
+
+	/* An array is all or nothing; each error names its element. */
+	text = sq("[{'layer': 'connect', 'type': 'refuse'}, "
+	          "{'service': 'umx', 'layer': 'http', 'type': 'status'}]");
+	ck_assert_int_eq(scenario_parse_faults(sc, "POST /faults", text,
+	                     strlen(text), &faults, &n, &errs),
+	    -1);
+	free(text);
+	ck_assert_ptr_null(faults);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(errs.n, 2);
+	ck_assert_str_eq(
+	    errs.msgs[0], "POST /faults: /1: missing required key \"status\"");
+	ck_assert_str_eq(errs.msgs[1],
+	    "POST /faults: /1/service: no service named \"umx\" (did you "
+	    "mean \"ums\"?)");
+	errlist_clear(&errs);
+
+	/* Not JSON, not a fault, nothing at all. */
+	ck_assert_int_eq(
+	    scenario_parse_faults(sc, "P", "{\"a\":", 5, &faults, &n, &errs),
+	    -1);
+	ck_assert_int_eq(
+	    scenario_parse_faults(sc, "P", "3", 1, &faults, &n, &errs), -1);
+	ck_assert_int_eq(
+	    scenario_parse_faults(sc, "P", "[]", 2, &faults, &n, &errs), -1);
+	ck_assert_int_eq(
+	    scenario_parse_faults(sc, "P", " ", 1, &faults, &n, &errs), -1);
+	ck_assert_uint_eq(errs.n, 4);
+	ck_assert_str_eq(errs.msgs[1],
+	    "P: /: expected a fault object or an array of them, got a number");
+	ck_assert_str_eq(errs.msgs[2], "P: /: expected at least one fault");
+	ck_assert_str_eq(errs.msgs[3],
+	    "P: expected a fault object or an array of them, got nothing");
+	errlist_clear(&errs);
+	scenario_free(sc);
+}
+END_TEST
+
+/* The document is kept as loaded, for GET /scenario. */
+START_TEST(test_source_kept)
+{
+	char *text = sq(HEAD SERVICES "}  ");
+	struct scenario *sc = load_ok("t.json", text);
+
+	ck_assert_uint_eq(sc->source_len, strlen(text));
+	ck_assert_mem_eq(sc->source, text, strlen(text));
+	ck_assert_int_eq(sc->source[sc->source_len], '\0');
+	scenario_free(sc);
+	free(text);
+}
+END_TEST
+
 static Suite *
 scenario_suite(void)
 {
@@ -1604,6 +1727,12 @@ scenario_suite(void)
 	tcase_add_test(tc, test_load_file_unreadable_sets_errno);
 	tcase_add_test(tc, test_load_file_invalid_clears_errno);
 	tcase_add_test(tc, test_invalid_cases_match_err_files);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("run time");
+	tcase_add_test(tc, test_fault_json_round_trip);
+	tcase_add_test(tc, test_parse_faults_at_run_time);
+	tcase_add_test(tc, test_source_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }
