@@ -128,6 +128,19 @@ read -r j_rps j_p50 j_p99 < <(run_wrk journal "http://$ums/v1/users/u1001")
 journal_lines=$(wc -l <"$tmp/journal.jsonl")
 kill "$spid"; wait "$spid" || true; spid=
 
+# Healthy throughput while a client polls the control API (status, the last
+# 1,000 journal events, metrics) every 10 ms on a keep-alive connection.
+"$STANDIN" serve "$here/scenario.json" --control 127.0.0.1:0 --ready-file "$tmp/ready.json" -q &
+spid=$!
+while [ ! -s "$tmp/ready.json" ] || [ "$(jq -r .pid "$tmp/ready.json")" != "$spid" ]; do sleep 0.01; done
+ums=$(jq -r .services.ums "$tmp/ready.json")
+python3 "$here/poll-control.py" "$(jq -r .control "$tmp/ready.json")" "$secs" >"$tmp/poll.txt" &
+poller=$!
+read -r c_rps c_p50 c_p99 < <(run_wrk control "http://$ums/v1/users/u1001")
+wait "$poller"
+read -r c_polls c_worst < <(cat "$tmp/poll.txt")
+kill "$spid"; wait "$spid" || true; spid=
+
 # An injected 100ms delay under 200 connections: how exact is it?
 rm -f "$tmp/ready.json"
 "$STANDIN" serve "$here/delay.json" --control 127.0.0.1:0 --ready-file "$tmp/ready.json" -q &
@@ -223,6 +236,8 @@ echo "peak RSS:       ${peak_rss} kB after the runs ($donations donations stored
 echo
 printf '%-34s %12s %10s %10s %10s\n' "standin GET, journal on" "$j_rps" "$j_p50" "$j_p99" "$(ratio "$j_rps" "$g_rps") of off"
 echo "                  ($journal_lines journal lines written)"
+printf '%-34s %12s %10s %10s %10s\n' "standin GET, control API polled" "$c_rps" "$c_p50" "$c_p99" "$(ratio "$c_rps" "$g_rps") of quiet"
+echo "                  ($c_polls control requests answered, slowest $c_worst ms)"
 echo
 echo "TLS 1.3 (same P-256 certificate for both):"
 printf '%-34s %12s %10s %10s %10s\n' "nginx TLS GET (keep-alive)" "$tn_rps" "$tn_p50" "$tn_p99" "1.00"
