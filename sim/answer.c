@@ -138,6 +138,20 @@ answer_unanswered(const struct fault_conf *f)
 	}
 }
 
+/* A hello's outcome in the metrics, by the status its client got. */
+static const char *
+answer_hello_outcome(int status)
+{
+	switch (status) {
+	case 200:
+		return "ok";
+	case 426:
+		return "version_mismatch";
+	default:
+		return "error";
+	}
+}
+
 /*
  * Count a request's answer in the metrics: by the pattern it went to
  * (route; NULL if the persona never saw the request: look it up), and
@@ -164,10 +178,7 @@ answer_count(struct conn *c, const char *route, int status,
 	metrics_request(m, svc->name, route, status,
 	    clock_now_us() - c->answer.started_us + wait_us);
 	if (answer_is_hello(req))
-		metrics_hello(m, svc->name,
-		    status == 200       ? "ok"
-		        : status == 426 ? "version_mismatch"
-		                        : "error");
+		metrics_hello(m, svc->name, answer_hello_outcome(status));
 }
 
 /*
@@ -567,8 +578,7 @@ answer_request(struct conn *c)
 	answer_call_clear(&c->answer);
 
 	/* The handshake layer: the hello, and the version header on /v1. */
-	hello = strcmp(req->method, "POST") == 0 &&
-	    strcmp(req->path, "/v1/handshake") == 0;
+	hello = answer_is_hello(req);
 	f = NULL;
 	if (hello ||
 	    (strncmp(req->path, "/v1/", 4) == 0 &&

@@ -25,7 +25,7 @@
 #include "util.h"
 
 #define CTL_POLL_US 200000 /* journal --follow */
-#define CTL_STOPPED (-1) /* ctl_call: SIGINT or SIGTERM came */
+#define CTL_STOPPED (-2) /* SIGINT or SIGTERM came (not an exit code) */
 
 /* clang-format off */
 static const char ctl_usage_text[] =
@@ -340,7 +340,10 @@ ctl_report_refusal(struct ctl *ctl, const struct client_response *resp)
 
 	j = json_loadb(resp->body, resp->body_len, 0, NULL);
 	msg = ctl_str(j, "message", NULL);
-	if (msg == NULL)
+	if (resp->status >= 500)
+		ctl_warn("the control API at %s failed with %d%s", ctl->address,
+		    resp->status, msg != NULL ? ":" : "");
+	else if (msg == NULL)
 		ctl_warn("the control API at %s answered %d", ctl->address,
 		    resp->status);
 	for (p = msg; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 : NULL) {
@@ -415,8 +418,8 @@ ctl_call(struct ctl *ctl, const char *method, const char *path,
 	}
 	*out = json_loadb(resp->body, resp->body_len, 0, &jerr);
 	if (!json_is_object(*out)) {
-		ctl_warn("unexpected answer from the control API at %s: %s",
-		    ctl->address,
+		ctl_warn("unexpected answer from the control API at %s: %s%s",
+		    ctl->address, *out == NULL ? "not JSON: " : "",
 		    *out == NULL ? jerr.text : "not a JSON object");
 		json_decref(*out);
 		*out = NULL;
