@@ -127,7 +127,6 @@ struct metrics {
 	struct metrics_series *head[MF_COUNT], **tail[MF_COUNT];
 	struct metrics_series *overflow[MF_COUNT];
 	uint64_t phase_changes;
-	int phase_seen; /* the phase standin started in was applied */
 };
 
 struct metrics *
@@ -391,9 +390,7 @@ metrics_phase_changed(struct metrics *m)
 {
 	if (m == NULL)
 		return;
-	if (m->phase_seen)
-		m->phase_changes++;
-	m->phase_seen = 1;
+	m->phase_changes++;
 }
 
 /* Append a label value escaped as the text format says: \\, \" and \n. */

@@ -70,8 +70,7 @@ void metrics_request(struct metrics *, const char *service, const char *route,
 void metrics_fault(
     struct metrics *, const char *service, const char *layer, const char *type);
 
-/* Count a phase change; the first call (the phase standin starts in) is
- * not a change and is not counted. */
+/* Count a phase change (not the phase standin starts in). */
 void metrics_phase_changed(struct metrics *);
 
 /*

@@ -304,14 +304,21 @@ server_apply_states(struct server *srv)
  * in the state its connect faults ask for.
  */
 static void
+server_phase_apply(struct server *srv)
+{
+	inject_activate(
+	    &srv->inject, srv->scenario, timeline_phase(srv->timeline));
+	server_apply_states(srv);
+}
+
+/* The timeline moved to another phase (or began the same one again). */
+static void
 server_phase_changed(void *arg)
 {
 	struct server *srv = arg;
 
 	metrics_phase_changed(srv->metrics);
-	inject_activate(
-	    &srv->inject, srv->scenario, timeline_phase(srv->timeline));
-	server_apply_states(srv);
+	server_phase_apply(srv);
 }
 
 /* Write the ready file atomically: a temporary file renamed into place. */
@@ -403,7 +410,7 @@ server_start(
 	}
 	srv->timeline = timeline_new(
 	    srv->base, srv->scenario, srv->journal, server_phase_changed, srv);
-	server_phase_changed(srv);
+	server_phase_apply(srv);
 	signal(SIGPIPE, SIG_IGN);
 	server_raise_fd_limit();
 	srv->sig_term = evsignal_new(srv->base, SIGTERM, server_signal_cb, srv);
@@ -437,6 +444,7 @@ int
 server_reload(struct server *srv, char **cause)
 {
 	struct scenario *sc, *old = NULL;
+	const char *was;
 	int code;
 
 	if (srv->opts.scenario_path == NULL) {
@@ -451,8 +459,12 @@ server_reload(struct server *srv, char **cause)
 		scenario_free(sc);
 		return -1;
 	}
+	/* The old scenario (and its phase's name) lives until freed below. */
+	was = timeline_phase(srv->timeline)->name;
 	timeline_rebase(srv->timeline, srv->scenario);
-	server_phase_changed(srv);
+	if (strcmp(was, timeline_phase(srv->timeline)->name) != 0)
+		metrics_phase_changed(srv->metrics);
+	server_phase_apply(srv);
 	scenario_free(old);
 	if (server_write_ready(srv, cause) == -1)
 		return -1;
