@@ -241,7 +241,7 @@ out=$(/usr/bin/python3 "$top_srcdir/tests/prom-check.py" \
 	--expect 'standin_faults_injected_total{service="ums",layer="http",type="status"}>=7' \
 	--expect 'standin_phase{phase="healthy"}==1' \
 	--expect 'standin_phase{phase="drill"}==0' \
-	--expect 'standin_phase_changes_total>=8' \
+	--expect 'standin_phase_changes_total==6' \
 	--expect 'standin_connections_total{service="ums",outcome="served"}>=20' \
 	--expect 'standin_hellos_total{service="fin",outcome="version_mismatch"}==1' \
 	--expect 'standin_request_duration_seconds_count{service="ums"}>=20' \
