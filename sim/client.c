@@ -462,8 +462,12 @@ client_timer_cb(evutil_socket_t fd, short what, void *arg)
 	client_finish(c, CLIENT_ERR_TIMEOUT, 0, "timed out after %s", d);
 }
 
+static int client_parse_fail(struct client *, enum client_failure, const char *,
+    ...) __attribute__((format(printf, 3, 4)));
+
 /* Fail the parse from a callback: the failure is reported after it. */
-static int __attribute__((format(printf, 3, 4))) client_parse_fail(
+static int
+client_parse_fail(
     struct client *c, enum client_failure failure, const char *fmt, ...)
 {
 	va_list ap;

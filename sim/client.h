@@ -54,8 +54,8 @@ struct client_header {
 };
 
 /*
- * One request. Everything is copied by client_new() but address, which is
- * only read there too. Headers are sent as given (no CR or LF in them);
+ * One request. client_new() copies what it needs: nothing here has to
+ * outlive the call. Headers are sent as given (no CR or LF in them);
  * Host, Connection: close and, for a body or a POST/PUT/PATCH,
  * Content-Length are added unless given.
  */

@@ -125,8 +125,11 @@ ctl_verb_named(const char *name, const char *sub)
 	abort();
 }
 
+static void ctl_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+
 /* Print "standin: ..." on stderr. */
-static void __attribute__((format(printf, 1, 2))) ctl_warn(const char *fmt, ...)
+static void
+ctl_warn(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -91,7 +91,7 @@ expect_eq "faults: one line per fault" "$(printf '%s\n' "$OUT" | wc -l)" 2
 expect_match "faults: id, source, layer/type, service, parameters" "$OUT" \
 	'^scenario/1 +scenario +http/status +ums +used 0 status=410 .*match=\{"path":"/v1/never-asked"\}'
 expect_match "faults: a fault without parameters" "$OUT" \
-	'^scenario/0 +scenario +connect/blackhole +hole +used 0 probability=1'
+	'^scenario/0 +scenario +connect/blackhole +hole +used 0( |$)'
 run --json faults
 expect_eq "faults --json: the API's JSON" "$(jq -c '[.faults[].id]' <<<"$OUT")" '["scenario/0","scenario/1"]'
 
