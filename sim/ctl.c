@@ -58,8 +58,9 @@ static const char ctl_usage_text[] =
     "  --timeout DUR      for connecting, and for each answer (default 5s)\n"
     "\n"
     "exit codes: 0 ok, 64 usage, 65 the API refused the request (4xx),\n"
-    "66 unreadable file, 69 the control API cannot be reached, 70 a server\n"
-    "error (5xx) or an answer that is not the expected JSON.\n";
+    "66 unreadable file, 69 the control API cannot be reached (or the ready\n"
+    "file is gone: standin is not running), 70 a server error (5xx) or an\n"
+    "answer that is not the expected JSON.\n";
 /* clang-format on */
 
 struct ctl {
@@ -1022,6 +1023,13 @@ ctl_ready_address(const char *path, char **out)
 	char *text;
 
 	if (ctl_read_file(path, CONTROL_BODY_MAX, &text, &len) == -1) {
+		/* standin serve removes it on exit: it is not running. */
+		if (errno == ENOENT) {
+			ctl_warn("cannot reach the control API: no ready file "
+			         "%s (is standin serve running?)",
+			    path);
+			return EXIT_UNAVAILABLE;
+		}
 		ctl_warn("%s: %s", path,
 		    errno == EFBIG ? "too large for a ready file"
 		                   : strerror(errno));

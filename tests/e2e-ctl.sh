@@ -255,8 +255,12 @@ run status
 expect_eq "a ready file without the control API: exit 69" "$RC" 69
 expect_match "a ready file without the control API: says so" "$ERR" 'names no "control" address'
 stop_standin
-OUT=$(ctl --ready-file "$TMP/missing.json" status 2>&1)
-expect_eq "a missing ready file: exit 66" "$?" 66
+OUT=$(ctl --ready-file "$READY" status 2>&1)
+expect_eq "the ready file of a standin that stopped (removed): exit 69" "$?" 69
+expect_match "a missing ready file: standin is not running" "$OUT" 'no ready file .* \(is standin serve running\?\)'
+echo '{"control":' >"$TMP/broken-ready.json"
+OUT=$(ctl --ready-file "$TMP/broken-ready.json" status 2>&1)
+expect_eq "a ready file that is not JSON: exit 66" "$?" 66
 
 # --- usage -------------------------------------------------------------------
 for args in "" "frobnicate" "phase" "phase a b" "fault" "fault edit 1" "fault add" \
