@@ -1,17 +1,22 @@
 /*
  * client.c: one HTTP/1.1 request on one connection, on libevent, with
- * http-parser reading the response.
+ * http-parser reading the response and OpenSSL for TLS.
  *
  * A request moves through stages: connect (each address of the name in
- * turn, under one timeout), then, for TLS, the handshake (a later
- * change: it will wrap the connected socket in bufferevent_openssl here),
- * then HTTP (the request written, the response read under the response
+ * turn, under one timeout), then, for TLS, the handshake (the connected
+ * socket wrapped in an OpenSSL bufferevent, under the TLS timeout), then
+ * HTTP (the request written, the response read under the response
  * timeout). Every ending, good or bad, goes through client_finish(),
  * which records the stage it happened in, releases the connection and
  * calls back once.
+ *
+ * The client side of TLS lives here rather than in tls.c, which is the
+ * server side of a service: the two share no state, and the client's
+ * handshake is one stage of this file's state machine.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -21,18 +26,24 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <http_parser.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "client.h"
 #include "clock.h"
 #include "util.h"
 
 #define CLIENT_ADDRS_MAX 8 /* addresses of a name tried in turn */
+#define CLIENT_TLS_ERRORS_MAX 4 /* libevent keeps at most 3 */
 
 struct client {
 	struct event_base *base;
@@ -51,6 +62,17 @@ struct client {
 	struct event *timer; /* the current stage's timeout */
 	uint64_t connect_timeout_us, response_timeout_us;
 	int last_errno; /* of the last address tried */
+	char host[256]; /* of the address, for TLS's name */
+
+	/* tls */
+	SSL_CTX *ssl_ctx; /* NULL: plain TCP */
+	uint64_t tls_timeout_us;
+	char tls_name[256]; /* sent as SNI (unless an IP) and verified */
+	int tls_name_is_ip;
+	int insecure;
+	int verified; /* the verify callback ran */
+	int tls_ended; /* EOF or an error on the connection: no close_notify */
+	struct client_tls_info tls_info;
 
 	/* http */
 	struct bufferevent *bev;
@@ -96,6 +118,18 @@ static void client_connect_cb(evutil_socket_t, short, void *);
 static void client_timer_cb(evutil_socket_t, short, void *);
 static void client_read_cb(struct bufferevent *, void *);
 static void client_event_cb(struct bufferevent *, short, void *);
+static void client_tls_event_cb(struct bufferevent *, short, void *);
+
+/* Our TLS versions (10..13, as tls_version_parse() reads) in OpenSSL. */
+static const struct {
+	int version;
+	int openssl;
+} client_tls_versions[] = {
+	{ 10, TLS1_VERSION },
+	{ 11, TLS1_1_VERSION },
+	{ 12, TLS1_2_VERSION },
+	{ 13, TLS1_3_VERSION },
+};
 
 const char *
 client_stage_name(enum client_stage stage)
@@ -120,6 +154,24 @@ client_error_set(struct client_error *err, enum client_stage stage,
 	va_end(ap);
 }
 
+/*
+ * Say close_notify on a TLS connection that is still whole: one
+ * SSL_shutdown(), not waiting for the server's; the socket closes next.
+ * Not after EOF or an error (OpenSSL forbids it after a fatal one).
+ */
+static void
+client_tls_shutdown(struct client *c)
+{
+	SSL *ssl;
+
+	if (c->ssl_ctx == NULL || !c->tls_info.done || c->tls_ended)
+		return;
+	ssl = bufferevent_openssl_get_ssl(c->bev);
+	if (ssl != NULL)
+		(void)SSL_shutdown(ssl);
+	ERR_clear_error();
+}
+
 /* Close whatever connection the request holds. */
 static void
 client_release(struct client *c)
@@ -135,7 +187,9 @@ client_release(struct client *c)
 	if (c->timer != NULL)
 		evtimer_del(c->timer);
 	if (c->bev != NULL) {
-		bufferevent_free(c->bev); /* closes the socket */
+		client_tls_shutdown(c);
+		/* Closes the socket, and frees the SSL of a TLS one. */
+		bufferevent_free(c->bev);
 		c->bev = NULL;
 	}
 	if (c->fd != -1) {
@@ -196,8 +250,14 @@ client_arm_timer(struct client *c, uint64_t usec)
 static uint64_t
 client_stage_timeout(const struct client *c)
 {
-	return c->stage == CLIENT_STAGE_CONNECT ? c->connect_timeout_us
-	                                        : c->response_timeout_us;
+	switch (c->stage) {
+	case CLIENT_STAGE_CONNECT:
+		return c->connect_timeout_us;
+	case CLIENT_STAGE_TLS:
+		return c->tls_timeout_us;
+	default:
+		return c->response_timeout_us;
+	}
 }
 
 /*
@@ -219,6 +279,7 @@ client_resolve(struct client *c, const char *address, struct client_error *err)
 		    address == NULL ? "" : address);
 		return -1;
 	}
+	snprintf(c->host, sizeof c->host, "%s", host);
 	if (sockaddr_fill(host, port, &c->addrs[0], &c->addrlens[0]) == 0) {
 		c->naddrs = 1;
 		return 0;
@@ -299,6 +360,213 @@ client_format_request(struct client *c, const struct client_request *req)
 	return rc < 0 ? -1 : 0;
 }
 
+/* OpenSSL's constant for one of our TLS versions, or 0. */
+static int
+client_tls_version(int v)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(client_tls_versions); i++) {
+		if (client_tls_versions[i].version == v)
+			return client_tls_versions[i].openssl;
+	}
+	return 0;
+}
+
+/* An OpenSSL error code in words: the reason, or strerror for errno. */
+static void
+client_openssl_words(unsigned long e, char *buf, size_t len)
+{
+	const char *r;
+
+	if (ERR_SYSTEM_ERROR(e)) {
+		snprintf(buf, len, "%s", strerror((int)ERR_GET_REASON(e)));
+		return;
+	}
+	r = ERR_reason_error_string(e);
+	if (r != NULL)
+		snprintf(buf, len, "%s", r);
+	else
+		ERR_error_string_n(e, buf, len);
+}
+
+/* The first error on this thread's queue in words, and clear it. */
+static void
+client_openssl_reason(char *buf, size_t len)
+{
+	unsigned long e = ERR_get_error();
+
+	if (e != 0)
+		client_openssl_words(e, buf, len);
+	else
+		snprintf(buf, len, "unknown error");
+	ERR_clear_error();
+}
+
+/*
+ * The certificate callback: note that verification ran and its first
+ * error; with insecure, let the handshake go on whatever it found.
+ */
+static int
+client_verify_cb(int ok, X509_STORE_CTX *xs)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(
+	    xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct client *c = SSL_get_app_data(ssl);
+
+	c->verified = 1;
+	if (!ok && c->tls_info.verify_result == X509_V_OK)
+		c->tls_info.verify_result = X509_STORE_CTX_get_error(xs);
+	return c->insecure ? 1 : ok;
+}
+
+/*
+ * Note the first alert the server sends that ends something: a fatal
+ * one, or close_notify during the handshake (warnings such as
+ * unrecognized_name are not the reason for anything, nor is the
+ * close_notify after a response).
+ */
+static void
+client_tls_info_cb(const SSL *ssl, int where, int ret)
+{
+	struct client *c = SSL_get_app_data(ssl);
+	struct client_tls_info *ti = &c->tls_info;
+	int fatal = (ret >> 8) == SSL3_AL_FATAL;
+
+	/* SSL_CB_READ_ALERT shares its SSL_CB_ALERT bit with WRITE_ALERT. */
+	if (!(where & SSL_CB_ALERT) || !(where & SSL_CB_READ) ||
+	    ti->alert_received != -1)
+		return;
+	if (!fatal && ((ret & 0xff) != SSL_AD_CLOSE_NOTIFY || ti->done))
+		return;
+	ti->alert_received = ret & 0xff;
+	snprintf(
+	    ti->alert, sizeof ti->alert, "%s", SSL_alert_desc_string_long(ret));
+}
+
+/* Offer these ALPN protocols (each 1 to 255 bytes). 0, or -1 with err. */
+static int
+client_tls_alpn(
+    struct client *c, const struct client_tls *tls, struct client_error *err)
+{
+	unsigned char *wire;
+	size_t i, n, len = 0;
+	int rc;
+
+	for (i = 0; i < tls->nalpn; i++) {
+		n = strlen(tls->alpn[i]);
+		if (n == 0 || n > 255) {
+			client_error_set(err, CLIENT_STAGE_TLS, CLIENT_ERR_TLS,
+			    0, "ALPN protocol \"%s\" is not 1 to 255 bytes",
+			    tls->alpn[i]);
+			return -1;
+		}
+		len += 1 + n;
+	}
+	if (len == 0)
+		return 0;
+	if ((wire = malloc(len)) == NULL) {
+		client_error_set(err, CLIENT_STAGE_TLS, CLIENT_ERR_SYSTEM,
+		    ENOMEM, "%s", strerror(ENOMEM));
+		return -1;
+	}
+	for (i = 0, len = 0; i < tls->nalpn; i++) {
+		n = strlen(tls->alpn[i]);
+		wire[len++] = (unsigned char)n;
+		memcpy(wire + len, tls->alpn[i], n);
+		len += n;
+	}
+	/* 0 is success here, unlike the rest of OpenSSL. */
+	rc = SSL_CTX_set_alpn_protos(c->ssl_ctx, wire, (unsigned int)len);
+	free(wire);
+	if (rc != 0) {
+		client_error_set(err, CLIENT_STAGE_TLS, CLIENT_ERR_SYSTEM,
+		    ENOMEM, "%s", strerror(ENOMEM));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make the request's SSL_CTX: the protocol window (old versions really
+ * offered: below TLS 1.2 security level 0, as tls.c does for servers),
+ * what to trust, the ALPN offer and peer verification. The name to
+ * verify is server_name or the address's host. 0, or -1 with err.
+ */
+static int
+client_tls_setup(
+    struct client *c, const struct client_tls *tls, struct client_error *err)
+{
+	int min = tls->min_version != 0 ? tls->min_version : 12;
+	int max = tls->max_version != 0 ? tls->max_version : 13;
+	const char *name =
+	    tls->server_name != NULL ? tls->server_name : c->host;
+	struct in6_addr in6;
+	char why[256];
+
+	ERR_clear_error();
+	if (client_tls_version(min) == 0 || client_tls_version(max) == 0 ||
+	    min > max) {
+		client_error_set(err, CLIENT_STAGE_TLS, CLIENT_ERR_TLS, 0,
+		    "no TLS versions from %d to %d (10 to 13: TLS 1.0 to 1.3)",
+		    min, max);
+		return -1;
+	}
+	if (*name == '\0' || strlen(name) >= sizeof c->tls_name) {
+		client_error_set(err, CLIENT_STAGE_TLS, CLIENT_ERR_TLS, 0,
+		    "\"%.64s\" is not a server name", name);
+		return -1;
+	}
+	snprintf(c->tls_name, sizeof c->tls_name, "%s", name);
+	c->tls_name_is_ip = inet_pton(AF_INET, name, &in6) == 1 ||
+	    inet_pton(AF_INET6, name, &in6) == 1;
+	c->insecure = tls->insecure;
+	c->tls_info.verify_result = X509_V_OK;
+	c->tls_info.alert_received = -1;
+
+	if ((c->ssl_ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		client_openssl_reason(why, sizeof why);
+		client_error_set(err, CLIENT_STAGE_TLS, CLIENT_ERR_TLS, 0,
+		    "cannot make an SSL_CTX: %s", why);
+		return -1;
+	}
+	if (min < 12) {
+		SSL_CTX_set_security_level(c->ssl_ctx, 0);
+		if (!SSL_CTX_set_cipher_list(c->ssl_ctx, "DEFAULT:@SECLEVEL=0"))
+			goto openssl;
+	}
+	if (!SSL_CTX_set_min_proto_version(
+	        c->ssl_ctx, client_tls_version(min)) ||
+	    !SSL_CTX_set_max_proto_version(c->ssl_ctx, client_tls_version(max)))
+		goto openssl;
+	SSL_CTX_set_options(c->ssl_ctx, SSL_OP_NO_RENEGOTIATION);
+	if (tls->cafile != NULL) {
+		if (SSL_CTX_load_verify_locations(
+		        c->ssl_ctx, tls->cafile, NULL) != 1) {
+			client_openssl_reason(why, sizeof why);
+			client_error_set(err, CLIENT_STAGE_TLS, CLIENT_ERR_TLS,
+			    0, "cannot load CA file %s: %s", tls->cafile, why);
+			return -1;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(c->ssl_ctx) != 1) {
+		client_openssl_reason(why, sizeof why);
+		client_error_set(err, CLIENT_STAGE_TLS, CLIENT_ERR_TLS, 0,
+		    "cannot use the system's CA certificates: %s", why);
+		return -1;
+	}
+	SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_PEER, client_verify_cb);
+	if (client_tls_alpn(c, tls, err) == -1)
+		return -1;
+	ERR_clear_error();
+	return 0;
+
+openssl:
+	client_openssl_reason(why, sizeof why);
+	client_error_set(err, CLIENT_STAGE_TLS, CLIENT_ERR_TLS, 0,
+	    "cannot set up TLS: %s", why);
+	return -1;
+}
+
 struct client *
 client_new(struct event_base *base, const struct client_request *req,
     client_cb cb, void *arg, struct client_error *err)
@@ -329,6 +597,12 @@ client_new(struct event_base *base, const struct client_request *req,
 		client_free(c);
 		return NULL;
 	}
+	c->tls_timeout_us = req->tls_timeout_us != 0 ? req->tls_timeout_us
+	                                             : CLIENT_TIMEOUT_DEFAULT;
+	if (req->tls != NULL && client_tls_setup(c, req->tls, err) == -1) {
+		client_free(c);
+		return NULL;
+	}
 	c->request = evbuffer_new();
 	c->timer = evtimer_new(base, client_timer_cb, c);
 	c->step = event_new(base, -1, 0, client_step_cb, c);
@@ -348,35 +622,306 @@ nomem:
 }
 
 /*
- * Connected: on to the next stage. A TLS request would start its
- * handshake here (stage CLIENT_STAGE_TLS, wrapping c->fd); plain TCP goes
- * straight to HTTP.
+ * Start the HTTP stage on c->bev (plain or TLS, connected): the request
+ * out, the response in, under the response timeout.
+ */
+static void
+client_http_start(struct client *c)
+{
+	c->stage = CLIENT_STAGE_HTTP;
+	evtimer_del(c->timer);
+	client_arm_timer(c, c->response_timeout_us);
+	bufferevent_setcb(c->bev, client_read_cb, NULL, client_event_cb, c);
+	if (bufferevent_write_buffer(c->bev, c->request) == -1 ||
+	    bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1)
+		client_finish(
+		    c, CLIENT_ERR_SYSTEM, ENOMEM, "%s", strerror(ENOMEM));
+}
+
+/* An ASN1_TIME as RFC 3339 UTC ("2026-11-23T10:00:00Z"), or "". */
+static void
+client_asn1_time(const ASN1_TIME *t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	buf[0] = '\0';
+	if (t != NULL && ASN1_TIME_to_tm(t, &tm) == 1)
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* A name on one line, RFC 2253 ("CN=localhost"), UTF-8 kept, or "". */
+static void
+client_x509_name(const X509_NAME *name, char *buf, size_t len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	int n;
+
+	buf[0] = '\0';
+	if (b == NULL)
+		return;
+	if (X509_NAME_print_ex(
+	        b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+		n = BIO_read(b, buf, (int)len - 1);
+		buf[n > 0 ? n : 0] = '\0';
+	}
+	BIO_free(b);
+}
+
+/*
+ * Record what the handshake showed, as far as it got: the chain the
+ * server sent and the verification whenever they came; the version,
+ * cipher and ALPN protocol once it completed.
+ */
+static void
+client_tls_describe(struct client *c, SSL *ssl, int done)
+{
+	struct client_tls_info *ti = &c->tls_info;
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+	const unsigned char *alpn = NULL;
+	unsigned int alpn_len = 0;
+	struct client_cert *cc;
+	X509 *x;
+	int i;
+
+	ti->done = done;
+	if (done) {
+		snprintf(ti->version, sizeof ti->version, "%s",
+		    SSL_get_version(ssl));
+		snprintf(ti->cipher, sizeof ti->cipher, "%s",
+		    SSL_get_cipher_name(ssl));
+		SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+		if (alpn_len < sizeof ti->alpn) {
+			memcpy(ti->alpn, alpn, alpn_len);
+			ti->alpn[alpn_len] = '\0';
+		}
+	}
+	if (c->verified) {
+		if (ti->verify_result == X509_V_OK)
+			ti->verify_result = SSL_get_verify_result(ssl);
+		snprintf(ti->verify_error, sizeof ti->verify_error, "%s",
+		    X509_verify_cert_error_string(ti->verify_result));
+	}
+	ti->nchain = 0;
+	for (i = 0; chain != NULL && i < sk_X509_num(chain) &&
+	     ti->nchain < CLIENT_CHAIN_MAX;
+	     i++) {
+		x = sk_X509_value(chain, i);
+		cc = &ti->chain[ti->nchain++];
+		client_x509_name(
+		    X509_get_subject_name(x), cc->subject, sizeof cc->subject);
+		client_x509_name(
+		    X509_get_issuer_name(x), cc->issuer, sizeof cc->issuer);
+		client_asn1_time(X509_get0_notBefore(x), cc->not_before,
+		    sizeof cc->not_before);
+		client_asn1_time(
+		    X509_get0_notAfter(x), cc->not_after, sizeof cc->not_after);
+	}
+}
+
+/*
+ * Connected over TCP: start the handshake on the socket, under the TLS
+ * timeout, with SNI (for a name, not an IP) and the name or IP the
+ * certificate must match.
+ */
+static void
+client_tls_start(struct client *c)
+{
+	X509_VERIFY_PARAM *vp;
+	SSL *ssl;
+	char why[256];
+	int ok;
+
+	c->stage = CLIENT_STAGE_TLS;
+	client_arm_timer(c, c->tls_timeout_us);
+	c->tls_info.attempted = 1;
+	ERR_clear_error();
+	if ((ssl = SSL_new(c->ssl_ctx)) == NULL)
+		goto fail;
+	SSL_set_app_data(ssl, c);
+	SSL_set_info_callback(ssl, client_tls_info_cb);
+	vp = SSL_get0_param(ssl);
+	X509_VERIFY_PARAM_set_hostflags(
+	    vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (c->tls_name_is_ip)
+		ok = X509_VERIFY_PARAM_set1_ip_asc(vp, c->tls_name);
+	else
+		ok = SSL_set_tlsext_host_name(ssl, c->tls_name) &&
+		    X509_VERIFY_PARAM_set1_host(vp, c->tls_name, 0);
+	if (!ok) {
+		SSL_free(ssl);
+		goto fail;
+	}
+	/* On failure libevent frees ssl (BEV_OPT_CLOSE_ON_FREE); c->fd
+	 * stays ours. */
+	c->bev = bufferevent_openssl_socket_new(c->base, c->fd, ssl,
+	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		goto fail;
+	c->fd = -1; /* the bufferevent owns it */
+	bufferevent_setcb(c->bev, NULL, NULL, client_tls_event_cb, c);
+	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1)
+		client_finish(
+		    c, CLIENT_ERR_SYSTEM, ENOMEM, "%s", strerror(ENOMEM));
+	return;
+
+fail:
+	client_openssl_reason(why, sizeof why);
+	client_finish(c, CLIENT_ERR_TLS, 0, "cannot start TLS: %s", why);
+}
+
+/* The handshake completed: record it, and on to HTTP/1.1. */
+static void
+client_tls_done(struct client *c)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	const char *alpn = c->tls_info.alpn;
+
+	client_tls_describe(c, ssl, 1);
+	/*
+	 * A response ended by closing the connection (no close_notify) is
+	 * an end, not an error: OpenSSL 3 says "unexpected eof" unless told,
+	 * and libevent reports it as EOF with dirty shutdowns allowed. Not
+	 * during the handshake, where a close is the server failing it.
+	 */
+	SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	if (*alpn != '\0' && strcmp(alpn, "http/1.1") != 0 &&
+	    strcmp(alpn, "http/1.0") != 0) {
+		c->stage = CLIENT_STAGE_HTTP;
+		client_finish(c, CLIENT_ERR_TLS, 0,
+		    "the server selected ALPN protocol \"%s\": this client "
+		    "speaks HTTP/1.1",
+		    alpn);
+		return;
+	}
+	client_http_start(c);
+}
+
+/*
+ * Pop the errors libevent kept for a failed TLS bufferevent (it pushes
+ * SSL_get_error()'s code, then OpenSSL's queue, and pops the last
+ * first): the first real one into *first (0 if none), and whether the
+ * failure was a system call's (errno says which).
+ */
+static void
+client_tls_errors(struct bufferevent *bev, unsigned long *first, int *syscall)
+{
+	unsigned long e[CLIENT_TLS_ERRORS_MAX];
+	size_t n = 0, i;
+
+	*first = 0;
+	*syscall = 0;
+	while (
+	    n < nitems(e) && (e[n] = bufferevent_get_openssl_error(bev)) != 0)
+		n++;
+	for (i = n; i-- > 0;) {
+		if (ERR_GET_LIB(e[i]) == 0 && !ERR_SYSTEM_ERROR(e[i])) {
+			/* SSL_get_error()'s code, not an error code. */
+			if (e[i] == SSL_ERROR_SYSCALL)
+				*syscall = 1;
+			continue;
+		}
+		if (*first == 0)
+			*first = e[i];
+	}
+	ERR_clear_error();
+}
+
+/* Is errno worth reporting after a TLS failure? Not a stale EAGAIN. */
+static int
+client_errno_real(int error)
+{
+	return error != 0 && error != EAGAIN && error != EWOULDBLOCK &&
+	    error != EINPROGRESS;
+}
+
+/*
+ * The handshake failed: say why in OpenSSL's words, with the
+ * verification error when that was it, or the system's when a system
+ * call failed.
+ */
+static void
+client_tls_failed(struct client *c, short what, int error)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	struct client_tls_info *ti = &c->tls_info;
+	unsigned long e;
+	char why[200];
+	int syscall;
+
+	c->tls_ended = 1;
+	client_tls_errors(c->bev, &e, &syscall);
+	if (ssl != NULL)
+		client_tls_describe(c, ssl, 0);
+	if (e != 0)
+		client_openssl_words(e, why, sizeof why);
+	if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+		if (ti->verify_result != X509_V_OK)
+			client_finish(c, CLIENT_ERR_VERIFY, 0, "%s: %s", why,
+			    ti->verify_error);
+		else
+			client_finish(c, CLIENT_ERR_VERIFY, 0, "%s", why);
+	} else if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+		client_finish(c, CLIENT_ERR_CLOSED, 0,
+		    "the server closed the connection during the TLS "
+		    "handshake (%s)",
+		    why);
+	} else if (e != 0) {
+		client_finish(c, CLIENT_ERR_TLS, 0, "%s", why);
+	} else if ((syscall || (what & BEV_EVENT_ERROR)) &&
+	    client_errno_real(error)) {
+		client_finish(
+		    c, CLIENT_ERR_SYSTEM, error, "%s", strerror(error));
+	} else {
+		client_finish(c, CLIENT_ERR_CLOSED, 0,
+		    "the server closed the connection during the TLS "
+		    "handshake");
+	}
+}
+
+/* The TLS bufferevent during the handshake: done, or failed. */
+static void
+client_tls_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct client *c = arg;
+	int error = EVUTIL_SOCKET_ERROR();
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		client_tls_done(c);
+	else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		client_tls_failed(c, what, error);
+}
+
+/*
+ * Connected: on to the next stage, the TLS handshake for a TLS request,
+ * else straight to HTTP.
  */
 static void
 client_connected(struct client *c)
 {
 	struct sockaddr_storage *ss = &c->addrs[c->next_addr - 1];
-	evutil_socket_t fd = c->fd;
 
 	sockaddr_format(ss, c->resp.peer, sizeof c->resp.peer);
 	event_free(c->connect_ev);
 	c->connect_ev = NULL;
 	evtimer_del(c->timer);
 
-	c->stage = CLIENT_STAGE_HTTP;
-	client_arm_timer(c, c->response_timeout_us);
-	c->bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->ssl_ctx != NULL) {
+		client_tls_start(c);
+		return;
+	}
+	c->bev = bufferevent_socket_new(c->base, c->fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
+		c->stage = CLIENT_STAGE_HTTP;
 		client_finish(
 		    c, CLIENT_ERR_SYSTEM, ENOMEM, "%s", strerror(ENOMEM));
 		return;
 	}
 	c->fd = -1; /* the bufferevent owns it */
-	bufferevent_setcb(c->bev, client_read_cb, NULL, client_event_cb, c);
-	if (bufferevent_write_buffer(c->bev, c->request) == -1 ||
-	    bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1)
-		client_finish(
-		    c, CLIENT_ERR_SYSTEM, ENOMEM, "%s", strerror(ENOMEM));
+	client_http_start(c);
 }
 
 /*
@@ -688,17 +1233,32 @@ client_read_cb(struct bufferevent *bev, void *arg)
 /*
  * The connection ended or failed. What came before it may still make a
  * complete response (a close-delimited body, or an answer sent before
- * the server stopped reading our request).
+ * the server stopped reading our request). Over TLS an error is
+ * OpenSSL's unless a system call failed.
  */
 static void
 client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct client *c = arg;
 	int error = EVUTIL_SOCKET_ERROR();
+	unsigned long e = 0;
+	char why[200];
+	int syscall;
 
 	(void)bev;
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
+	if (c->ssl_ctx != NULL) {
+		/* With dirty shutdowns allowed libevent reports a failed
+		 * read (a reset) as EOF: the system call's error says. */
+		c->tls_ended = 1;
+		client_tls_errors(c->bev, &e, &syscall);
+		if (!client_errno_real(error) ||
+		    !(syscall || (what & BEV_EVENT_ERROR)))
+			error = 0;
+		else
+			what |= BEV_EVENT_ERROR;
+	}
 	if (client_read(c) == -1)
 		return;
 	if (client_parse(c, NULL, 0) == -1)
@@ -707,7 +1267,10 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		client_finish(c, CLIENT_OK, 0, "%s", "");
 		return;
 	}
-	if ((what & BEV_EVENT_ERROR) && error != 0)
+	if ((what & BEV_EVENT_ERROR) && e != 0) {
+		client_openssl_words(e, why, sizeof why);
+		client_finish(c, CLIENT_ERR_TLS, 0, "%s", why);
+	} else if ((what & BEV_EVENT_ERROR) && error != 0)
 		client_finish(
 		    c, CLIENT_ERR_SYSTEM, error, "%s", strerror(error));
 	else if (!c->received)
@@ -730,6 +1293,12 @@ client_error(const struct client *c)
 	return &c->err;
 }
 
+const struct client_tls_info *
+client_tls_info(const struct client *c)
+{
+	return c->ssl_ctx != NULL ? &c->tls_info : NULL;
+}
+
 struct client_response *
 client_response(struct client *c)
 {
@@ -746,6 +1315,7 @@ client_free(struct client *c)
 		event_free(c->timer);
 	if (c->request != NULL)
 		evbuffer_free(c->request);
+	SSL_CTX_free(c->ssl_ctx);
 	client_response_clear(&c->resp);
 	free(c);
 }

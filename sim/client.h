@@ -24,7 +24,7 @@ struct client;
 enum client_stage {
 	CLIENT_STAGE_NONE, /* not started, or finished without error */
 	CLIENT_STAGE_CONNECT, /* the address, its name, the TCP connection */
-	CLIENT_STAGE_TLS, /* the TLS handshake (not implemented yet) */
+	CLIENT_STAGE_TLS, /* the TLS handshake (and setting TLS up) */
 	CLIENT_STAGE_HTTP, /* the request out, the response in */
 };
 
@@ -38,14 +38,66 @@ enum client_failure {
 	CLIENT_ERR_CLOSED, /* the peer closed before the response was complete */
 	CLIENT_ERR_MALFORMED, /* the response is not HTTP */
 	CLIENT_ERR_TOO_LARGE, /* headers or body over the limit */
+	CLIENT_ERR_TLS, /* TLS failed: OpenSSL's reason is in message */
+	CLIENT_ERR_VERIFY, /* the server's certificate did not verify */
 };
 
 struct client_error {
 	enum client_stage stage;
 	enum client_failure failure;
 	int code; /* errno for CLIENT_ERR_SYSTEM, else 0 */
-	/* "Connection refused", "timed out after 5s", "malformed response: ..." */
+	/*
+	 * "Connection refused", "timed out after 5s", "malformed response:
+	 * ...", and for TLS OpenSSL's reason: "tlsv1 alert protocol version",
+	 * "certificate verify failed: certificate has expired", "the server
+	 * closed the connection during the TLS handshake (unexpected eof while
+	 * reading)".
+	 */
 	char message[256];
+};
+
+/* TLS for a request: what the client offers and what it trusts. */
+struct client_tls {
+	int min_version; /* 10..13 as tls_version_parse() reads; 0: 12 */
+	int max_version; /* 0: 13 */
+	const char *cafile; /* PEM bundle to verify with; NULL: the system's */
+	int insecure; /* complete the handshake even if verification fails */
+	const char *server_name; /* SNI and the name checked; NULL: the host */
+	const char *const *alpn; /* protocols to offer, or NULL for none */
+	size_t nalpn;
+};
+
+/* One certificate of the chain the server sent. */
+struct client_cert {
+	char subject[256]; /* RFC 2253: "CN=localhost" */
+	char issuer[256];
+	char not_before[32], not_after[32]; /* "2026-11-23T10:00:00Z" */
+};
+
+#define CLIENT_CHAIN_MAX 8
+
+/*
+ * What a TLS handshake showed, filled as far as it got: after a failure
+ * too (the alert, the verification error), which is how the probe names
+ * the reason.
+ */
+struct client_tls_info {
+	int attempted; /* a TLS request reached its handshake */
+	int done; /* the handshake completed */
+	char version[16]; /* "TLSv1.3" */
+	char cipher[64]; /* "TLS_AES_256_GCM_SHA384" */
+	char alpn[32]; /* the protocol selected, or "" */
+	/* The first verification error, or X509_V_OK; verify_error is
+	 * X509_verify_cert_error_string() of it ("ok"), or "" if the
+	 * handshake ended before a certificate was verified. */
+	long verify_result;
+	char verify_error[128];
+	/* The server's first fatal alert (or a close_notify during the
+	 * handshake): 70, "protocol version"; -1 and "" if none came. */
+	int alert_received;
+	char alert[64];
+	struct client_cert chain[CLIENT_CHAIN_MAX];
+	size_t nchain;
 };
 
 struct client_header {
@@ -70,6 +122,12 @@ struct client_request {
 	uint64_t connect_timeout_us; /* 0: CLIENT_TIMEOUT_DEFAULT */
 	uint64_t response_timeout_us; /* 0: CLIENT_TIMEOUT_DEFAULT */
 	size_t body_max; /* 0: CLIENT_BODY_MAX */
+	/* TLS: NULL for plain TCP. The TLS handshake is its own stage
+	 * (CLIENT_STAGE_TLS) with its own timeout. The response is read as
+	 * HTTP/1.1: a server that selects another ALPN protocol fails the
+	 * request at the HTTP stage. */
+	const struct client_tls *tls;
+	uint64_t tls_timeout_us; /* 0: CLIENT_TIMEOUT_DEFAULT */
 };
 
 /* A response; its strings belong to it. */
@@ -91,10 +149,12 @@ typedef void (*client_cb)(struct client *, void *arg);
 
 /*
  * Start a request on base; cb runs when it is over, from the loop (it may
- * free the client). NULL
- * with *err filled if it cannot start (a bad address, a name that does
- * not resolve). Names are resolved with getaddrinfo(3), which blocks:
- * fine for the command line, which is the only user.
+ * free the client). NULL with *err filled if it cannot start: a bad
+ * address, a name that does not resolve; for TLS (stage CLIENT_STAGE_TLS,
+ * CLIENT_ERR_TLS, before connecting) a version window outside 10..13, a
+ * CA file that does not load, an ALPN protocol not 1 to 255 bytes. Names
+ * are resolved with getaddrinfo(3), which blocks: fine for the command
+ * line, which is the only user.
  */
 struct client *client_new(struct event_base *, const struct client_request *,
     client_cb cb, void *arg, struct client_error *err);
@@ -104,6 +164,10 @@ enum client_stage client_stage(const struct client *);
 
 /* Once over: how it ended (stage CLIENT_STAGE_NONE: a response came). */
 const struct client_error *client_error(const struct client *);
+
+/* Once over, either way: what the TLS handshake showed (NULL without
+ * TLS). */
+const struct client_tls_info *client_tls_info(const struct client *);
 
 /* Once over without error: the response, which the client keeps. */
 struct client_response *client_response(struct client *);

@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "fault.h"
 #include "log.h"
+#include "probe.h"
 #include "scenario.h"
 #include "server.h"
 #include "util.h"
@@ -28,6 +29,8 @@ static const char usage_text[] =
     "                   [--json] [--timeout DUR] status | phase NAME | next\n"
     "                   | faults | fault add JSON | fault rm ID\n"
     "                   | journal [--follow] | reset\n"
+    "       standin probe --as ums|financial-engine URL [--versions V,...]\n"
+    "                     [--tls-versions V,...] [--matrix] [--json] ...\n"
     "       standin --help | --version\n"
     "\n"
     "commands:\n"
@@ -39,6 +42,8 @@ static const char usage_text[] =
     "          and what the client sees\n"
     "  ctl     drive a running standin through its control API: status,\n"
     "          phases, faults, the journal, reset ('standin ctl --help')\n"
+    "  probe   impersonate a UMS or financial-engine client and say, layer\n"
+    "          by layer, whether it can connect ('standin probe --help')\n"
     "\n"
     "serve options:\n"
     "  --ready-file FILE   once every listener is bound, write {\"pid\":...,\n"
@@ -260,6 +265,8 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ctl") == 0)
 		return ctl_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "probe") == 0)
+		return probe_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "faults") == 0) {
 		if (argc > 2)
 			return usage_error("faults takes no arguments");

@@ -11,6 +11,7 @@
 
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -23,14 +24,20 @@
 
 /* One SSL_CTX and what its callbacks need. */
 struct tls_profile {
-	const struct fault_conf *fault; /* NULL for the service's own */
+	/*
+	 * The fault it was made for, written out (fault_conf_json): faults
+	 * come and go at run time (the control API) and a new one may reuse
+	 * a freed one's address, so profiles are found by what the fault
+	 * says, never by its pointer. NULL for the service's own.
+	 */
+	char *key;
 	SSL_CTX *ctx;
 	unsigned char *alpn; /* wire format: length-prefixed protocols */
 	size_t alpn_len;
 	int alert; /* alert fault: the alert to send, else 0 */
 };
 
-#define TLS_PROFILES_MAX 16
+#define TLS_PROFILES_MAX 64
 
 /* A service's TLS: its own profile, and one per tls fault met so far. */
 struct tls_server {
@@ -212,6 +219,7 @@ tls_profile_free(struct tls_profile *p)
 		return;
 	SSL_CTX_free(p->ctx);
 	free(p->alpn);
+	free(p->key);
 	free(p);
 }
 
@@ -237,7 +245,6 @@ tls_profile_new(struct tls_server *t, const struct fault_conf *f, char **cause)
 	char why[256];
 
 	p = xcalloc(1, sizeof *p);
-	p->fault = f;
 	switch (f != NULL ? f->kind->type : FAULT_TLS_STALL) {
 	case FAULT_TLS_VERSION_MISMATCH:
 		min = TLS_V10 + (int)f->values[0].i;
@@ -320,21 +327,38 @@ static struct tls_profile *
 tls_profile_for(struct tls_server *t, const struct fault_conf *f)
 {
 	struct tls_profile *p;
-	char *cause = NULL;
+	char *cause = NULL, *key;
+	json_t *j;
 	size_t i;
 
-	for (i = 0; i < t->nprofiles; i++) {
-		if (t->profiles[i]->fault == f)
-			return t->profiles[i];
-	}
-	if (t->nprofiles == TLS_PROFILES_MAX)
+	if (f == NULL)
 		return t->profiles[0];
+	j = fault_conf_json(f);
+	key = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	for (i = 1; key != NULL && i < t->nprofiles; i++) {
+		if (strcmp(t->profiles[i]->key, key) == 0) {
+			free(key);
+			return t->profiles[i];
+		}
+	}
+	if (key == NULL || t->nprofiles == TLS_PROFILES_MAX) {
+		/* Profiles live as long as the service's TLS (connections in
+		 * a handshake point into them): past the limit, say so. */
+		log_error("tls %s fault: more than %d different tls faults on "
+		          "one service; this one is not applied",
+		    f->kind->name, TLS_PROFILES_MAX - 1);
+		free(key);
+		return t->profiles[0];
+	}
 	p = tls_profile_new(t, f, &cause);
 	if (p == NULL) {
 		log_error("tls %s fault: %s", f->kind->name, cause);
 		free(cause);
+		free(key);
 		return t->profiles[0];
 	}
+	p->key = key;
 	t->profiles[t->nprofiles++] = p;
 	return p;
 }
