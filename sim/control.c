@@ -590,7 +590,7 @@ control_journal_get(
 	uint64_t since = 0, limit = 0;
 	struct evkeyvalq params;
 	struct evkeyval *kv;
-	json_t *events;
+	struct evbuffer *buf;
 	int bad = 0;
 
 	(void)arg;
@@ -621,12 +621,19 @@ control_journal_get(
 		if (bad != 0)
 			break;
 	}
-	if (bad == 0) {
-		events = journal_query(
-		    ctl->srv->journal, since, (size_t)limit, service, event);
-		control_reply(req, 200,
-		    json_pack("{s:o, s:I}", "events", events, "seq",
-		        (json_int_t)journal_last_seq(ctl->srv->journal)));
+	if (bad == 0 && (buf = evbuffer_new()) != NULL) {
+		/* The events' own text: no JSON objects built per event. */
+		evbuffer_add_printf(buf, "{\"events\":");
+		journal_query_text(ctl->srv->journal, since, (size_t)limit,
+		    service, event, buf);
+		evbuffer_add_printf(buf, ",\"seq\":%llu}\n",
+		    (unsigned long long)journal_last_seq(ctl->srv->journal));
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Type", "application/json");
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Cache-Control", "no-store");
+		evhttp_send_reply(req, 200, "OK", buf);
+		evbuffer_free(buf);
 	}
 	evhttp_clear_headers(&params);
 }

@@ -308,6 +308,19 @@ journal_addf(struct journal *j, const char *service, uint64_t conn,
 	return journal_line(j, service, conn, event, fragment, NULL);
 }
 
+/* Does an entry match a query? */
+static int
+journal_matches(const struct journal_entry *e, uint64_t since,
+    const char *service, const char *event)
+{
+	if (e->seq <= since)
+		return 0;
+	if (service != NULL &&
+	    (e->service == NULL || strcmp(e->service, service) != 0))
+		return 0;
+	return event == NULL || strcmp(e->event, event) == 0;
+}
+
 /* The events in the ring matching a query; see journal.h. */
 json_t *
 journal_query(struct journal *j, uint64_t since, size_t limit,
@@ -324,18 +337,35 @@ journal_query(struct journal *j, uint64_t since, size_t limit,
 		if (limit != 0 && json_array_size(a) >= limit)
 			break;
 		e = &j->ring[(j->head + i) % j->ring_size];
-		if (e->seq <= since)
-			continue;
-		if (service != NULL &&
-		    (e->service == NULL || strcmp(e->service, service) != 0))
-			continue;
-		if (event != NULL && strcmp(e->event, event) != 0)
+		if (!journal_matches(e, since, service, event))
 			continue;
 		o = json_loads(e->line, 0, NULL);
 		if (o != NULL)
 			json_array_append_new(a, o);
 	}
 	return a;
+}
+
+size_t
+journal_query_text(struct journal *j, uint64_t since, size_t limit,
+    const char *service, const char *event, struct evbuffer *out)
+{
+	struct journal_entry *e;
+	size_t i, n = 0;
+
+	evbuffer_add(out, "[", 1);
+	for (i = 0; j != NULL && i < j->count; i++) {
+		if (limit != 0 && n >= limit)
+			break;
+		e = &j->ring[(j->head + i) % j->ring_size];
+		if (!journal_matches(e, since, service, event))
+			continue;
+		if (n++ > 0)
+			evbuffer_add(out, ",", 1);
+		evbuffer_add(out, e->line, strlen(e->line));
+	}
+	evbuffer_add(out, "]", 1);
+	return n;
 }
 
 /* Forget the events in memory; seq goes on from where it was. */

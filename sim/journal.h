@@ -50,6 +50,15 @@ uint64_t journal_addf(struct journal *, const char *service, uint64_t conn,
 json_t *journal_query(struct journal *, uint64_t since, size_t limit,
     const char *service, const char *event);
 
+/*
+ * The same query written as a JSON array straight into out, from the
+ * events' own text (no JSON objects built): for GET /journal, which must
+ * not hold up the loop. Returns how many events it wrote.
+ */
+struct evbuffer;
+size_t journal_query_text(struct journal *, uint64_t since, size_t limit,
+    const char *service, const char *event, struct evbuffer *out);
+
 /* The seq of the last event recorded so far (0: none yet). */
 uint64_t journal_last_seq(const struct journal *);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "journal.h"
@@ -176,6 +177,52 @@ START_TEST(test_query_filters)
 	a = journal_query(j, 6, 0, NULL, NULL);
 	ck_assert_uint_eq(json_array_size(a), 0);
 	json_decref(a);
+	journal_free(j);
+}
+END_TEST
+
+/* The text query is the same query, as one JSON array of the lines. */
+START_TEST(test_query_text_matches_query)
+{
+	static const struct {
+		uint64_t since;
+		size_t limit;
+		const char *service, *event;
+	} qs[] = {
+		{ 0, 0, NULL, NULL },
+		{ 3, 0, NULL, NULL },
+		{ 0, 2, NULL, NULL },
+		{ 0, 0, "ums", "request" },
+		{ 0, 0, NULL, "phase" },
+		{ 9, 0, NULL, NULL },
+	};
+	struct journal *j = journal_new(NULL, 100, NULL, NULL);
+	struct evbuffer *out;
+	json_t *a, *b;
+	size_t i, n, len;
+
+	journal_add(j, "ums", 1, "connection", NULL);
+	journal_add(j, "ums", 1, "request",
+	    json_pack("{s:s}", "path", "/v1/users/\"q\""));
+	journal_addf(j, "fin", 2, "response", "\"status\":%d", 200);
+	journal_add(j, NULL, 0, "phase", NULL);
+	journal_add(j, "ums", 1, "request", NULL);
+	for (i = 0; i < nitems(qs); i++) {
+		out = evbuffer_new();
+		n = journal_query_text(j, qs[i].since, qs[i].limit,
+		    qs[i].service, qs[i].event, out);
+		len = evbuffer_get_length(out);
+		b = json_loadb(
+		    (const char *)evbuffer_pullup(out, -1), len, 0, NULL);
+		a = journal_query(
+		    j, qs[i].since, qs[i].limit, qs[i].service, qs[i].event);
+		ck_assert_msg(b != NULL, "query %zu: not JSON", i);
+		ck_assert_msg(json_equal(a, b), "query %zu differs", i);
+		ck_assert_uint_eq(n, json_array_size(a));
+		json_decref(a);
+		json_decref(b);
+		evbuffer_free(out);
+	}
 	journal_free(j);
 }
 END_TEST
@@ -358,6 +405,7 @@ journal_suite(void)
 	tcase_add_test(tc, test_caller_cannot_replace_journal_keys);
 	tcase_add_test(tc, test_ring_keeps_the_last_events);
 	tcase_add_test(tc, test_query_filters);
+	tcase_add_test(tc, test_query_text_matches_query);
 	tcase_add_test(tc, test_clear_keeps_seq_going);
 	tcase_add_test(tc, test_file_is_written_in_batches);
 	tcase_add_test(tc, test_flush_and_free_complete_the_file);
