@@ -632,7 +632,10 @@ probe_hello(struct probe *p)
 		    json_incref(json_object_get(body, "server_versions")));
 		probe_set(p, PROBE_HANDSHAKE, PROBE_FAILED,
 		    "426 %s: the client speaks [%s], the server [%s]",
-		    probe_error_text(body), cv, sv);
+		    json_string_value(json_object_get(body, "error")) != NULL
+		        ? json_string_value(json_object_get(body, "error"))
+		        : "version_mismatch",
+		    cv, sv);
 		rc = -1;
 	} else {
 		probe_set(p, PROBE_HANDSHAKE, PROBE_FAILED, "%d %s%s%s",
@@ -863,14 +866,17 @@ probe_matrix(struct probe *p)
 		if (p->https)
 			printf("\n%-10s", "");
 		for (v = 0; v < p->nversions; v++)
-			printf("  %-*s", width, p->versions[v]);
+			printf("  %-*s", v + 1 < p->nversions ? width : 0,
+			    p->versions[v]);
 		printf("\n");
 		for (r = 0; r < nrows; r++) {
 			snprintf(row, sizeof row, "TLS %s",
 			    probe_tls_name(p->tls_versions[r]));
 			printf("%-10s", p->https ? row : "plain");
 			for (v = 0; v < p->nversions; v++)
-				printf("  %-*.*s", width, width, results[r][v]);
+				printf("  %-*.*s",
+				    v + 1 < p->nversions ? width : 0, width,
+				    results[r][v]);
 			printf("\n");
 		}
 		probe_list(server_versions, sv, sizeof sv);

@@ -93,6 +93,12 @@ for t in blackhole stall_accept; do
 	without_fault
 done
 
+with_fault '{"service":"fin","layer":"connect","type":"blackhole"}'
+probe --as ums "$FIN" "${CA[@]}" --timeout 600ms
+expect_eq "connect blackhole over https: the TLS handshake times out (exit 11)" "$RC" 11
+expect_match "connect blackhole over https: timed out in tls" "$(line tls)" 'FAILED +timed out after 600ms'
+without_fault
+
 # --- tls faults ----------------------------------------------------------------
 with_fault '{"service":"fin","layer":"tls","type":"version_mismatch"}'
 probe --as ums "$FIN" "${CA[@]}" --tls-versions 1.2
