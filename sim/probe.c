@@ -323,9 +323,12 @@ probe_connect(struct probe *p)
 	probe_detail(p, PROBE_CONNECT, "ms",
 	    json_real((double)(pc.t_connected - pc.t0) / 1000));
 	if (pc.ending == NULL || strcmp(pc.ending, "data") == 0) {
-		probe_set(p, PROBE_CONNECT, PROBE_OK,
-		    "%s in %.1f ms, held %s without a reset", peer,
-		    (double)(pc.t_connected - pc.t0) / 1000, settle);
+		probe_set(p, PROBE_CONNECT, PROBE_OK, "%s in %.1f ms%s%s%s%s",
+		    peer, (double)(pc.t_connected - pc.t0) / 1000,
+		    p->settle_us > 0 ? ", held " : "",
+		    p->settle_us > 0 ? settle : "",
+		    p->settle_us > 0 ? " without a reset" : "",
+		    pc.ending != NULL ? " (the server spoke first)" : "");
 		goto out;
 	}
 	if (strcmp(pc.ending, "closed") == 0)

@@ -37,6 +37,10 @@ expect_match "handshake: the agreed version" "$(line handshake)" 'ok +version 1\
 expect_match "http: health and a read-only call" "$(line http)" 'ok +GET /health 200, GET /v1/users\?email=probe%40standin\.invalid 200'
 expect_match "verdict: ok" "$OUT" 'verdict: ok'
 
+probe --as financial-engine "$UMS" --settle 0
+expect_eq "--settle 0: exit 0" "$RC" 0
+expect_match "--settle 0: the connection is not held" "$(line connect)" 'ok +127\.0\.0\.1:[0-9]+ in [0-9.]+ ms$'
+
 probe --as ums "$FIN" "${CA[@]}"
 expect_eq "healthy https: exit 0" "$RC" 0
 expect_match "tls: version, cipher, ALPN, verified" "$(line tls)" 'ok +TLSv1\.3 TLS_[A-Z0-9_]+, ALPN http/1\.1, certificate CN=[^,]+, verified'
