@@ -1089,8 +1089,13 @@ probe_main(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 't':
 		case 's':
+			if (strcmp(optarg, "0") == 0) {
+				p.settle_us = 0;
+				break;
+			}
+			/* FALLTHROUGH */
+		case 't':
 			if (duration_parse(optarg,
 			        ch == 't' ? &p.timeout_us : &p.settle_us) !=
 			        0 ||
