@@ -690,7 +690,7 @@ client_tls_describe(struct client *c, SSL *ssl, int done)
 		snprintf(ti->cipher, sizeof ti->cipher, "%s",
 		    SSL_get_cipher_name(ssl));
 		SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
-		if (alpn_len < sizeof ti->alpn) {
+		if (alpn != NULL && alpn_len < sizeof ti->alpn) {
 			memcpy(ti->alpn, alpn, alpn_len);
 			ti->alpn[alpn_len] = '\0';
 		}
