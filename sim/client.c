@@ -1334,27 +1334,36 @@ client_fetch_cb(struct client *c, void *arg)
 }
 
 int
-client_fetch(struct event_base *base, const struct client_request *req,
-    struct client_response *resp, struct client_error *err)
+client_run(struct event_base *base, const struct client_request *req,
+    const int *stop, struct client_response *resp, struct client_error *err,
+    struct client_tls_info *tls)
 {
 	struct client_fetch f = { 0 };
 	struct client *c;
 
 	memset(resp, 0, sizeof *resp);
+	if (tls != NULL)
+		memset(tls, 0, sizeof *tls);
 	c = client_new(base, req, client_fetch_cb, &f, err);
 	if (c == NULL)
 		return -1;
-	while (!f.done) {
+	while (!f.done && (stop == NULL || !*stop)) {
 		if (event_base_loop(base, EVLOOP_ONCE) == -1)
 			break;
 	}
 	if (!f.done) {
+		if (stop != NULL && *stop) {
+			client_free(c);
+			return CLIENT_STOPPED;
+		}
 		client_error_set(err, client_stage(c), CLIENT_ERR_SYSTEM, EIO,
 		    "the event loop failed");
 		client_free(c);
 		return -1;
 	}
 	*err = c->err;
+	if (tls != NULL && client_tls_info(c) != NULL)
+		*tls = *client_tls_info(c);
 	if (err->stage != CLIENT_STAGE_NONE) {
 		client_free(c);
 		return -1;
@@ -1363,6 +1372,13 @@ client_fetch(struct event_base *base, const struct client_request *req,
 	memset(&c->resp, 0, sizeof c->resp);
 	client_free(c);
 	return 0;
+}
+
+int
+client_fetch(struct event_base *base, const struct client_request *req,
+    struct client_response *resp, struct client_error *err)
+{
+	return client_run(base, req, NULL, resp, err, NULL);
 }
 
 const char *

@@ -183,6 +183,19 @@ void client_free(struct client *);
 int client_fetch(struct event_base *, const struct client_request *,
     struct client_response *resp, struct client_error *err);
 
+/* client_run(): the request was given up because *stop was set. */
+#define CLIENT_STOPPED (-2)
+
+/*
+ * client_fetch() with more: give up (CLIENT_STOPPED) once *stop is set
+ * (by a signal handler's event, say; stop may be NULL), and copy what the
+ * TLS handshake showed into *tls (if not NULL; zeroed without TLS),
+ * whether the request succeeded or not.
+ */
+int client_run(struct event_base *, const struct client_request *,
+    const int *stop, struct client_response *resp, struct client_error *err,
+    struct client_tls_info *tls);
+
 /* The first header of that name, case-insensitively, or NULL. */
 const char *client_response_header(
     const struct client_response *, const char *name);

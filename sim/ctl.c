@@ -239,19 +239,6 @@ ctl_url_encode(char *buf, size_t len, const char *s)
 	buf[at] = '\0';
 }
 
-struct ctl_fetch {
-	int done;
-};
-
-static void
-ctl_fetch_cb(struct client *c, void *arg)
-{
-	struct ctl_fetch *f = arg;
-
-	(void)c;
-	f->done = 1;
-}
-
 /*
  * Like client_fetch(), but given up when SIGINT or SIGTERM comes during
  * journal --follow. Returns 0, -1 with err filled, or CTL_STOPPED.
@@ -260,33 +247,9 @@ static int
 ctl_fetch(struct ctl *ctl, const struct client_request *req,
     struct client_response *resp, struct client_error *err)
 {
-	struct ctl_fetch f = { 0 };
-	struct client *c;
+	int rc = client_run(ctl->base, req, &ctl->stop, resp, err, NULL);
 
-	c = client_new(ctl->base, req, ctl_fetch_cb, &f, err);
-	if (c == NULL)
-		return -1;
-	while (!f.done && !ctl->stop) {
-		if (event_base_loop(ctl->base, EVLOOP_ONCE) == -1)
-			break;
-	}
-	if (!f.done) {
-		client_free(c);
-		if (ctl->stop)
-			return CTL_STOPPED;
-		snprintf(
-		    err->message, sizeof err->message, "the event loop failed");
-		err->stage = CLIENT_STAGE_CONNECT;
-		err->failure = CLIENT_ERR_SYSTEM;
-		return -1;
-	}
-	*err = *client_error(c);
-	if (err->stage == CLIENT_STAGE_NONE) {
-		*resp = *client_response(c);
-		memset(client_response(c), 0, sizeof *resp);
-	}
-	client_free(c);
-	return err->stage == CLIENT_STAGE_NONE ? 0 : -1;
+	return rc == CLIENT_STOPPED ? CTL_STOPPED : rc;
 }
 
 /* Report a request that got no answer; returns the exit code. */

@@ -357,30 +357,10 @@ out:
 
 /* One request and everything it showed. */
 struct probe_call {
-	int done;
 	struct client_error err;
 	struct client_response resp;
 	struct client_tls_info tls;
-	int has_tls;
 };
-
-static void
-probe_call_cb(struct client *c, void *arg)
-{
-	struct probe_call *call = arg;
-	const struct client_tls_info *ti = client_tls_info(c);
-
-	call->done = 1;
-	call->err = *client_error(c);
-	if (ti != NULL) {
-		call->tls = *ti;
-		call->has_tls = 1;
-	}
-	if (call->err.stage == CLIENT_STAGE_NONE) {
-		call->resp = *client_response(c);
-		memset(client_response(c), 0, sizeof call->resp);
-	}
-}
 
 /*
  * Run one request to the end; tls_min/tls_max narrow the TLS window (0:
@@ -394,7 +374,6 @@ probe_call(struct probe *p, const char *method, const char *path,
 	struct client_header headers[3];
 	struct client_request req;
 	struct client_tls tls;
-	struct client *c;
 	char full[1024];
 	size_t nh = 0;
 
@@ -430,14 +409,8 @@ probe_call(struct probe *p, const char *method, const char *path,
 		tls.nalpn = p->nalpn;
 		req.tls = &tls;
 	}
-	c = client_new(p->base, &req, probe_call_cb, call, &call->err);
-	if (c == NULL)
-		return -1;
-	while (!call->done)
-		if (event_base_loop(p->base, EVLOOP_ONCE) == -1)
-			break;
-	client_free(c);
-	return call->done && call->err.stage == CLIENT_STAGE_NONE ? 0 : -1;
+	return client_run(
+	    p->base, &req, NULL, &call->resp, &call->err, &call->tls);
 }
 
 static void
@@ -467,7 +440,7 @@ probe_report_tls(struct probe *p, const struct probe_call *call)
 		probe_set(p, PROBE_TLS, PROBE_SKIPPED, "plain http");
 		return;
 	}
-	if (!call->has_tls || !ti->attempted)
+	if (!ti->attempted)
 		return;
 	chain = json_array();
 	for (i = 0; i < ti->nchain; i++)
@@ -797,7 +770,7 @@ probe_cell(struct probe *p, int tv, const char *pv, json_t *cells,
 		at = call.err.stage == CLIENT_STAGE_CONNECT ? PROBE_CONNECT
 		    : call.err.stage == CLIENT_STAGE_TLS    ? PROBE_TLS
 		                                            : PROBE_HANDSHAKE;
-		reason = call.has_tls && call.tls.alert_received >= 0
+		reason = call.tls.attempted && call.tls.alert_received >= 0
 		    ? call.tls.alert
 		    : call.err.message;
 		snprintf(out, len, "%s: %.100s", probe_layer_names[at], reason);

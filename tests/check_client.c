@@ -383,6 +383,27 @@ START_TEST(test_head_answer_has_no_body)
 }
 END_TEST
 
+/* client_run: given up at once when told to stop; no TLS info over TCP. */
+START_TEST(test_run_stops_and_reports_no_tls)
+{
+	struct client_request req = { .address = srv.addr };
+	struct client_response resp;
+	struct client_error err;
+	struct client_tls_info ti;
+	int stop = 1;
+
+	serve("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 0);
+	ck_assert_int_eq(
+	    client_run(base, &req, &stop, &resp, &err, &ti), CLIENT_STOPPED);
+	stop = 0;
+	memset(&ti, 0xff, sizeof ti);
+	ck_assert_int_eq(client_run(base, &req, &stop, &resp, &err, &ti), 0);
+	ck_assert_str_eq(resp.body, "ok");
+	ck_assert_int_eq(ti.attempted, 0);
+	client_response_clear(&resp);
+}
+END_TEST
+
 START_TEST(test_request_is_sent_as_given)
 {
 	const struct client_header headers[] = {
@@ -1255,6 +1276,7 @@ client_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_body_by_content_length);
+	tcase_add_test(tc, test_run_stops_and_reports_no_tls);
 	tcase_add_test(tc, test_chunked_body);
 	tcase_add_test(tc, test_body_delimited_by_close);
 	tcase_add_test(tc, test_answer_split_at_every_byte);
