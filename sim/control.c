@@ -112,6 +112,20 @@ control_free_cb(const void *data, size_t len, void *arg)
 	free((void *)data);
 }
 
+/* Answer with the body in buf (freed here), of that content type. */
+static void
+control_send_buffer(struct evhttp_request *req, int status, const char *type,
+    struct evbuffer *buf)
+{
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Content-Type", type);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	evhttp_send_reply(req, status, http_reason(status), buf);
+	if (buf != NULL)
+		evbuffer_free(buf);
+}
+
 /* Answer with a body of that content type (taken over). */
 static void
 control_send(struct evhttp_request *req, int status, const char *type,
@@ -119,17 +133,11 @@ control_send(struct evhttp_request *req, int status, const char *type,
 {
 	struct evbuffer *buf = evbuffer_new();
 
-	evhttp_add_header(
-	    evhttp_request_get_output_headers(req), "Content-Type", type);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Cache-Control", "no-store");
 	if (buf != NULL && body != NULL &&
 	    evbuffer_add_reference(buf, body, len, control_free_cb, NULL) == 0)
 		body = NULL;
 	free(body);
-	evhttp_send_reply(req, status, http_reason(status), buf);
-	if (buf != NULL)
-		evbuffer_free(buf);
+	control_send_buffer(req, status, type, buf);
 }
 
 /* Answer a JSON value (taken over), followed by a newline. */
@@ -628,12 +636,7 @@ control_journal_get(
 		    service, event, buf);
 		evbuffer_add_printf(buf, ",\"seq\":%llu}\n",
 		    (unsigned long long)journal_last_seq(ctl->srv->journal));
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Content-Type", "application/json");
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Cache-Control", "no-store");
-		evhttp_send_reply(req, 200, "OK", buf);
-		evbuffer_free(buf);
+		control_send_buffer(req, 200, "application/json", buf);
 	}
 	evhttp_clear_headers(&params);
 }
@@ -661,10 +664,8 @@ control_metrics(
 		return;
 	}
 	metrics_render(ctl->srv->metrics, ctl->srv, buf);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, 200, "OK", buf);
-	evbuffer_free(buf);
+	control_send_buffer(
+	    req, 200, "text/plain; version=0.0.4; charset=utf-8", buf);
 }
 
 static void

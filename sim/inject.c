@@ -101,6 +101,13 @@ inject_remove(struct injector *in, uint64_t id)
 }
 
 void
+inject_remove_all(struct injector *in)
+{
+	while (in->napi > 0)
+		inject_remove(in, in->rules[0].id);
+}
+
+void
 inject_rule_id(const struct inject_rule *r, char *buf, size_t len)
 {
 	if (r->id != 0)
@@ -270,8 +277,7 @@ inject_state(
 void
 inject_free(struct injector *in)
 {
-	while (in->napi > 0)
-		inject_remove(in, in->rules[0].id);
+	inject_remove_all(in);
 	free(in->rules);
 	in->rules = NULL;
 	in->nrules = 0;

@@ -70,6 +70,9 @@ uint64_t inject_add(struct injector *, struct fault_conf *, size_t n);
 /* Remove the API's fault of that id; returns 0, or -1 if there is none. */
 int inject_remove(struct injector *, uint64_t id);
 
+/* Remove every fault the API added. */
+void inject_remove_all(struct injector *);
+
 /* A rule's id as GET /faults shows it: "3", "scenario/0", "phase/x/1". */
 void inject_rule_id(const struct inject_rule *, char *buf, size_t len);
 

@@ -2488,7 +2488,7 @@ scenario_parse_faults(const struct scenario *sc, const char *label,
 	struct loader ld;
 	json_error_t jerr;
 	json_t *doc, *v;
-	size_t i, n = 0, saved;
+	size_t i, n = 0;
 
 	*faults = NULL;
 	*nfaults = 0;
@@ -2520,12 +2520,7 @@ scenario_parse_faults(const struct scenario *sc, const char *label,
 	if (json_is_array(v)) {
 		if (json_array_size(v) == 0)
 			verr(&ld, "expected at least one fault");
-		*faults = xcalloc(json_array_size(v) + 1, sizeof **faults);
-		for (i = 0; i < json_array_size(v); i++) {
-			saved = ptr_push_index(&ld, i);
-			parse_fault(&ld, json_array_get(v, i), &(*faults)[n++]);
-			ptr_pop(&ld, saved);
-		}
+		faults_read(&ld, v, faults, &n);
 	} else if (json_is_object(v)) {
 		*faults = xcalloc(1, sizeof **faults);
 		parse_fault(&ld, v, &(*faults)[n++]);

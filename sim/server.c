@@ -473,14 +473,6 @@ server_reload(struct server *srv, char **cause)
 	return 0;
 }
 
-/* Remove every fault the control API added. */
-static void
-server_drop_api_faults(struct server *srv)
-{
-	while (srv->inject.napi > 0)
-		inject_remove(&srv->inject, srv->inject.rules[0].id);
-}
-
 int
 server_replace(struct server *srv, struct scenario *sc, char **cause)
 {
@@ -490,7 +482,7 @@ server_replace(struct server *srv, struct scenario *sc, char **cause)
 	server_overrides(srv, sc);
 	if ((code = server_apply(srv, sc, &old, cause)) != 0)
 		return code;
-	server_drop_api_faults(srv);
+	inject_remove_all(&srv->inject);
 	inject_reseed(&srv->inject, sc->seed);
 	timeline_rebase(srv->timeline, srv->scenario);
 	/* Its first phase, begun now; this also activates its faults. */
@@ -511,7 +503,7 @@ server_reset(struct server *srv)
 {
 	struct service *svc;
 
-	server_drop_api_faults(srv);
+	inject_remove_all(&srv->inject);
 	inject_reseed(&srv->inject, srv->scenario->seed);
 	TAILQ_FOREACH(svc, &srv->services, entry)
 	persona_reset(svc->persona);
