@@ -54,15 +54,15 @@ answer_call_clear(struct answer_state *a)
  * answer may outlive a reload that frees the fault.
  */
 static void
-answer_call_versions(struct answer_state *a, const union fault_value *v)
+answer_call_versions(struct answer_state *a, const struct fault_strings *v)
 {
 	size_t i;
 
 	answer_call_clear(a);
-	a->call.versions = xcalloc(v->list.n, sizeof *a->call.versions);
-	for (i = 0; i < v->list.n; i++)
-		a->call.versions[i] = xstrdup(v->list.v[i]);
-	a->call.nversions = v->list.n;
+	a->call.versions = xcalloc(v->n, sizeof *a->call.versions);
+	for (i = 0; i < v->n; i++)
+		a->call.versions[i] = xstrdup(v->v[i]);
+	a->call.nversions = v->n;
 }
 
 void
@@ -74,15 +74,6 @@ answer_state_free(struct answer_state *a)
 		evbuffer_free(a->held);
 	answer_call_clear(a);
 	memset(a, 0, sizeof *a);
-}
-
-/* The value of a fault's parameter by name, or NULL if it has none. */
-static const union fault_value *
-answer_param(const struct fault_conf *f, const char *name)
-{
-	int i = fault_param_index(f->kind, name);
-
-	return i >= 0 && f->present[i] ? &f->values[i] : NULL;
 }
 
 /* Park the connection until the timer fires after usec, then go to step. */
@@ -126,16 +117,7 @@ answer_is_hello(const struct request *req)
 static int
 answer_unanswered(const struct fault_conf *f)
 {
-	switch (f != NULL ? f->kind->type : FAULT_STATUS) {
-	case FAULT_EMPTY:
-	case FAULT_HTTP_RESET:
-	case FAULT_GARBAGE:
-	case FAULT_TIMEOUT:
-	case FAULT_HELLO_DROP:
-		return 1;
-	default:
-		return 0;
-	}
+	return f != NULL && (f->kind->does & FAULT_UNANSWERED) != 0;
 }
 
 /* A hello's outcome in the metrics, by the status its client got. */
@@ -207,23 +189,21 @@ answer_journal(struct conn *c, const char *route, int status,
 static void
 answer_fault_reply(const struct fault_conf *f, struct reply *r)
 {
-	const union fault_value *v;
+	const struct fault_headers *h = &f->args.answer.headers;
+	const struct fault_body *b = &f->args.answer.body;
 	size_t i;
 
+	/* status, headers, body: the same rows for the two kinds using it */
 	reply_release(r);
-	v = answer_param(f, "status");
-	r->status = v != NULL ? (int)v->i : 503;
-	v = answer_param(f, "headers");
-	for (i = 0; v != NULL && i < v->headers.n; i++)
-		reply_header(
-		    r, v->headers.v[i].name, "%s", v->headers.v[i].value);
-	v = answer_param(f, "body");
-	if (v != NULL && v->body.len > 0) {
-		r->raw = v->body.text;
-		r->raw_len = v->body.len;
-		r->content_type = v->body.is_json ? "application/json"
-		                                  : "text/plain; charset=utf-8";
-	} else if (v == NULL) {
+	r->status = f->present[0] ? (int)f->args.answer.status : 503;
+	for (i = 0; f->present[1] && i < h->n; i++)
+		reply_header(r, h->v[i].name, "%s", h->v[i].value);
+	if (f->present[2] && b->len > 0) {
+		r->raw = b->text;
+		r->raw_len = b->len;
+		r->content_type = b->is_json ? "application/json"
+		                             : "text/plain; charset=utf-8";
+	} else if (!f->present[2]) {
 		reply_error(r, r->status, "injected",
 		    "%s fault injected by standin", f->kind->name);
 	}
@@ -233,8 +213,10 @@ answer_fault_reply(const struct fault_conf *f, struct reply *r)
 static void
 answer_drift(json_t *v, const struct fault_conf *f)
 {
-	const union fault_value *drop = answer_param(f, "drop");
-	const union fault_value *ren = answer_param(f, "rename");
+	const struct fault_strings *drop =
+	    f->present[0] ? &f->args.drift.drop : NULL;
+	const struct fault_renames *ren =
+	    f->present[1] ? &f->args.drift.rename : NULL;
 	json_t *val, *child;
 	const char *key;
 	size_t i;
@@ -246,14 +228,14 @@ answer_drift(json_t *v, const struct fault_conf *f)
 	if (!json_is_object(v))
 		return;
 	json_object_foreach(v, key, child) answer_drift(child, f);
-	for (i = 0; drop != NULL && i < drop->list.n; i++)
-		json_object_del(v, drop->list.v[i]);
-	for (i = 0; ren != NULL && i < ren->renames.n; i++) {
-		val = json_object_get(v, ren->renames.from[i]);
+	for (i = 0; drop != NULL && i < drop->n; i++)
+		json_object_del(v, drop->v[i]);
+	for (i = 0; ren != NULL && i < ren->n; i++) {
+		val = json_object_get(v, ren->from[i]);
 		if (val == NULL)
 			continue;
-		json_object_set(v, ren->renames.to[i], val);
-		json_object_del(v, ren->renames.from[i]);
+		json_object_set(v, ren->to[i], val);
+		json_object_del(v, ren->from[i]);
 	}
 }
 
@@ -324,7 +306,6 @@ static int
 answer_before(struct conn *c, const struct fault_conf *f)
 {
 	struct server *srv = c->service->server;
-	const union fault_value *v;
 	struct reply r;
 
 	switch (f->kind->type) {
@@ -338,8 +319,7 @@ answer_before(struct conn *c, const struct fault_conf *f)
 		return 1;
 	case FAULT_DELAY:
 		answer_hold(c, ANSWER_PERSONA,
-		    delay_sample(
-		        &answer_param(f, "delay")->delay, &srv->inject.rng));
+		    delay_sample(&f->args.delay.delay, &srv->inject.rng));
 		return 1;
 	case FAULT_EMPTY:
 		answer_journal(c, NULL, 0, f, 0);
@@ -350,15 +330,14 @@ answer_before(struct conn *c, const struct fault_conf *f)
 		conn_reset_after_flush(c);
 		return 1;
 	case FAULT_GARBAGE:
-		answer_garbage(c, (size_t)answer_param(f, "bytes")->i);
+		answer_garbage(c, (size_t)f->args.garbage.bytes);
 		answer_journal(c, NULL, 0, f, 0);
 		conn_drain(c);
 		return 1;
 	case FAULT_TIMEOUT:
 		answer_journal(c, NULL, 0, f, 0);
-		v = answer_param(f, "close_after");
-		answer_hold(c, ANSWER_HOLD, v != NULL ? v->us : 0);
-		if (v == NULL && c->answer.timer != NULL)
+		answer_hold(c, ANSWER_HOLD, f->args.timeout.close_after_us);
+		if (!f->present[0] && c->answer.timer != NULL)
 			evtimer_del(c->answer.timer);
 		return 1;
 	default:
@@ -406,7 +385,6 @@ answer_persona(struct conn *c, int async)
 	struct inject_ctx ctx = { svc->name, c->id, &s->req, FAULT_AT_RESPONSE,
 		0, 0 };
 	const struct fault_conf *f;
-	const union fault_value *v;
 	struct evbuffer *out = conn_output(c);
 	size_t head_len, body_len, keep;
 	struct reply r;
@@ -454,11 +432,10 @@ answer_persona(struct conn *c, int async)
 
 	/* How long the answer is held yet: its time in the metrics. */
 	if (f->kind->type == FAULT_DELAY)
-		wait = delay_sample(
-		    &answer_param(f, "delay")->delay, &srv->inject.rng);
+		wait = delay_sample(&f->args.delay.delay, &srv->inject.rng);
 	else if (f->kind->type == FAULT_DRIP) {
-		a->drip_chunk = (size_t)answer_param(f, "chunk")->i;
-		a->drip_interval_us = answer_param(f, "interval")->us;
+		a->drip_chunk = (size_t)f->args.drip.chunk;
+		a->drip_interval_us = f->args.drip.interval_us;
 		/* The first piece goes at once, the last after the rest. */
 		if (a->drip_chunk > 0 && head_len + body_len > 0)
 			wait = (head_len + body_len - 1) / a->drip_chunk *
@@ -477,32 +454,30 @@ answer_persona(struct conn *c, int async)
 		conn_drain(c);
 		return;
 	case FAULT_HTTP_RESET:
-		keep = (size_t)answer_param(f, "after_bytes")->i;
+		keep = (size_t)f->args.reset.after_bytes;
 		evbuffer_remove_buffer(a->held, out, keep);
 		conn_reset_after_flush(c);
 		return;
 	case FAULT_TRUNCATE:
-		v = answer_param(f, "bytes");
-		keep = v != NULL ? (size_t)v->i : body_len / 2;
+		keep = f->present[0] ? (size_t)f->args.truncate.bytes
+		                     : body_len / 2;
 		if (body_len > 0 && keep >= body_len)
 			keep = body_len - 1;
 		evbuffer_remove_buffer(a->held, out, head_len + keep);
 		conn_drain(c);
 		return;
 	case FAULT_MALFORMED:
-		answer_malform(
-		    a->held, head_len, (int)answer_param(f, "kind")->i);
+		answer_malform(a->held, head_len, (int)f->args.malformed.kind);
 		evbuffer_add_buffer(out, a->held);
 		conn_drain(c);
 		return;
 	case FAULT_GARBAGE:
-		answer_garbage(c, (size_t)answer_param(f, "bytes")->i);
+		answer_garbage(c, (size_t)f->args.garbage.bytes);
 		conn_drain(c);
 		return;
 	case FAULT_TIMEOUT:
-		v = answer_param(f, "close_after");
-		answer_hold(c, ANSWER_HOLD, v != NULL ? v->us : 0);
-		if (v == NULL && a->timer != NULL)
+		answer_hold(c, ANSWER_HOLD, f->args.timeout.close_after_us);
+		if (!f->present[0] && a->timer != NULL)
 			evtimer_del(a->timer);
 		return;
 	default: /* status, schema_drift: deliver the changed answer */
@@ -590,12 +565,13 @@ answer_request(struct conn *c)
 	if (f != NULL) {
 		switch (f->kind->type) {
 		case FAULT_HELLO_VERSION_MISMATCH:
-			answer_call_versions(&c->answer, &f->values[0]);
+			answer_call_versions(&c->answer,
+			    &f->args.hello_versions.server_versions);
 			break;
 		case FAULT_HELLO_SLOW:
 			answer_hold(c, ANSWER_PERSONA,
-			    delay_sample(&answer_param(f, "delay")->delay,
-			        &srv->inject.rng));
+			    delay_sample(
+			        &f->args.hello_slow.delay, &srv->inject.rng));
 			goto counted;
 		case FAULT_HELLO_ERROR:
 			reply_init(&r);

@@ -203,7 +203,7 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 	c->tls = svc->tls != NULL && mode == CONN_MODE_HTTP;
 	/* The alert's index, not the fault: a reload may free the fault. */
 	if (tls_fault != NULL && tls_fault->kind->type == FAULT_TLS_ALERT)
-		c->tls_alert = (int)tls_fault->values[0].i + 1;
+		c->tls_alert = (int)tls_fault->args.tls_alert.alert + 1;
 	c->state = mode == CONN_MODE_HTTP ? CONN_READING : CONN_BLACKHOLE;
 	peer_format(sa, c->peer, sizeof c->peer);
 
@@ -215,7 +215,7 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 	if (slow) {
 		/* slow_handshake: TLS starts when the hold is over. */
 		hold = clock_tv(delay_sample(
-		    &tls_fault->values[0].delay, &srv->inject.rng));
+		    &tls_fault->args.tls_slow.delay, &srv->inject.rng));
 		c->tls_hold = evtimer_new(srv->base, conn_tls_hold_cb, c);
 		if (c->tls_hold == NULL)
 			goto fail_linked;

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,6 @@
 #include <jansson.h>
 
 #include "fault.h"
-#include "scenario.h"
 #include "util.h"
 
 static const char *const layer_names[] = {
@@ -34,11 +34,15 @@ static const char *const layer_help[] = {
 	[FAULT_LAYER_STREAM] = "the bytes of a connection, in each direction",
 };
 
+/* Where a parameter lives in union fault_args. */
+#define ARG(field) offsetof(union fault_args, field)
+
 static const char *const malformed_kinds[] = { "status_line", "header",
 	"chunked", NULL };
 
 static const struct fault_param max_connections_params[] = {
-	{ "limit", FAULT_PARAM_INT, 1, 0, 1000000, NULL, NULL,
+	{ "limit", FAULT_PARAM_INT, ARG(max_connections.limit), 1, 0, 1000000,
+	    NULL, NULL,
 	    "open connections allowed; past it new ones are reset" },
 };
 
@@ -52,272 +56,436 @@ static const char *const tls_cert_kinds[] = { "expired", "not_yet_valid",
 	"wrong_host", "self_signed", "untrusted_ca", NULL };
 
 static const struct fault_param tls_version_mismatch_params[] = {
-	{ "min_version", FAULT_PARAM_CHOICE, 0, 0, 0, "1.3", tls_version_names,
+	{ "min_version", FAULT_PARAM_CHOICE, ARG(tls_window.min_version), 0, 0,
+	    0, "1.3", tls_version_names,
 	    "the lowest TLS version accepted while the fault is active" },
-	{ "max_version", FAULT_PARAM_CHOICE, 0, 0, 0, "1.3", tls_version_names,
-	    "the highest" },
+	{ "max_version", FAULT_PARAM_CHOICE, ARG(tls_window.max_version), 0, 0,
+	    0, "1.3", tls_version_names, "the highest" },
 };
 
 static const struct fault_param tls_slow_handshake_params[] = {
-	{ "delay", FAULT_PARAM_DELAY, 1, 0, 0, NULL, NULL,
+	{ "delay", FAULT_PARAM_DELAY, ARG(tls_slow.delay), 1, 0, 0, NULL, NULL,
 	    "how long the ClientHello waits for its ServerHello" },
 };
 
 static const struct fault_param tls_alert_params[] = {
-	{ "alert", FAULT_PARAM_CHOICE, 0, 0, 0, "handshake_failure",
-	    fault_tls_alerts, "the alert sent in answer to the ClientHello" },
+	{ "alert", FAULT_PARAM_CHOICE, ARG(tls_alert.alert), 0, 0, 0,
+	    "handshake_failure", fault_tls_alerts,
+	    "the alert sent in answer to the ClientHello" },
 };
 
 static const struct fault_param tls_cert_params[] = {
-	{ "kind", FAULT_PARAM_CHOICE, 1, 0, 0, NULL, tls_cert_kinds,
-	    "what is wrong with the certificate" },
+	{ "kind", FAULT_PARAM_CHOICE, ARG(tls_cert.kind), 1, 0, 0, NULL,
+	    tls_cert_kinds, "what is wrong with the certificate" },
 };
 
 static const struct fault_param tls_alpn_mismatch_params[] = {
-	{ "protocols", FAULT_PARAM_STRINGS, 0, 0, 0, NULL, NULL,
+	{ "protocols", FAULT_PARAM_STRINGS, ARG(tls_alpn.protocols), 0, 0, 0,
+	    NULL, NULL,
 	    "the only ALPN protocols accepted (default: none the client "
 	    "offers)" },
 };
 
 static const struct fault_param hello_version_mismatch_params[] = {
-	{ "server_versions", FAULT_PARAM_VERSIONS, 1, 0, 0, NULL, NULL,
+	{ "server_versions", FAULT_PARAM_VERSIONS,
+	    ARG(hello_versions.server_versions), 1, 0, 0, NULL, NULL,
 	    "the versions the service claims to speak instead of its own" },
 };
 
 static const struct fault_param hello_slow_params[] = {
-	{ "delay", FAULT_PARAM_DELAY, 1, 0, 0, NULL, NULL,
-	    "how late the hello answers" },
+	{ "delay", FAULT_PARAM_DELAY, ARG(hello_slow.delay), 1, 0, 0, NULL,
+	    NULL, "how late the hello answers" },
 };
 
 static const struct fault_param hello_error_params[] = {
-	{ "status", FAULT_PARAM_STATUS, 0, 100, 599, "503", NULL,
-	    "the hello's status" },
-	{ "headers", FAULT_PARAM_HEADERS, 0, 0, 0, NULL, NULL,
-	    "response headers" },
-	{ "body", FAULT_PARAM_BODY, 0, 0, 0, NULL, NULL,
+	{ "status", FAULT_PARAM_STATUS, ARG(answer.status), 0, 100, 599, "503",
+	    NULL, "the hello's status" },
+	{ "headers", FAULT_PARAM_HEADERS, ARG(answer.headers), 0, 0, 0, NULL,
+	    NULL, "response headers" },
+	{ "body", FAULT_PARAM_BODY, ARG(answer.body), 0, 0, 0, NULL, NULL,
 	    "response body (default: a JSON error naming the fault)" },
 };
 
 static const struct fault_param status_params[] = {
-	{ "status", FAULT_PARAM_STATUS, 1, 100, 599, NULL, NULL,
-	    "the response status" },
-	{ "headers", FAULT_PARAM_HEADERS, 0, 0, 0, NULL, NULL,
-	    "response headers, such as Retry-After" },
-	{ "body", FAULT_PARAM_BODY, 0, 0, 0, NULL, NULL,
+	{ "status", FAULT_PARAM_STATUS, ARG(answer.status), 1, 100, 599, NULL,
+	    NULL, "the response status" },
+	{ "headers", FAULT_PARAM_HEADERS, ARG(answer.headers), 0, 0, 0, NULL,
+	    NULL, "response headers, such as Retry-After" },
+	{ "body", FAULT_PARAM_BODY, ARG(answer.body), 0, 0, 0, NULL, NULL,
 	    "response body (default: a JSON error naming the fault)" },
 };
 
 static const struct fault_param delay_params[] = {
-	{ "delay", FAULT_PARAM_DELAY, 1, 0, 0, NULL, NULL,
+	{ "delay", FAULT_PARAM_DELAY, ARG(delay.delay), 1, 0, 0, NULL, NULL,
 	    "how long the request or response waits" },
 };
 
 static const struct fault_param drip_params[] = {
-	{ "chunk", FAULT_PARAM_INT, 0, 1, 65536, "1", NULL, "bytes per write" },
-	{ "interval", FAULT_PARAM_DURATION, 0, 0, 0, "100ms", NULL,
-	    "the gap between writes" },
+	{ "chunk", FAULT_PARAM_INT, ARG(drip.chunk), 0, 1, 65536, "1", NULL,
+	    "bytes per write" },
+	{ "interval", FAULT_PARAM_DURATION, ARG(drip.interval_us), 0, 0, 0,
+	    "100ms", NULL, "the gap between writes" },
 };
 
 static const struct fault_param http_reset_params[] = {
-	{ "after_bytes", FAULT_PARAM_INT, 0, 0, 0, "0", NULL,
-	    "response bytes sent before the RST" },
+	{ "after_bytes", FAULT_PARAM_INT, ARG(reset.after_bytes), 0, 0, 0, "0",
+	    NULL, "response bytes sent before the RST" },
 };
 
 static const struct fault_param truncate_params[] = {
-	{ "bytes", FAULT_PARAM_INT, 0, 0, 0, NULL, NULL,
+	{ "bytes", FAULT_PARAM_INT, ARG(truncate.bytes), 0, 0, 0, NULL, NULL,
 	    "body bytes actually sent (default: half the body)" },
 };
 
 static const struct fault_param malformed_params[] = {
-	{ "kind", FAULT_PARAM_CHOICE, 0, 0, 0, "status_line", malformed_kinds,
+	{ "kind", FAULT_PARAM_CHOICE, ARG(malformed.kind), 0, 0, 0,
+	    "status_line", malformed_kinds,
 	    "what is broken: the status line, a header line or the chunk "
 	    "encoding" },
 };
 
 static const struct fault_param garbage_params[] = {
-	{ "bytes", FAULT_PARAM_INT, 0, 1, 1048576, "64", NULL,
-	    "random bytes sent" },
+	{ "bytes", FAULT_PARAM_INT, ARG(garbage.bytes), 0, 1, 1048576, "64",
+	    NULL, "random bytes sent" },
 };
 
 static const struct fault_param timeout_params[] = {
-	{ "close_after", FAULT_PARAM_DURATION, 0, 0, 0, NULL, NULL,
+	{ "close_after", FAULT_PARAM_DURATION, ARG(timeout.close_after_us), 0,
+	    0, 0, NULL, NULL,
 	    "close the connection after this long (default: never)" },
 };
 
 static const struct fault_param schema_drift_params[] = {
-	{ "drop", FAULT_PARAM_STRINGS, FAULT_PARAM_ONE_OF, 0, 0, NULL, NULL,
-	    "field names removed wherever they appear" },
-	{ "rename", FAULT_PARAM_RENAMES, FAULT_PARAM_ONE_OF, 0, 0, NULL, NULL,
+	{ "drop", FAULT_PARAM_STRINGS, ARG(drift.drop), FAULT_PARAM_ONE_OF, 0,
+	    0, NULL, NULL, "field names removed wherever they appear" },
+	{ "rename", FAULT_PARAM_RENAMES, ARG(drift.rename), FAULT_PARAM_ONE_OF,
+	    0, 0, NULL, NULL,
 	    "old name to new name, wherever the old one appears" },
 };
 
 static const struct fault_param latency_params[] = {
-	{ "latency", FAULT_PARAM_DELAY, 1, 0, 0, NULL, NULL,
-	    "added to every chunk of bytes" },
-	{ "jitter", FAULT_PARAM_DURATION, 0, 0, 0, "0ms", NULL,
-	    "up to this much more or less, at random" },
+	{ "latency", FAULT_PARAM_DELAY, ARG(latency.latency), 1, 0, 0, NULL,
+	    NULL, "added to every chunk of bytes" },
+	{ "jitter", FAULT_PARAM_DURATION, ARG(latency.jitter_us), 0, 0, 0,
+	    "0ms", NULL, "up to this much more or less, at random" },
 };
 
 static const struct fault_param bandwidth_params[] = {
-	{ "rate", FAULT_PARAM_INT, 1, 1, 0, NULL, NULL, "bytes per second" },
+	{ "rate", FAULT_PARAM_INT, ARG(bandwidth.rate), 1, 1, 0, NULL, NULL,
+	    "bytes per second" },
 };
 
 static const struct fault_param slicer_params[] = {
-	{ "size", FAULT_PARAM_INT, 0, 1, 65536, "1", NULL,
+	{ "size", FAULT_PARAM_INT, ARG(slicer.size), 0, 1, 65536, "1", NULL,
 	    "average bytes per write" },
-	{ "variation", FAULT_PARAM_INT, 0, 0, 0, "0", NULL,
-	    "up to this many bytes more or less per write" },
-	{ "delay", FAULT_PARAM_DURATION, 0, 0, 0, "1ms", NULL,
-	    "the gap between writes" },
+	{ "variation", FAULT_PARAM_INT, ARG(slicer.variation), 0, 0, 0, "0",
+	    NULL, "up to this many bytes more or less per write" },
+	{ "delay", FAULT_PARAM_DURATION, ARG(slicer.delay_us), 0, 0, 0, "1ms",
+	    NULL, "the gap between writes" },
 };
 
 static const struct fault_param limit_data_params[] = {
-	{ "bytes", FAULT_PARAM_INT, 1, 0, 0, NULL, NULL,
+	{ "bytes", FAULT_PARAM_INT, ARG(limit_data.bytes), 1, 0, 0, NULL, NULL,
 	    "bytes let through before the close" },
 };
 
 static const struct fault_param slow_close_params[] = {
-	{ "delay", FAULT_PARAM_DURATION, 1, 0, 0, NULL, NULL,
-	    "how long the close is held" },
+	{ "delay", FAULT_PARAM_DURATION, ARG(slow_close.delay_us), 1, 0, 0,
+	    NULL, NULL, "how long the close is held" },
 };
 
 static const struct fault_param corrupt_params[] = {
-	{ "rate", FAULT_PARAM_NUMBER, 1, 0, 1, NULL, NULL,
+	{ "rate", FAULT_PARAM_NUMBER, ARG(corrupt.rate), 1, 0, 1, NULL, NULL,
 	    "probability that a byte gets one bit flipped" },
 };
 
-#define PARAMS(p) (p), nitems(p)
-#define NO_PARAMS NULL, 0
 #define HTTP_TAKES (FAULT_TAKES_MATCH | FAULT_TAKES_AT)
 
 const struct fault_kind fault_kinds[] = {
-	{ FAULT_LAYER_CONNECT, "refuse", FAULT_REFUSE, NO_PARAMS, 0,
-	    "close the listening socket while the fault is active",
-	    "ECONNREFUSED: the kernel answers the SYN with a RST" },
-	{ FAULT_LAYER_CONNECT, "reset", FAULT_CONNECT_RESET, NO_PARAMS, 0,
-	    "accept the connection, then reset it", "ECONNRESET" },
-	{ FAULT_LAYER_CONNECT, "close", FAULT_CONNECT_CLOSE, NO_PARAMS, 0,
-	    "accept the connection, then close it (FIN)",
-	    "EOF: an empty reply (curl 52)" },
-	{ FAULT_LAYER_CONNECT, "blackhole", FAULT_BLACKHOLE, NO_PARAMS, 0,
-	    "accept, read and discard everything, never answer",
-	    "the connection opens, then a read timeout" },
-	{ FAULT_LAYER_CONNECT, "stall_accept", FAULT_STALL_ACCEPT, NO_PARAMS, 0,
-	    "stop accepting; connections wait in the kernel's backlog",
-	    "connect succeeds, then nothing: a timeout" },
-	{ FAULT_LAYER_CONNECT, "max_connections", FAULT_MAX_CONNECTIONS,
-	    PARAMS(max_connections_params), 0,
-	    "reset new connections while `limit` are open",
-	    "ECONNRESET past the limit" },
+	{ .layer = FAULT_LAYER_CONNECT,
+	    .name = "refuse",
+	    .type = FAULT_REFUSE,
+	    .does = FAULT_IS_STATE,
+	    .listen = FAULT_LISTEN_REFUSE,
+	    .help = "close the listening socket while the fault is active",
+	    .observed = "ECONNREFUSED: the kernel answers the SYN with a RST" },
+	{ .layer = FAULT_LAYER_CONNECT,
+	    .name = "reset",
+	    .type = FAULT_CONNECT_RESET,
+	    .accept = FAULT_ACCEPT_RESET,
+	    .outcome = "reset",
+	    .help = "accept the connection, then reset it",
+	    .observed = "ECONNRESET" },
+	{ .layer = FAULT_LAYER_CONNECT,
+	    .name = "close",
+	    .type = FAULT_CONNECT_CLOSE,
+	    .accept = FAULT_ACCEPT_CLOSE,
+	    .outcome = "closed",
+	    .help = "accept the connection, then close it (FIN)",
+	    .observed = "EOF: an empty reply (curl 52)" },
+	{ .layer = FAULT_LAYER_CONNECT,
+	    .name = "blackhole",
+	    .type = FAULT_BLACKHOLE,
+	    .accept = FAULT_ACCEPT_BLACKHOLE,
+	    .outcome = "blackholed",
+	    .help = "accept, read and discard everything, never answer",
+	    .observed = "the connection opens, then a read timeout" },
+	{ .layer = FAULT_LAYER_CONNECT,
+	    .name = "stall_accept",
+	    .type = FAULT_STALL_ACCEPT,
+	    .does = FAULT_IS_STATE,
+	    .listen = FAULT_LISTEN_STALL,
+	    .help = "stop accepting; connections wait in the kernel's backlog",
+	    .observed = "connect succeeds, then nothing: a timeout" },
+	{ .layer = FAULT_LAYER_CONNECT,
+	    .name = "max_connections",
+	    .type = FAULT_MAX_CONNECTIONS,
+	    .params = max_connections_params,
+	    .nparams = nitems(max_connections_params),
+	    .does = FAULT_PAST_LIMIT,
+	    .accept = FAULT_ACCEPT_RESET,
+	    .outcome = "max_connections",
+	    .help = "reset new connections while `limit` are open",
+	    .observed = "ECONNRESET past the limit" },
 
-	{ FAULT_LAYER_TLS, "version_mismatch", FAULT_TLS_VERSION_MISMATCH,
-	    PARAMS(tls_version_mismatch_params), 0,
-	    "accept only the protocol window min_version..max_version (default "
-	    "only TLS 1.3)",
-	    "a protocol_version alert from OpenSSL (curl 35)" },
-	{ FAULT_LAYER_TLS, "slow_handshake", FAULT_TLS_SLOW_HANDSHAKE,
-	    PARAMS(tls_slow_handshake_params), 0,
-	    "hold the ClientHello for `delay` before answering it",
-	    "a handshake that takes `delay` longer" },
-	{ FAULT_LAYER_TLS, "stall", FAULT_TLS_STALL, NO_PARAMS, 0,
-	    "never answer the ClientHello", "a handshake timeout (curl 28)" },
-	{ FAULT_LAYER_TLS, "alert", FAULT_TLS_ALERT, PARAMS(tls_alert_params),
-	    0, "answer the ClientHello with a fatal alert, then close",
-	    "that alert, from OpenSSL (curl 35)" },
-	{ FAULT_LAYER_TLS, "cert", FAULT_TLS_CERT, PARAMS(tls_cert_params), 0,
-	    "present a certificate that is expired, not yet valid, for the "
-	    "wrong host, self-signed or from a CA the client does not trust",
-	    "the client's verify error: 10, 9, 62, 18 or 19 (curl 60)" },
-	{ FAULT_LAYER_TLS, "cipher_mismatch", FAULT_TLS_CIPHER_MISMATCH,
-	    NO_PARAMS, 0,
-	    "offer only ciphers clients do not enable by default "
-	    "(TLS_AES_128_CCM_8_SHA256; PSK suites below TLS 1.3)",
-	    "a handshake_failure alert (curl 35)" },
-	{ FAULT_LAYER_TLS, "alpn_mismatch", FAULT_TLS_ALPN_MISMATCH,
-	    PARAMS(tls_alpn_mismatch_params), 0,
-	    "refuse every ALPN protocol the client offers but `protocols`",
-	    "a no_application_protocol alert (curl 35) when the client offers "
-	    "ALPN" },
+	{ .layer = FAULT_LAYER_TLS,
+	    .name = "version_mismatch",
+	    .type = FAULT_TLS_VERSION_MISMATCH,
+	    .params = tls_version_mismatch_params,
+	    .nparams = nitems(tls_version_mismatch_params),
+	    .help = "accept only the protocol window min_version..max_version "
+	            "(default only TLS 1.3)",
+	    .observed = "a protocol_version alert from OpenSSL (curl 35)" },
+	{ .layer = FAULT_LAYER_TLS,
+	    .name = "slow_handshake",
+	    .type = FAULT_TLS_SLOW_HANDSHAKE,
+	    .params = tls_slow_handshake_params,
+	    .nparams = nitems(tls_slow_handshake_params),
+	    .does = FAULT_TLS_HOLD,
+	    .help = "hold the ClientHello for `delay` before answering it",
+	    .observed = "a handshake that takes `delay` longer" },
+	{ .layer = FAULT_LAYER_TLS,
+	    .name = "stall",
+	    .type = FAULT_TLS_STALL,
+	    .accept = FAULT_ACCEPT_BLACKHOLE,
+	    .outcome = "blackholed",
+	    .help = "never answer the ClientHello",
+	    .observed = "a handshake timeout (curl 28)" },
+	{ .layer = FAULT_LAYER_TLS,
+	    .name = "alert",
+	    .type = FAULT_TLS_ALERT,
+	    .params = tls_alert_params,
+	    .nparams = nitems(tls_alert_params),
+	    .help = "answer the ClientHello with a fatal alert, then close",
+	    .observed = "that alert, from OpenSSL (curl 35)" },
+	{ .layer = FAULT_LAYER_TLS,
+	    .name = "cert",
+	    .type = FAULT_TLS_CERT,
+	    .params = tls_cert_params,
+	    .nparams = nitems(tls_cert_params),
+	    .help =
+	        "present a certificate that is expired, not yet valid, for the "
+	        "wrong host, self-signed or from a CA the client does not "
+	        "trust",
+	    .observed =
+	        "the client's verify error: 10, 9, 62, 18 or 19 (curl 60)" },
+	{ .layer = FAULT_LAYER_TLS,
+	    .name = "cipher_mismatch",
+	    .type = FAULT_TLS_CIPHER_MISMATCH,
+	    .help = "offer only ciphers clients do not enable by default "
+	            "(TLS_AES_128_CCM_8_SHA256; PSK suites below TLS 1.3)",
+	    .observed = "a handshake_failure alert (curl 35)" },
+	{ .layer = FAULT_LAYER_TLS,
+	    .name = "alpn_mismatch",
+	    .type = FAULT_TLS_ALPN_MISMATCH,
+	    .params = tls_alpn_mismatch_params,
+	    .nparams = nitems(tls_alpn_mismatch_params),
+	    .help =
+	        "refuse every ALPN protocol the client offers but `protocols`",
+	    .observed = "a no_application_protocol alert (curl 35) when the "
+	                "client offers "
+	                "ALPN" },
 
-	{ FAULT_LAYER_HANDSHAKE, "version_mismatch",
-	    FAULT_HELLO_VERSION_MISMATCH, PARAMS(hello_version_mismatch_params),
-	    0,
-	    "answer the hello and the X-Protocol-Version check as if the "
-	    "service spoke only `server_versions`",
-	    "426 with client_versions and server_versions" },
-	{ FAULT_LAYER_HANDSHAKE, "slow", FAULT_HELLO_SLOW,
-	    PARAMS(hello_slow_params), 0, "answer the hello late",
-	    "the hello's answer after `delay`" },
-	{ FAULT_LAYER_HANDSHAKE, "error", FAULT_HELLO_ERROR,
-	    PARAMS(hello_error_params), 0, "fail the hello with a status",
-	    "that status, headers and body" },
-	{ FAULT_LAYER_HANDSHAKE, "drop", FAULT_HELLO_DROP, NO_PARAMS, 0,
-	    "close the connection when the hello arrives",
-	    "EOF with no answer (curl 52)" },
+	{ .layer = FAULT_LAYER_HANDSHAKE,
+	    .name = "version_mismatch",
+	    .type = FAULT_HELLO_VERSION_MISMATCH,
+	    .params = hello_version_mismatch_params,
+	    .nparams = nitems(hello_version_mismatch_params),
+	    .help = "answer the hello and the X-Protocol-Version check as if "
+	            "the service spoke only `server_versions`",
+	    .observed = "426 with client_versions and server_versions" },
+	{ .layer = FAULT_LAYER_HANDSHAKE,
+	    .name = "slow",
+	    .type = FAULT_HELLO_SLOW,
+	    .params = hello_slow_params,
+	    .nparams = nitems(hello_slow_params),
+	    .does = FAULT_HELLO_ONLY,
+	    .help = "answer the hello late",
+	    .observed = "the hello's answer after `delay`" },
+	{ .layer = FAULT_LAYER_HANDSHAKE,
+	    .name = "error",
+	    .type = FAULT_HELLO_ERROR,
+	    .params = hello_error_params,
+	    .nparams = nitems(hello_error_params),
+	    .does = FAULT_HELLO_ONLY,
+	    .help = "fail the hello with a status",
+	    .observed = "that status, headers and body" },
+	{ .layer = FAULT_LAYER_HANDSHAKE,
+	    .name = "drop",
+	    .type = FAULT_HELLO_DROP,
+	    .does = FAULT_HELLO_ONLY | FAULT_UNANSWERED,
+	    .help = "close the connection when the hello arrives",
+	    .observed = "EOF with no answer (curl 52)" },
 
-	{ FAULT_LAYER_HTTP, "status", FAULT_STATUS, PARAMS(status_params),
-	    HTTP_TAKES, "answer with this status instead",
-	    "that status, headers and body" },
-	{ FAULT_LAYER_HTTP, "delay", FAULT_DELAY, PARAMS(delay_params),
-	    HTTP_TAKES, "hold the request (or the response) for `delay`",
-	    "a late answer" },
-	{ FAULT_LAYER_HTTP, "drip", FAULT_DRIP, PARAMS(drip_params),
-	    FAULT_TAKES_MATCH,
-	    "send the persona's response `chunk` bytes at a time, `interval` "
-	    "apart (it damages an answer: it takes no \"at\")",
-	    "a slow, complete answer" },
-	{ FAULT_LAYER_HTTP, "empty", FAULT_EMPTY, NO_PARAMS, HTTP_TAKES,
-	    "close the connection without a response",
-	    "an empty reply (curl 52)" },
-	{ FAULT_LAYER_HTTP, "reset", FAULT_HTTP_RESET,
-	    PARAMS(http_reset_params), HTTP_TAKES,
-	    "reset the connection after `after_bytes` bytes of the response "
-	    "(with `after_bytes` above 0 the persona always answers first)",
-	    "ECONNRESET mid-answer (curl 56)" },
-	{ FAULT_LAYER_HTTP, "truncate", FAULT_TRUNCATE, PARAMS(truncate_params),
-	    FAULT_TAKES_MATCH,
-	    "send fewer body bytes than Content-Length says, then close "
-	    "(it damages the persona's answer: it takes no \"at\")",
-	    "a short body (curl 18)" },
-	{ FAULT_LAYER_HTTP, "malformed", FAULT_MALFORMED,
-	    PARAMS(malformed_params), FAULT_TAKES_MATCH,
-	    "break the status line, a header line or the chunk encoding of "
-	    "the persona's answer (it takes no \"at\")",
-	    "an HTTP parse error: curl 1 (status line), 8 (header) or 56 "
-	    "(chunks)" },
-	{ FAULT_LAYER_HTTP, "garbage", FAULT_GARBAGE, PARAMS(garbage_params),
-	    HTTP_TAKES, "send `bytes` random bytes, then close",
-	    "bytes that are not HTTP, then EOF" },
-	{ FAULT_LAYER_HTTP, "timeout", FAULT_TIMEOUT, PARAMS(timeout_params),
-	    HTTP_TAKES, "never answer; close after `close_after` if given",
-	    "its own timeout (curl 28), or EOF after `close_after`" },
-	{ FAULT_LAYER_HTTP, "schema_drift", FAULT_SCHEMA_DRIFT,
-	    PARAMS(schema_drift_params), FAULT_TAKES_MATCH,
-	    "drop or rename fields in the persona's JSON answer (always after "
-	    "the persona: it takes no \"at\")",
-	    "a 2xx answer whose JSON lacks or renames fields" },
+	{ .layer = FAULT_LAYER_HTTP,
+	    .name = "status",
+	    .type = FAULT_STATUS,
+	    .params = status_params,
+	    .nparams = nitems(status_params),
+	    .takes = HTTP_TAKES,
+	    .help = "answer with this status instead",
+	    .observed = "that status, headers and body" },
+	{ .layer = FAULT_LAYER_HTTP,
+	    .name = "delay",
+	    .type = FAULT_DELAY,
+	    .params = delay_params,
+	    .nparams = nitems(delay_params),
+	    .takes = HTTP_TAKES,
+	    .help = "hold the request (or the response) for `delay`",
+	    .observed = "a late answer" },
+	{ .layer = FAULT_LAYER_HTTP,
+	    .name = "drip",
+	    .type = FAULT_DRIP,
+	    .params = drip_params,
+	    .nparams = nitems(drip_params),
+	    .takes = FAULT_TAKES_MATCH,
+	    .does = FAULT_NEEDS_ANSWER,
+	    .help = "send the persona's response `chunk` bytes at a time, "
+	            "`interval` "
+	            "apart (it damages an answer: it takes no \"at\")",
+	    .observed = "a slow, complete answer" },
+	{ .layer = FAULT_LAYER_HTTP,
+	    .name = "empty",
+	    .type = FAULT_EMPTY,
+	    .takes = HTTP_TAKES,
+	    .does = FAULT_UNANSWERED,
+	    .help = "close the connection without a response",
+	    .observed = "an empty reply (curl 52)" },
+	{ .layer = FAULT_LAYER_HTTP,
+	    .name = "reset",
+	    .type = FAULT_HTTP_RESET,
+	    .params = http_reset_params,
+	    .nparams = nitems(http_reset_params),
+	    .takes = HTTP_TAKES,
+	    .does = FAULT_UNANSWERED | FAULT_NEEDS_ANSWER_PAST_ZERO,
+	    .help =
+	        "reset the connection after `after_bytes` bytes of the "
+	        "response "
+	        "(with `after_bytes` above 0 the persona always answers first)",
+	    .observed = "ECONNRESET mid-answer (curl 56)" },
+	{ .layer = FAULT_LAYER_HTTP,
+	    .name = "truncate",
+	    .type = FAULT_TRUNCATE,
+	    .params = truncate_params,
+	    .nparams = nitems(truncate_params),
+	    .takes = FAULT_TAKES_MATCH,
+	    .does = FAULT_NEEDS_ANSWER,
+	    .help =
+	        "send fewer body bytes than Content-Length says, then close "
+	        "(it damages the persona's answer: it takes no \"at\")",
+	    .observed = "a short body (curl 18)" },
+	{ .layer = FAULT_LAYER_HTTP,
+	    .name = "malformed",
+	    .type = FAULT_MALFORMED,
+	    .params = malformed_params,
+	    .nparams = nitems(malformed_params),
+	    .takes = FAULT_TAKES_MATCH,
+	    .does = FAULT_NEEDS_ANSWER,
+	    .help =
+	        "break the status line, a header line or the chunk encoding of "
+	        "the persona's answer (it takes no \"at\")",
+	    .observed =
+	        "an HTTP parse error: curl 1 (status line), 8 (header) or 56 "
+	        "(chunks)" },
+	{ .layer = FAULT_LAYER_HTTP,
+	    .name = "garbage",
+	    .type = FAULT_GARBAGE,
+	    .params = garbage_params,
+	    .nparams = nitems(garbage_params),
+	    .takes = HTTP_TAKES,
+	    .does = FAULT_UNANSWERED,
+	    .help = "send `bytes` random bytes, then close",
+	    .observed = "bytes that are not HTTP, then EOF" },
+	{ .layer = FAULT_LAYER_HTTP,
+	    .name = "timeout",
+	    .type = FAULT_TIMEOUT,
+	    .params = timeout_params,
+	    .nparams = nitems(timeout_params),
+	    .takes = HTTP_TAKES,
+	    .does = FAULT_UNANSWERED,
+	    .help = "never answer; close after `close_after` if given",
+	    .observed =
+	        "its own timeout (curl 28), or EOF after `close_after`" },
+	{ .layer = FAULT_LAYER_HTTP,
+	    .name = "schema_drift",
+	    .type = FAULT_SCHEMA_DRIFT,
+	    .params = schema_drift_params,
+	    .nparams = nitems(schema_drift_params),
+	    .takes = FAULT_TAKES_MATCH,
+	    .does = FAULT_NEEDS_ANSWER,
+	    .help = "drop or rename fields in the persona's JSON answer "
+	            "(always after "
+	            "the persona: it takes no \"at\")",
+	    .observed = "a 2xx answer whose JSON lacks or renames fields" },
 
-	{ FAULT_LAYER_STREAM, "latency", FAULT_LATENCY, PARAMS(latency_params),
-	    FAULT_TAKES_DIRECTION, "delay every chunk of bytes",
-	    "slow traffic" },
-	{ FAULT_LAYER_STREAM, "bandwidth", FAULT_BANDWIDTH,
-	    PARAMS(bandwidth_params), FAULT_TAKES_DIRECTION,
-	    "pass at most `rate` bytes per second", "slow traffic" },
-	{ FAULT_LAYER_STREAM, "slicer", FAULT_SLICER, PARAMS(slicer_params),
-	    FAULT_TAKES_DIRECTION,
-	    "split the bytes into small writes with gaps between them",
-	    "fragmented reads" },
-	{ FAULT_LAYER_STREAM, "limit_data", FAULT_LIMIT_DATA,
-	    PARAMS(limit_data_params), FAULT_TAKES_DIRECTION,
-	    "close the connection after `bytes` bytes",
-	    "EOF part-way: a truncated request or answer" },
-	{ FAULT_LAYER_STREAM, "slow_close", FAULT_SLOW_CLOSE,
-	    PARAMS(slow_close_params), FAULT_TAKES_DIRECTION,
-	    "hold the close for `delay`", "the EOF arrives late" },
-	{ FAULT_LAYER_STREAM, "corrupt", FAULT_CORRUPT, PARAMS(corrupt_params),
-	    FAULT_TAKES_DIRECTION,
-	    "flip one bit of each byte with probability `rate`",
-	    "damaged bytes: bad JSON, bad HTTP" },
+	{ .layer = FAULT_LAYER_STREAM,
+	    .name = "latency",
+	    .type = FAULT_LATENCY,
+	    .params = latency_params,
+	    .nparams = nitems(latency_params),
+	    .takes = FAULT_TAKES_DIRECTION,
+	    .help = "delay every chunk of bytes",
+	    .observed = "slow traffic" },
+	{ .layer = FAULT_LAYER_STREAM,
+	    .name = "bandwidth",
+	    .type = FAULT_BANDWIDTH,
+	    .params = bandwidth_params,
+	    .nparams = nitems(bandwidth_params),
+	    .takes = FAULT_TAKES_DIRECTION,
+	    .help = "pass at most `rate` bytes per second",
+	    .observed = "slow traffic" },
+	{ .layer = FAULT_LAYER_STREAM,
+	    .name = "slicer",
+	    .type = FAULT_SLICER,
+	    .params = slicer_params,
+	    .nparams = nitems(slicer_params),
+	    .takes = FAULT_TAKES_DIRECTION,
+	    .help = "split the bytes into small writes with gaps between them",
+	    .observed = "fragmented reads" },
+	{ .layer = FAULT_LAYER_STREAM,
+	    .name = "limit_data",
+	    .type = FAULT_LIMIT_DATA,
+	    .params = limit_data_params,
+	    .nparams = nitems(limit_data_params),
+	    .takes = FAULT_TAKES_DIRECTION,
+	    .help = "close the connection after `bytes` bytes",
+	    .observed = "EOF part-way: a truncated request or answer" },
+	{ .layer = FAULT_LAYER_STREAM,
+	    .name = "slow_close",
+	    .type = FAULT_SLOW_CLOSE,
+	    .params = slow_close_params,
+	    .nparams = nitems(slow_close_params),
+	    .takes = FAULT_TAKES_DIRECTION,
+	    .help = "hold the close for `delay`",
+	    .observed = "the EOF arrives late" },
+	{ .layer = FAULT_LAYER_STREAM,
+	    .name = "corrupt",
+	    .type = FAULT_CORRUPT,
+	    .params = corrupt_params,
+	    .nparams = nitems(corrupt_params),
+	    .takes = FAULT_TAKES_DIRECTION,
+	    .help = "flip one bit of each byte with probability `rate`",
+	    .observed = "damaged bytes: bad JSON, bad HTTP" },
 };
 
 const size_t nfault_kinds = nitems(fault_kinds);
@@ -561,49 +729,83 @@ delay_json(const struct delay *d)
 	}
 }
 
-/* One parameter's value as scenario JSON. */
-static json_t *
-value_json(const struct fault_param *p, const union fault_value *v)
+void *
+fault_arg(struct fault_conf *fc, size_t i)
 {
+	return (char *)&fc->args + fc->kind->params[i].offset;
+}
+
+const void *
+fault_arg_const(const struct fault_conf *fc, size_t i)
+{
+	return (const char *)&fc->args + fc->kind->params[i].offset;
+}
+
+void
+fault_conf_settle(struct fault_conf *fc)
+{
+	unsigned does = fc->kind->does;
+
+	fc->needs_answer = (does & FAULT_NEEDS_ANSWER) != 0 ||
+	    ((does & FAULT_NEEDS_ANSWER_PAST_ZERO) != 0 &&
+	        *(const int64_t *)fault_arg_const(fc, 0) > 0);
+}
+
+/* A list of strings as a JSON array. */
+static json_t *
+strings_json(const struct fault_strings *l)
+{
+	json_t *o = json_array();
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		json_array_append_new(o, json_string(l->v[i]));
+	return o;
+}
+
+/* One parameter's value (at v, typed by its kind) as scenario JSON. */
+static json_t *
+value_json(const struct fault_param *p, const void *v)
+{
+	const struct fault_renames *rn = v;
+	const struct fault_headers *h = v;
+	const struct fault_body *b = v;
 	json_t *o;
 	size_t i;
 
 	switch (p->kind) {
 	case FAULT_PARAM_DURATION:
-		return duration_json(v->us);
+		return duration_json(*(const uint64_t *)v);
 	case FAULT_PARAM_DELAY:
-		return delay_json(&v->delay);
+		return delay_json(v);
 	case FAULT_PARAM_INT:
 	case FAULT_PARAM_STATUS:
-		return json_integer(v->i);
+		return json_integer(*(const int64_t *)v);
 	case FAULT_PARAM_NUMBER:
-		return json_real(v->d);
+		return json_real(*(const double *)v);
 	case FAULT_PARAM_CHOICE:
-		return json_string(p->choices[v->i]);
+		return json_string(p->choices[*(const int64_t *)v]);
 	case FAULT_PARAM_VERSIONS:
 	case FAULT_PARAM_STRINGS:
-		o = json_array();
-		for (i = 0; i < v->list.n; i++)
-			json_array_append_new(o, json_string(v->list.v[i]));
-		return o;
+		return strings_json(v);
 	case FAULT_PARAM_RENAMES:
 		o = json_object();
-		for (i = 0; i < v->renames.n; i++)
-			json_object_set_new(o, v->renames.from[i],
-			    json_string(v->renames.to[i]));
+		for (i = 0; i < rn->n; i++)
+			json_object_set_new(
+			    o, rn->from[i], json_string(rn->to[i]));
 		return o;
 	case FAULT_PARAM_HEADERS:
 		o = json_object();
-		for (i = 0; i < v->headers.n; i++)
-			json_object_set_new(o, v->headers.v[i].name,
-			    json_string(v->headers.v[i].value));
+		for (i = 0; i < h->n; i++)
+			json_object_set_new(
+			    o, h->v[i].name, json_string(h->v[i].value));
 		return o;
 	case FAULT_PARAM_BODY:
-		if (v->body.is_json &&
-		    (o = json_loadb(v->body.text, v->body.len, JSON_DECODE_ANY,
-		         NULL)) != NULL)
+		if (b->is_json &&
+		    (o = json_loadb(b->text, b->len, JSON_DECODE_ANY, NULL)) !=
+		        NULL)
 			return o;
-		return json_stringn(v->body.text, v->body.len);
+		return json_stringn(b->text, b->len);
 	}
 	return json_null();
 }
@@ -623,7 +825,8 @@ fault_conf_json(const struct fault_conf *fc)
 	for (i = 0; i < fc->kind->nparams; i++) {
 		if (fc->present[i])
 			json_object_set_new(o, fc->kind->params[i].name,
-			    value_json(&fc->kind->params[i], &fc->values[i]));
+			    value_json(
+			        &fc->kind->params[i], fault_arg_const(fc, i)));
 	}
 	if (fc->probability < 1)
 		json_object_set_new(
@@ -650,41 +853,52 @@ fault_conf_json(const struct fault_conf *fc)
 	return o;
 }
 
-/* Free what one parameter value owns. */
+/* Free a list of strings. */
 static void
-value_clear(enum fault_param_kind kind, union fault_value *v)
+strings_clear(struct fault_strings *l)
 {
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* Free what one parameter value (at v, typed by its kind) owns. */
+static void
+value_clear(enum fault_param_kind kind, void *v)
+{
+	struct fault_renames *rn = v;
+	struct fault_headers *h = v;
+	struct fault_body *b = v;
 	size_t i;
 
 	switch (kind) {
 	case FAULT_PARAM_VERSIONS:
 	case FAULT_PARAM_STRINGS:
-		for (i = 0; i < v->list.n; i++)
-			free(v->list.v[i]);
-		free(v->list.v);
+		strings_clear(v);
 		break;
 	case FAULT_PARAM_RENAMES:
-		for (i = 0; i < v->renames.n; i++) {
-			free(v->renames.from[i]);
-			free(v->renames.to[i]);
+		for (i = 0; i < rn->n; i++) {
+			free(rn->from[i]);
+			free(rn->to[i]);
 		}
-		free(v->renames.from);
-		free(v->renames.to);
+		free(rn->from);
+		free(rn->to);
 		break;
 	case FAULT_PARAM_HEADERS:
-		for (i = 0; i < v->headers.n; i++) {
-			free(v->headers.v[i].name);
-			free(v->headers.v[i].value);
+		for (i = 0; i < h->n; i++) {
+			free(h->v[i].name);
+			free(h->v[i].value);
 		}
-		free(v->headers.v);
+		free(h->v);
 		break;
 	case FAULT_PARAM_BODY:
-		free(v->body.text);
+		free(b->text);
 		break;
 	default:
 		break;
 	}
-	memset(v, 0, sizeof *v);
 }
 
 void
@@ -697,7 +911,7 @@ fault_conf_clear(struct fault_conf *fc)
 	free(fc->match_path);
 	for (i = 0; fc->kind != NULL && i < fc->kind->nparams; i++) {
 		if (fc->present[i])
-			value_clear(fc->kind->params[i].kind, &fc->values[i]);
+			value_clear(fc->kind->params[i].kind, fault_arg(fc, i));
 	}
 	memset(fc, 0, sizeof *fc);
 }

@@ -11,7 +11,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-struct header_conf;
+/* A header a fault or a stub adds to a response: name and value. */
+struct header_conf {
+	char *name;
+	char *value;
+};
 
 enum fault_layer {
 	FAULT_LAYER_CONNECT,
@@ -83,6 +87,7 @@ enum fault_param_kind {
 struct fault_param {
 	const char *name;
 	enum fault_param_kind kind;
+	size_t offset; /* where its value lives in union fault_args */
 	int required; /* 0, 1 or FAULT_PARAM_ONE_OF */
 	double min, max; /* INT and NUMBER; durations: max in us, 0 = none */
 	const char
@@ -99,6 +104,41 @@ struct fault_param {
 #define FAULT_TAKES_DIRECTION \
 	0x4 /* "direction": "both" | "upstream" | "downstream" */
 
+/*
+ * What a fault type does beyond its layer, for the code that applies it:
+ * each is a fact of the type, read from the table rather than restated in
+ * a switch where it is used.
+ */
+/* A state of the listener, not a draw: no probability, no times. */
+#define FAULT_IS_STATE 0x01
+/* http: damages the far end's answer, so it applies after it (no "at"). */
+#define FAULT_NEEDS_ANSWER 0x02
+/* http reset: needs the answer when its after_bytes is above 0. */
+#define FAULT_NEEDS_ANSWER_PAST_ZERO 0x04
+/* Leaves the client without an HTTP answer (the metrics count 0). */
+#define FAULT_UNANSWERED 0x08
+/* handshake: applies to the hello only, not to X-Protocol-Version. */
+#define FAULT_HELLO_ONLY 0x10
+/* connect: applies only while the service holds `limit` connections. */
+#define FAULT_PAST_LIMIT 0x20
+/* tls: holds the ClientHello before TLS starts (slow_handshake). */
+#define FAULT_TLS_HOLD 0x40
+
+/* What a connect fault (or a tls stall) makes of an accepted connection. */
+enum fault_accept {
+	FAULT_ACCEPT_SERVE, /* nothing: it is served */
+	FAULT_ACCEPT_RESET, /* reset once the client has spoken */
+	FAULT_ACCEPT_CLOSE, /* close (FIN) once the client has spoken */
+	FAULT_ACCEPT_BLACKHOLE, /* read and discard, never answer */
+};
+
+/* The state a connect fault puts the listening socket in. */
+enum fault_listen {
+	FAULT_LISTEN_OPEN, /* accepting: not a listener state */
+	FAULT_LISTEN_REFUSE, /* no listening socket: ECONNREFUSED */
+	FAULT_LISTEN_STALL, /* listening, not accepting: the backlog fills */
+};
+
 struct fault_kind {
 	enum fault_layer layer;
 	const char *name; /* as written in scenario files: "refuse" */
@@ -106,6 +146,10 @@ struct fault_kind {
 	const struct fault_param *params;
 	size_t nparams;
 	unsigned takes; /* FAULT_TAKES_* */
+	unsigned does; /* FAULT_IS_STATE, FAULT_NEEDS_ANSWER, ... */
+	enum fault_accept accept; /* connect (and tls stall) */
+	enum fault_listen listen; /* connect: refuse, stall_accept */
+	const char *outcome; /* the connections metric's outcome, or NULL */
 	const char *help; /* what standin does */
 	const char *observed; /* what the client sees */
 };
@@ -153,28 +197,117 @@ enum fault_at {
 	FAULT_AT_RESPONSE, /* the persona handles it, then the answer is damaged */
 };
 
-union fault_value {
-	int64_t i;
-	double d;
-	uint64_t us;
-	struct delay delay;
+/* Strings a fault owns: versions, protocols, field names. */
+struct fault_strings {
+	char **v;
+	size_t n;
+};
+
+/* schema_drift's renames: from[i] becomes to[i]. */
+struct fault_renames {
+	char **from, **to;
+	size_t n;
+};
+
+/* Response headers a fault adds. */
+struct fault_headers {
+	struct header_conf *v;
+	size_t n;
+};
+
+/* A response body a fault sends: text, or compact JSON. */
+struct fault_body {
+	char *text;
+	size_t len;
+	int is_json;
+};
+
+/*
+ * Every fault type's parameters, typed and filled once by the loader: each
+ * row of a kind's parameter table names its field here by offset, so the
+ * loader, fault_conf_json() and fault_conf_clear() follow the table, and
+ * the code that applies a fault reads plain fields (f->args.drip.chunk).
+ * A parameter's C type follows its kind: DURATION uint64_t microseconds,
+ * DELAY struct delay, INT, STATUS and CHOICE (the index) int64_t, NUMBER
+ * double, VERSIONS and STRINGS struct fault_strings, RENAMES struct
+ * fault_renames, HEADERS struct fault_headers, BODY struct fault_body.
+ */
+union fault_args {
 	struct {
-		char **v;
-		size_t n;
-	} list;
+		int64_t limit;
+	} max_connections;
 	struct {
-		char **from, **to;
-		size_t n;
-	} renames;
+		int64_t min_version, max_version; /* indexes: "1.0".."1.3" */
+	} tls_window;
 	struct {
-		struct header_conf *v;
-		size_t n;
-	} headers;
+		struct delay delay;
+	} tls_slow;
 	struct {
-		char *text;
-		size_t len;
-		int is_json;
-	} body;
+		int64_t alert; /* index into fault_tls_alerts */
+	} tls_alert;
+	struct {
+		int64_t kind; /* index: expired, not_yet_valid, ... */
+	} tls_cert;
+	struct {
+		struct fault_strings protocols;
+	} tls_alpn;
+	struct {
+		struct fault_strings server_versions;
+	} hello_versions;
+	struct {
+		struct delay delay;
+	} hello_slow;
+	struct {
+		int64_t status;
+		struct fault_headers headers;
+		struct fault_body body;
+	} answer; /* handshake error, http status */
+	struct {
+		struct delay delay;
+	} delay;
+	struct {
+		int64_t chunk;
+		uint64_t interval_us;
+	} drip;
+	struct {
+		int64_t after_bytes;
+	} reset;
+	struct {
+		int64_t bytes;
+	} truncate;
+	struct {
+		int64_t kind; /* index: status_line, header, chunked */
+	} malformed;
+	struct {
+		int64_t bytes;
+	} garbage;
+	struct {
+		uint64_t close_after_us;
+	} timeout;
+	struct {
+		struct fault_strings drop;
+		struct fault_renames rename;
+	} drift;
+	struct {
+		struct delay latency;
+		uint64_t jitter_us;
+	} latency;
+	struct {
+		int64_t rate;
+	} bandwidth;
+	struct {
+		int64_t size, variation;
+		uint64_t delay_us;
+	} slicer;
+	struct {
+		int64_t bytes;
+	} limit_data;
+	struct {
+		uint64_t delay_us;
+	} slow_close;
+	struct {
+		double rate;
+	} corrupt;
 };
 
 /* One fault of a scenario: on a phase, at the root, or added at run time. */
@@ -187,10 +320,19 @@ struct fault_conf {
 	char *match_method; /* http: NULL for any */
 	char *match_path; /* http: a route pattern, NULL for any */
 	enum fault_at at;
-	union fault_value
-	    values[FAULT_PARAMS_MAX]; /* by the kind's parameter index */
-	int present[FAULT_PARAMS_MAX]; /* given (or defaulted) */
+	/* http: it damages the answer, so it applies only after the far end
+	 * (the kind's FAULT_NEEDS_ANSWER, resolved once by the loader). */
+	int needs_answer;
+	union fault_args args; /* by the kind's parameter table */
+	int present[FAULT_PARAMS_MAX]; /* given (or defaulted), by index */
 };
+
+/* Where a kind's parameter i lives in a fault's args. */
+void *fault_arg(struct fault_conf *, size_t i);
+const void *fault_arg_const(const struct fault_conf *, size_t i);
+
+/* Resolve what the loader derives from the kind (needs_answer). */
+void fault_conf_settle(struct fault_conf *);
 
 /*
  * A fault written out in the scenario format, with its defaults: what

@@ -125,48 +125,23 @@ rule_service_fits(const struct fault_conf *f, const char *service)
 	return f->service == NULL || strcmp(f->service, service) == 0;
 }
 
-/* Does an http fault damage the persona's answer (so it comes after it)? */
-static int
-inject_needs_answer(const struct fault_conf *f)
-{
-	switch (f->kind->type) {
-	case FAULT_DRIP:
-	case FAULT_TRUNCATE:
-	case FAULT_MALFORMED:
-	case FAULT_SCHEMA_DRIFT:
-		return 1;
-	case FAULT_HTTP_RESET:
-		return f->values[0].i > 0; /* after_bytes */
-	default:
-		return 0;
-	}
-}
-
 /* Does the rule fit the context beyond its service? */
 static int
 rule_fits(const struct fault_conf *f, const struct inject_ctx *ctx)
 {
 	const struct request *req = ctx->req;
 	enum fault_at at = ctx->at;
+	unsigned does = f->kind->does;
 
-	switch (f->kind->type) {
-	case FAULT_REFUSE:
-	case FAULT_STALL_ACCEPT:
+	if (does & FAULT_IS_STATE)
 		return 0; /* states of the listener, see inject_state() */
-	case FAULT_MAX_CONNECTIONS:
-		return ctx->open_conns >= (size_t)f->values[0].i;
-	case FAULT_HELLO_VERSION_MISMATCH:
-		return 1;
-	case FAULT_HELLO_SLOW:
-	case FAULT_HELLO_ERROR:
-	case FAULT_HELLO_DROP:
+	if (does & FAULT_PAST_LIMIT)
+		return ctx->open_conns >= (size_t)f->args.max_connections.limit;
+	if (does & FAULT_HELLO_ONLY)
 		return ctx->hello;
-	default:
-		break;
-	}
 	if (f->kind->layer != FAULT_LAYER_HTTP)
 		return 1;
-	if (inject_needs_answer(f)) {
+	if (f->needs_answer) {
 		/* These damage an answer: there is none before the persona. */
 		if (at != FAULT_AT_RESPONSE)
 			return 0;

@@ -1525,7 +1525,7 @@ strings_read(struct loader *ld, json_t *v, char ***list, size_t *n)
 
 /* Read a non-empty object of old name to new name. */
 static void
-renames_read(struct loader *ld, json_t *v, union fault_value *val)
+renames_read(struct loader *ld, json_t *v, struct fault_renames *val)
 {
 	const char *key;
 	json_t *e;
@@ -1538,8 +1538,8 @@ renames_read(struct loader *ld, json_t *v, union fault_value *val)
 		verr(ld, "must rename at least one name");
 		return;
 	}
-	val->renames.from = xcalloc(n, sizeof *val->renames.from);
-	val->renames.to = xcalloc(n, sizeof *val->renames.to);
+	val->from = xcalloc(n, sizeof *val->from);
+	val->to = xcalloc(n, sizeof *val->to);
 	for (it = json_object_iter(v); it != NULL;
 	     it = json_object_iter_next(v, it)) {
 		key = json_object_iter_key(it);
@@ -1554,9 +1554,9 @@ renames_read(struct loader *ld, json_t *v, union fault_value *val)
 		else if (strcmp(key, json_string_value(e)) == 0)
 			verr(ld, "renames %s to itself", q(ld, key));
 		else {
-			n = val->renames.n++;
-			val->renames.from[n] = xstrdup(key);
-			val->renames.to[n] = xstrdup(json_string_value(e));
+			n = val->n++;
+			val->from[n] = xstrdup(key);
+			val->to[n] = xstrdup(json_string_value(e));
 		}
 		ptr_pop(ld, saved);
 	}
@@ -1570,17 +1570,21 @@ static void
 param_read(struct loader *ld, json_t *v, const struct fault_param *p,
     struct fault_conf *fc, size_t i)
 {
-	union fault_value *val = &fc->values[i];
+	void *val = fault_arg(fc, i);
+	int64_t *ival = val;
+	struct fault_strings *list = val;
+	struct fault_headers *headers = val;
+	struct fault_body *body = val;
 	size_t n;
 	int x;
 
 	fc->present[i] = 1;
 	switch (p->kind) {
 	case FAULT_PARAM_DURATION:
-		duration_read(ld, v, &val->us);
+		duration_read(ld, v, val);
 		break;
 	case FAULT_PARAM_DELAY:
-		delay_read(ld, v, &val->delay);
+		delay_read(ld, v, val);
 		break;
 	case FAULT_PARAM_INT:
 		if (expect(ld, v, JSON_INTEGER) != 0)
@@ -1589,7 +1593,7 @@ param_read(struct loader *ld, json_t *v, const struct fault_param *p,
 		    (p->max != 0 && (double)json_integer_value(v) > p->max))
 			range_error(ld, v, p->min, p->max);
 		else
-			val->i = json_integer_value(v);
+			*ival = json_integer_value(v);
 		break;
 	case FAULT_PARAM_NUMBER:
 		if (expect(ld, v, JSON_REAL) != 0)
@@ -1598,33 +1602,32 @@ param_read(struct loader *ld, json_t *v, const struct fault_param *p,
 		    (p->max != 0 && json_number_value(v) > p->max))
 			range_error(ld, v, p->min, p->max);
 		else
-			val->d = json_number_value(v);
+			*(double *)val = json_number_value(v);
 		break;
 	case FAULT_PARAM_STATUS:
 		if ((x = status_read(ld, v)) != -1)
-			val->i = x;
+			*ival = x;
 		break;
 	case FAULT_PARAM_CHOICE:
 		for (n = 0; p->choices[n] != NULL; n++)
 			;
 		if ((x = choice_read(ld, v, p->name, p->choices, n)) >= 0)
-			val->i = x;
+			*ival = x;
 		break;
 	case FAULT_PARAM_VERSIONS:
-		versions_read(ld, v, &val->list.v, &val->list.n);
+		versions_read(ld, v, &list->v, &list->n);
 		break;
 	case FAULT_PARAM_STRINGS:
-		strings_read(ld, v, &val->list.v, &val->list.n);
+		strings_read(ld, v, &list->v, &list->n);
 		break;
 	case FAULT_PARAM_RENAMES:
 		renames_read(ld, v, val);
 		break;
 	case FAULT_PARAM_HEADERS:
-		headers_read(ld, v, &val->headers.v, &val->headers.n);
+		headers_read(ld, v, &headers->v, &headers->n);
 		break;
 	case FAULT_PARAM_BODY:
-		val->body.text =
-		    body_read(v, &val->body.len, &val->body.is_json);
+		body->text = body_read(v, &body->len, &body->is_json);
 		break;
 	}
 }
@@ -1780,9 +1783,7 @@ fault_type_key(struct loader *ld, json_t *v, struct fault_conf *fc, json_t *obj)
 static int
 fault_is_state(struct loader *ld, const struct fault_conf *fc, const char *key)
 {
-	if (fc->kind == NULL ||
-	    (fc->kind->type != FAULT_REFUSE &&
-	        fc->kind->type != FAULT_STALL_ACCEPT))
+	if (fc->kind == NULL || (fc->kind->does & FAULT_IS_STATE) == 0)
 		return 0;
 	verr(ld,
 	    "connect %s faults are a state of the listener, not a draw: "
@@ -2100,8 +2101,10 @@ parse_fault(struct loader *ld, json_t *obj, struct fault_conf *fc)
 			ff->parse(ld, v, fc);
 		ptr_pop(ld, saved);
 	}
-	if (kind != NULL)
+	if (kind != NULL) {
 		params_default(ld, fc);
+		fault_conf_settle(fc);
+	}
 	if (kind != NULL && kind->layer == FAULT_LAYER_TLS)
 		fault_check_tls(ld, obj);
 }

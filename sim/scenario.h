@@ -16,11 +16,6 @@
 /* The "standin" key: the version of the file format this program reads. */
 #define SCENARIO_FORMAT 1
 
-struct header_conf {
-	char *name;
-	char *value;
-};
-
 /* A service's "tls" object. */
 struct tls_conf {
 	int enabled; /* the service has "tls" */

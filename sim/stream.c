@@ -99,9 +99,9 @@ stream_staged_cb(
 		d->qcap = cap;
 	}
 	if (d->latency != NULL) {
-		delay =
-		    delay_sample(&d->latency->values[0].delay, d->stream->rng);
-		jitter = d->latency->values[1].us;
+		delay = delay_sample(
+		    &d->latency->args.latency.latency, d->stream->rng);
+		jitter = d->latency->args.latency.jitter_us;
 		if (jitter > 0) {
 			j = (int64_t)(rng_uniform(d->stream->rng) * 2 *
 			        (double)jitter) -
@@ -121,7 +121,7 @@ stream_staged_cb(
 static void
 stream_corrupt(struct stream_dir *d, unsigned char *p, size_t n)
 {
-	double rate = d->corrupt->values[0].d;
+	double rate = d->corrupt->args.corrupt.rate;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -156,7 +156,8 @@ stream_move(struct stream_dir *d, size_t n)
 static size_t
 stream_piece(struct stream_dir *d)
 {
-	int64_t size = d->slicer->values[0].i, var = d->slicer->values[1].i;
+	int64_t size = d->slicer->args.slicer.size;
+	int64_t var = d->slicer->args.slicer.variation;
 
 	if (var > 0)
 		size += (int64_t)(rng_next(d->stream->rng) %
@@ -189,7 +190,8 @@ stream_release(struct stream_dir *d)
 				n = piece;
 		}
 		if (d->limit != NULL) {
-			allowed = (size_t)d->limit->values[0].i - d->passed;
+			allowed =
+			    (size_t)d->limit->args.limit_data.bytes - d->passed;
 			if (n >= allowed) {
 				n = allowed;
 				d->limited = 1;
@@ -203,7 +205,7 @@ stream_release(struct stream_dir *d)
 			d->qhead = (d->qhead + 1) % d->qcap;
 			d->qlen--;
 		} else if (d->slicer != NULL && !d->limited)
-			ch->release_us = now + d->slicer->values[2].us;
+			ch->release_us = now + d->slicer->args.slicer.delay_us;
 	}
 	if (d->limited) {
 		evbuffer_drain(d->staged, evbuffer_get_length(d->staged));
@@ -293,7 +295,7 @@ stream_rate(struct stream *s, const struct fault_conf *const *faults, size_t n)
 	for (i = 0; i < n; i++) {
 		if (faults[i]->kind->type != FAULT_BANDWIDTH)
 			continue;
-		per = (size_t)faults[i]->values[0].i / 10;
+		per = (size_t)faults[i]->args.bandwidth.rate / 10;
 		if (per < 1)
 			per = 1;
 		if (stream_dir_wants(faults[i], 1) && up == EV_RATE_LIMIT_MAX)
@@ -424,7 +426,7 @@ stream_hold_close(struct stream *s)
 	if (s == NULL || s->slow_close == NULL || s->close_held)
 		return 0;
 	s->close_held = 1;
-	tv = clock_tv(s->slow_close->values[0].us);
+	tv = clock_tv(s->slow_close->args.slow_close.delay_us);
 	evtimer_add(s->close_timer, &tv);
 	return 1;
 }

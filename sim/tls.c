@@ -247,11 +247,11 @@ tls_profile_new(struct tls_server *t, const struct fault_conf *f, char **cause)
 	p = xcalloc(1, sizeof *p);
 	switch (f != NULL ? f->kind->type : FAULT_TLS_STALL) {
 	case FAULT_TLS_VERSION_MISMATCH:
-		min = TLS_V10 + (int)f->values[0].i;
-		max = TLS_V10 + (int)f->values[1].i;
+		min = TLS_V10 + (int)f->args.tls_window.min_version;
+		max = TLS_V10 + (int)f->args.tls_window.max_version;
 		break;
 	case FAULT_TLS_CERT:
-		kind = (enum cert_kind)(CERT_EXPIRED + f->values[0].i);
+		kind = (enum cert_kind)(CERT_EXPIRED + f->args.tls_cert.kind);
 		break;
 	case FAULT_TLS_CIPHER_MISMATCH:
 		/* Not in a client's default lists; PSK needs a key we never set. */
@@ -259,11 +259,11 @@ tls_profile_new(struct tls_server *t, const struct fault_conf *f, char **cause)
 		suites = "TLS_AES_128_CCM_8_SHA256";
 		break;
 	case FAULT_TLS_ALPN_MISMATCH:
-		alpn = f->present[0] ? f->values[0].list.v : no_alpn;
-		nalpn = f->present[0] ? f->values[0].list.n : 1;
+		alpn = f->present[0] ? f->args.tls_alpn.protocols.v : no_alpn;
+		nalpn = f->present[0] ? f->args.tls_alpn.protocols.n : 1;
 		break;
 	case FAULT_TLS_ALERT:
-		p->alert = fault_tls_alert_codes[f->values[0].i];
+		p->alert = fault_tls_alert_codes[f->args.tls_alert.alert];
 		break;
 	default:
 		break;

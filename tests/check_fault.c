@@ -273,7 +273,7 @@ START_TEST(test_param_index)
 		ck_assert_int_eq(fault_param_index(k, "no_such_param"), -1);
 		ck_assert_int_eq(fault_param_index(k, "type"), -1);
 	}
-	/* Others rely on these positions (values[0]). */
+	/* Others rely on these positions (present[0]). */
 	k = fault_kind_find(FAULT_LAYER_CONNECT, "max_connections");
 	ck_assert_int_eq(fault_param_index(k, "limit"), 0);
 	k = fault_kind_find(FAULT_LAYER_HANDSHAKE, "version_mismatch");
@@ -296,6 +296,123 @@ catalogue(void)
 	ck_assert_int_eq(fclose(f), 0);
 	return buf;
 }
+
+/* The bytes a parameter of that kind takes in union fault_args. */
+static size_t
+arg_size(enum fault_param_kind kind)
+{
+	switch (kind) {
+	case FAULT_PARAM_DURATION:
+		return sizeof(uint64_t);
+	case FAULT_PARAM_DELAY:
+		return sizeof(struct delay);
+	case FAULT_PARAM_INT:
+	case FAULT_PARAM_STATUS:
+	case FAULT_PARAM_CHOICE:
+		return sizeof(int64_t);
+	case FAULT_PARAM_NUMBER:
+		return sizeof(double);
+	case FAULT_PARAM_VERSIONS:
+	case FAULT_PARAM_STRINGS:
+		return sizeof(struct fault_strings);
+	case FAULT_PARAM_RENAMES:
+		return sizeof(struct fault_renames);
+	case FAULT_PARAM_HEADERS:
+		return sizeof(struct fault_headers);
+	case FAULT_PARAM_BODY:
+		return sizeof(struct fault_body);
+	}
+	return 0;
+}
+
+/*
+ * Every parameter's typed field lies inside union fault_args, and no two
+ * parameters of one kind share bytes (a wrong offset in the table would
+ * have one value overwrite another).
+ */
+START_TEST(test_param_fields_are_apart)
+{
+	const struct fault_param *a, *b;
+	const struct fault_kind *k;
+	size_t i, j, l;
+
+	for (i = 0; i < nfault_kinds; i++) {
+		k = &fault_kinds[i];
+		for (j = 0; j < k->nparams; j++) {
+			a = &k->params[j];
+			ck_assert_msg(a->offset + arg_size(a->kind) <=
+			        sizeof(union fault_args),
+			    "%s.%s lies outside the args", k->name, a->name);
+			for (l = j + 1; l < k->nparams; l++) {
+				b = &k->params[l];
+				ck_assert_msg(a->offset + arg_size(a->kind) <=
+				            b->offset ||
+				        b->offset + arg_size(b->kind) <=
+				            a->offset,
+				    "%s.%s and %s share bytes", k->name,
+				    a->name, b->name);
+			}
+		}
+	}
+}
+END_TEST
+
+/*
+ * The facts of a type live in the table: listener states, the faults that
+ * need the far end's answer, those that leave the client unanswered.
+ */
+START_TEST(test_behaviour_in_the_table)
+{
+	const struct fault_kind *k;
+	size_t i;
+
+	for (i = 0; i < nfault_kinds; i++) {
+		k = &fault_kinds[i];
+		/* A listener state has a state; only they do. */
+		ck_assert_msg(((k->does & FAULT_IS_STATE) != 0) ==
+		        (k->listen != FAULT_LISTEN_OPEN),
+		    "%s", k->name);
+		/* A fault that ends an accepted connection says how in the
+		 * connections metric. */
+		ck_assert_msg(
+		    (k->accept != FAULT_ACCEPT_SERVE) == (k->outcome != NULL),
+		    "%s", k->name);
+		/* An answer that is needed cannot be chosen before it. */
+		if (k->does & FAULT_NEEDS_ANSWER)
+			ck_assert_msg(
+			    (k->takes & FAULT_TAKES_AT) == 0, "%s", k->name);
+	}
+	k = fault_kind_find(FAULT_LAYER_TLS, "stall");
+	ck_assert_int_eq(k->accept, FAULT_ACCEPT_BLACKHOLE);
+	k = fault_kind_find(FAULT_LAYER_CONNECT, "refuse");
+	ck_assert_int_eq(k->listen, FAULT_LISTEN_REFUSE);
+	k = fault_kind_find(FAULT_LAYER_HTTP, "empty");
+	ck_assert(k->does & FAULT_UNANSWERED);
+	k = fault_kind_find(FAULT_LAYER_HTTP, "status");
+	ck_assert(!(k->does & FAULT_UNANSWERED));
+}
+END_TEST
+
+/* http reset needs the answer only past zero bytes of it. */
+START_TEST(test_settle_resolves_needs_answer)
+{
+	struct fault_conf fc;
+
+	memset(&fc, 0, sizeof fc);
+	fc.kind = fault_kind_find(FAULT_LAYER_HTTP, "reset");
+	fault_conf_settle(&fc);
+	ck_assert_int_eq(fc.needs_answer, 0);
+	fc.args.reset.after_bytes = 10;
+	fault_conf_settle(&fc);
+	ck_assert_int_eq(fc.needs_answer, 1);
+	fc.kind = fault_kind_find(FAULT_LAYER_HTTP, "truncate");
+	fault_conf_settle(&fc);
+	ck_assert_int_eq(fc.needs_answer, 1);
+	fc.kind = fault_kind_find(FAULT_LAYER_HTTP, "delay");
+	fault_conf_settle(&fc);
+	ck_assert_int_eq(fc.needs_answer, 0);
+}
+END_TEST
 
 START_TEST(test_catalogue_mentions_everything)
 {
@@ -366,48 +483,51 @@ END_TEST
 START_TEST(test_conf_clear_frees_values)
 {
 	struct fault_conf fc;
-	union fault_value *v;
+	struct fault_headers *h;
+	struct fault_body *b;
+	struct fault_strings *l;
+	struct fault_renames *rn;
 
 	memset(&fc, 0, sizeof fc);
 	fc.kind = fault_kind_find(FAULT_LAYER_HTTP, "status");
 	fc.service = xstrdup("ums");
 	fc.match_method = xstrdup("GET");
 	fc.match_path = xstrdup("/v1/*");
-	v = &fc.values[fault_param_index(fc.kind, "headers")];
-	v->headers.v = xcalloc(1, sizeof *v->headers.v);
-	v->headers.v[0].name = xstrdup("Retry-After");
-	v->headers.v[0].value = xstrdup("1");
-	v->headers.n = 1;
+	h = fault_arg(&fc, (size_t)fault_param_index(fc.kind, "headers"));
+	h->v = xcalloc(1, sizeof *h->v);
+	h->v[0].name = xstrdup("Retry-After");
+	h->v[0].value = xstrdup("1");
+	h->n = 1;
 	fc.present[fault_param_index(fc.kind, "headers")] = 1;
-	v = &fc.values[fault_param_index(fc.kind, "body")];
-	v->body.text = xstrdup("{}");
-	v->body.len = 2;
-	v->body.is_json = 1;
+	b = fault_arg(&fc, (size_t)fault_param_index(fc.kind, "body"));
+	b->text = xstrdup("{}");
+	b->len = 2;
+	b->is_json = 1;
 	fc.present[fault_param_index(fc.kind, "body")] = 1;
 	fault_conf_clear(&fc);
 	ck_assert_ptr_null(fc.kind);
 	ck_assert_ptr_null(fc.service);
 
 	fc.kind = fault_kind_find(FAULT_LAYER_HTTP, "schema_drift");
-	v = &fc.values[0];
-	v->list.v = xcalloc(2, sizeof *v->list.v);
-	v->list.v[0] = xstrdup("email");
-	v->list.n = 1; /* half-built: room for two, one filled */
+	l = fault_arg(&fc, 0);
+	l->v = xcalloc(2, sizeof *l->v);
+	l->v[0] = xstrdup("email");
+	l->n = 1; /* half-built: room for two, one filled */
 	fc.present[0] = 1;
-	v = &fc.values[1];
-	v->renames.from = xcalloc(1, sizeof *v->renames.from);
-	v->renames.to = xcalloc(1, sizeof *v->renames.to);
-	v->renames.from[0] = xstrdup("name");
-	v->renames.to[0] = xstrdup("full_name");
-	v->renames.n = 1;
+	rn = fault_arg(&fc, 1);
+	rn->from = xcalloc(1, sizeof *rn->from);
+	rn->to = xcalloc(1, sizeof *rn->to);
+	rn->from[0] = xstrdup("name");
+	rn->to[0] = xstrdup("full_name");
+	rn->n = 1;
 	fc.present[1] = 1;
 	fault_conf_clear(&fc);
 
 	fc.kind = fault_kind_find(FAULT_LAYER_HANDSHAKE, "version_mismatch");
-	v = &fc.values[0];
-	v->list.v = xcalloc(1, sizeof *v->list.v);
-	v->list.v[0] = xstrdup("2.0");
-	v->list.n = 1;
+	l = fault_arg(&fc, 0);
+	l->v = xcalloc(1, sizeof *l->v);
+	l->v[0] = xstrdup("2.0");
+	l->n = 1;
 	fc.present[0] = 1;
 	fault_conf_clear(&fc);
 	/* Run under valgrind by `make check-valgrind`: nothing leaks. */
@@ -433,6 +553,9 @@ fault_suite(void)
 	tcase_add_test(tc, test_layer_names_round_trip);
 	tcase_add_test(tc, test_kind_find);
 	tcase_add_test(tc, test_param_index);
+	tcase_add_test(tc, test_param_fields_are_apart);
+	tcase_add_test(tc, test_behaviour_in_the_table);
+	tcase_add_test(tc, test_settle_resolves_needs_answer);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("print");

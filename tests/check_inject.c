@@ -67,7 +67,7 @@ pick_status(struct injector *in, const char *path)
 	ctx.req = &req;
 	ctx.at = FAULT_AT_REQUEST;
 	f = inject_pick(in, FAULT_LAYER_HTTP, &ctx);
-	return f != NULL ? (int)f->values[0].i : 0;
+	return f != NULL ? (int)f->args.answer.status : 0;
 }
 
 START_TEST(test_api_faults_first_and_kept)

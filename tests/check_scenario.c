@@ -940,15 +940,44 @@ root_fault(const struct scenario *sc, size_t i, enum fault_type type)
 	return &sc->faults[i];
 }
 
-/* The value of a fault's parameter, which must be present. */
-static const union fault_value *
+/* The value of a fault's parameter (typed by its kind), which must be
+ * present. */
+static const void *
 value(const struct fault_conf *f, const char *name)
 {
 	int i = fault_param_index(f->kind, name);
 
 	ck_assert_msg(i >= 0, "%s has no parameter %s", f->kind->name, name);
 	ck_assert_msg(f->present[i], "%s: %s not present", f->kind->name, name);
-	return &f->values[i];
+	return fault_arg_const(f, (size_t)i);
+}
+
+/* The value of an integer, status or choice parameter. */
+static int64_t
+ival(const struct fault_conf *f, const char *name)
+{
+	return *(const int64_t *)value(f, name);
+}
+
+/* The value of a duration parameter, in microseconds. */
+static uint64_t
+usval(const struct fault_conf *f, const char *name)
+{
+	return *(const uint64_t *)value(f, name);
+}
+
+/* The value of a number parameter. */
+static double
+dval(const struct fault_conf *f, const char *name)
+{
+	return *(const double *)value(f, name);
+}
+
+/* The value of a delay parameter. */
+static const struct delay *
+delayval(const struct fault_conf *f, const char *name)
+{
+	return value(f, name);
 }
 
 /* Is the parameter absent (given neither in the file nor by default)? */
@@ -1093,24 +1122,24 @@ START_TEST(test_default_values)
 	    "{'layer': 'http', 'type': 'truncate'}, "
 	    "{'layer': 'http', 'type': 'timeout'}");
 	f = root_fault(sc, 0, FAULT_DRIP);
-	ck_assert_int_eq(value(f, "chunk")->i, 1);
-	ck_assert_uint_eq(value(f, "interval")->us, 100000);
+	ck_assert_int_eq(ival(f, "chunk"), 1);
+	ck_assert_uint_eq(usval(f, "interval"), 100000);
 	f = root_fault(sc, 1, FAULT_HTTP_RESET);
-	ck_assert_int_eq(value(f, "after_bytes")->i, 0);
+	ck_assert_int_eq(ival(f, "after_bytes"), 0);
 	f = root_fault(sc, 2, FAULT_MALFORMED);
-	ck_assert_int_eq(value(f, "kind")->i, 0);
+	ck_assert_int_eq(ival(f, "kind"), 0);
 	f = root_fault(sc, 3, FAULT_GARBAGE);
-	ck_assert_int_eq(value(f, "bytes")->i, 64);
+	ck_assert_int_eq(ival(f, "bytes"), 64);
 	f = root_fault(sc, 4, FAULT_LATENCY);
-	ck_assert_int_eq(value(f, "latency")->delay.dist, DELAY_FIXED);
-	ck_assert_uint_eq(value(f, "latency")->delay.a, 10000);
-	ck_assert_uint_eq(value(f, "jitter")->us, 0);
+	ck_assert_int_eq(delayval(f, "latency")->dist, DELAY_FIXED);
+	ck_assert_uint_eq(delayval(f, "latency")->a, 10000);
+	ck_assert_uint_eq(usval(f, "jitter"), 0);
 	f = root_fault(sc, 5, FAULT_SLICER);
-	ck_assert_int_eq(value(f, "size")->i, 1);
-	ck_assert_int_eq(value(f, "variation")->i, 0);
-	ck_assert_uint_eq(value(f, "delay")->us, 1000);
+	ck_assert_int_eq(ival(f, "size"), 1);
+	ck_assert_int_eq(ival(f, "variation"), 0);
+	ck_assert_uint_eq(usval(f, "delay"), 1000);
 	f = root_fault(sc, 6, FAULT_HELLO_ERROR);
-	ck_assert_int_eq(value(f, "status")->i, 503);
+	ck_assert_int_eq(ival(f, "status"), 503);
 	ck_assert(absent(f, "headers"));
 	ck_assert(absent(f, "body"));
 	f = root_fault(sc, 7, FAULT_TRUNCATE);
@@ -1152,12 +1181,12 @@ START_TEST(test_common_fields)
 	ck_assert_str_eq(f->match_method, "POST");
 	ck_assert_str_eq(f->match_path, "/v1/donations");
 	f = root_fault(sc, 2, FAULT_LIMIT_DATA);
-	ck_assert_int_eq(value(f, "bytes")->i, 0);
+	ck_assert_int_eq(ival(f, "bytes"), 0);
 	ck_assert_int_eq(f->direction, FAULT_DIR_UPSTREAM);
 	f = root_fault(sc, 3, FAULT_SLOW_CLOSE);
 	ck_assert_int_eq(f->direction, FAULT_DIR_DOWNSTREAM);
 	ck_assert_double_eq(f->probability, 0);
-	ck_assert_uint_eq(value(f, "delay")->us, 1000000);
+	ck_assert_uint_eq(usval(f, "delay"), 1000000);
 	f = root_fault(sc, 4, FAULT_EMPTY);
 	ck_assert_ptr_null(f->match_method);
 	ck_assert_ptr_null(f->match_path);
@@ -1187,29 +1216,29 @@ START_TEST(test_delay_distributions)
 	    "{'dist': 'lognormal', 'median': '1m', 'sigma': 2}}");
 	for (i = 0; i < sc->nfaults; i++)
 		ck_assert_uint_eq(sc->faults[i].present[0], 1);
-	d = &sc->faults[0].values[0].delay;
+	d = delayval(&sc->faults[0], "delay");
 	ck_assert_int_eq(d->dist, DELAY_FIXED);
 	ck_assert_uint_eq(d->a, 1500000);
-	d = &sc->faults[1].values[0].delay;
+	d = delayval(&sc->faults[1], "delay");
 	ck_assert_int_eq(d->dist, DELAY_FIXED);
 	ck_assert_uint_eq(d->a, 250000);
-	d = &sc->faults[2].values[0].delay;
+	d = delayval(&sc->faults[2], "delay");
 	ck_assert_int_eq(d->dist, DELAY_UNIFORM);
 	ck_assert_uint_eq(d->a, 50000);
 	ck_assert_uint_eq(d->b, 150000);
-	d = &sc->faults[3].values[0].delay;
+	d = delayval(&sc->faults[3], "delay");
 	ck_assert_int_eq(d->dist, DELAY_UNIFORM);
 	ck_assert_uint_eq(d->a, 1000000);
 	ck_assert_uint_eq(d->b, 1000000);
-	d = &sc->faults[4].values[0].delay;
+	d = delayval(&sc->faults[4], "delay");
 	ck_assert_int_eq(d->dist, DELAY_NORMAL);
 	ck_assert_uint_eq(d->a, 2000000);
 	ck_assert_uint_eq(d->b, 0);
-	d = &sc->faults[5].values[0].delay;
+	d = delayval(&sc->faults[5], "latency");
 	ck_assert_int_eq(d->dist, DELAY_LOGNORMAL);
 	ck_assert_uint_eq(d->a, 80000);
 	ck_assert_double_eq(d->sigma, 0.4);
-	d = &sc->faults[6].values[0].delay;
+	d = delayval(&sc->faults[6], "latency");
 	ck_assert_uint_eq(d->a, 60000000);
 	ck_assert_double_eq(d->sigma, 2);
 	scenario_free(sc);
@@ -1252,7 +1281,10 @@ END_TEST
 
 START_TEST(test_fault_values)
 {
-	const union fault_value *v;
+	const struct fault_strings *l;
+	const struct fault_renames *rn;
+	const struct fault_headers *h;
+	const struct fault_body *b;
 	const struct fault_conf *f;
 	struct scenario *sc;
 
@@ -1270,45 +1302,45 @@ START_TEST(test_fault_values)
 	    "{'layer': 'connect', 'type': 'max_connections', 'limit': 0}, "
 	    "{'layer': 'http', 'type': 'malformed', 'kind': 'chunked'}");
 	f = root_fault(sc, 0, FAULT_HELLO_VERSION_MISMATCH);
-	v = value(f, "server_versions");
-	ck_assert_uint_eq(v->list.n, 2);
-	ck_assert_str_eq(v->list.v[0], "3.0");
-	ck_assert_str_eq(v->list.v[1], "2.1");
+	l = value(f, "server_versions");
+	ck_assert_uint_eq(l->n, 2);
+	ck_assert_str_eq(l->v[0], "3.0");
+	ck_assert_str_eq(l->v[1], "2.1");
 	f = root_fault(sc, 1, FAULT_SCHEMA_DRIFT);
 	ck_assert_int_eq(f->at, FAULT_AT_REQUEST);
-	v = value(f, "drop");
-	ck_assert_uint_eq(v->list.n, 2);
-	ck_assert_str_eq(v->list.v[1], "id");
-	v = value(f, "rename");
-	ck_assert_uint_eq(v->renames.n, 2);
-	ck_assert_str_eq(v->renames.from[0], "name");
-	ck_assert_str_eq(v->renames.to[0], "full_name");
-	ck_assert_str_eq(v->renames.from[1], "a");
-	ck_assert_str_eq(v->renames.to[1], "b");
+	l = value(f, "drop");
+	ck_assert_uint_eq(l->n, 2);
+	ck_assert_str_eq(l->v[1], "id");
+	rn = value(f, "rename");
+	ck_assert_uint_eq(rn->n, 2);
+	ck_assert_str_eq(rn->from[0], "name");
+	ck_assert_str_eq(rn->to[0], "full_name");
+	ck_assert_str_eq(rn->from[1], "a");
+	ck_assert_str_eq(rn->to[1], "b");
 	f = root_fault(sc, 2, FAULT_STATUS);
-	ck_assert_int_eq(value(f, "status")->i, 429);
-	v = value(f, "headers");
-	ck_assert_uint_eq(v->headers.n, 2);
-	ck_assert_str_eq(v->headers.v[0].name, "Retry-After");
-	ck_assert_str_eq(v->headers.v[0].value, "7");
-	ck_assert_str_eq(v->headers.v[1].value, "");
-	v = value(f, "body");
-	ck_assert_str_eq(v->body.text, "slow down\n");
-	ck_assert_uint_eq(v->body.len, 10);
-	ck_assert_int_eq(v->body.is_json, 0);
+	ck_assert_int_eq(ival(f, "status"), 429);
+	h = value(f, "headers");
+	ck_assert_uint_eq(h->n, 2);
+	ck_assert_str_eq(h->v[0].name, "Retry-After");
+	ck_assert_str_eq(h->v[0].value, "7");
+	ck_assert_str_eq(h->v[1].value, "");
+	b = value(f, "body");
+	ck_assert_str_eq(b->text, "slow down\n");
+	ck_assert_uint_eq(b->len, 10);
+	ck_assert_int_eq(b->is_json, 0);
 	f = root_fault(sc, 3, FAULT_STATUS);
-	v = value(f, "body");
-	ck_assert_str_eq(v->body.text, "{\"ok\":true}");
-	ck_assert_int_eq(v->body.is_json, 1);
+	b = value(f, "body");
+	ck_assert_str_eq(b->text, "{\"ok\":true}");
+	ck_assert_int_eq(b->is_json, 1);
 	ck_assert(absent(f, "headers"));
 	f = root_fault(sc, 4, FAULT_CORRUPT);
-	ck_assert_double_eq(value(f, "rate")->d, 1);
+	ck_assert_double_eq(dval(f, "rate"), 1);
 	f = root_fault(sc, 5, FAULT_BANDWIDTH);
-	ck_assert_int_eq(value(f, "rate")->i, 1);
+	ck_assert_int_eq(ival(f, "rate"), 1);
 	f = root_fault(sc, 6, FAULT_MAX_CONNECTIONS);
-	ck_assert_int_eq(f->values[0].i, 0);
+	ck_assert_int_eq(f->args.max_connections.limit, 0);
 	f = root_fault(sc, 7, FAULT_MALFORMED);
-	ck_assert_int_eq(value(f, "kind")->i, 2);
+	ck_assert_int_eq(ival(f, "kind"), 2);
 	scenario_free(sc);
 }
 END_TEST
@@ -1603,7 +1635,7 @@ START_TEST(test_parse_faults_at_run_time)
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(faults[0].kind->name, "delay");
 	ck_assert_int_eq(faults[0].times, 2);
-	ck_assert_uint_eq(faults[0].values[0].delay.a, 250000);
+	ck_assert_uint_eq(faults[0].args.delay.delay.a, 250000);
 	fault_conf_clear(&faults[0]);
 	free(faults);
 
