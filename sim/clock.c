@@ -46,3 +46,15 @@ clock_tv(uint64_t usec)
 
 	return tv;
 }
+
+/* Write the wall-clock time now as "2024-04-16T09:30:00Z". */
+void
+clock_utc_seconds(char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t;
+
+	t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -19,4 +19,10 @@ struct timeval clock_tv(uint64_t usec);
 /* The wall-clock time now as RFC 3339 with milliseconds, UTC. */
 void clock_rfc3339(char *buf, size_t len);
 
+/* Room for clock_utc_seconds()'s text: "2024-04-16T09:30:00Z". */
+#define CLOCK_UTC_SECONDS_LEN 32
+
+/* The wall-clock time now as RFC 3339 with seconds, UTC, for records. */
+void clock_utc_seconds(char *buf, size_t len);
+
 #endif

@@ -11,8 +11,10 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "fin.h"
 #include "persona_impl.h"
+#include "persona_kit.h"
 #include "reply.h"
 #include "request.h"
 #include "route.h"
@@ -81,12 +83,12 @@ static int
 fin_read_string(json_t *body, const char *key, size_t max, const char **out,
     struct reply *r)
 {
-	char ptr[PERSONA_POINTER_LEN];
+	char ptr[PERSONA_KIT_POINTER_LEN];
 	int rc;
 
-	rc = persona_string(body, key, "", max, out, r);
+	rc = persona_kit_string(body, key, "", max, out, r);
 	if (rc == 0) {
-		persona_pointer(ptr, sizeof ptr, "", key);
+		persona_kit_pointer(ptr, sizeof ptr, "", key);
 		reply_invalid(r, ptr, "%s is required", key);
 	}
 	return rc == 1 ? 0 : -1;
@@ -179,7 +181,8 @@ fin_create(struct persona *p, const struct request *req,
 	static const char *const fields[] = { "user_id", "charity_id",
 		"amount_cents", "currency" };
 	struct fin_store *st = p->store;
-	char id[FIN_ID_ID_MAX], now[PERSONA_TIME_LEN], quoted[FIN_QUOTE_MAX];
+	char id[FIN_ID_ID_MAX], now[CLOCK_UTC_SECONDS_LEN],
+	    quoted[FIN_QUOTE_MAX];
 	const char *key;
 	struct fin_fields f;
 	json_t *body, *seen, *donation;
@@ -192,7 +195,7 @@ fin_create(struct persona *p, const struct request *req,
 		    FIN_KEY_MAX);
 		return;
 	}
-	body = persona_body(req, r, fields, nitems(fields));
+	body = persona_kit_body(req, r, fields, nitems(fields));
 	if (body == NULL)
 		return;
 	if (fin_read(body, &f, r) != 0)
@@ -215,15 +218,15 @@ fin_create(struct persona *p, const struct request *req,
 	if (p->users_from != NULL &&
 	    !ums_user_exists(p->users_from, f.user_id)) {
 		reply_invalid(r, "/user_id", "no user with id %s in %s",
-		    persona_quote(f.user_id, quoted, sizeof quoted),
-		    persona_service(p->users_from));
+		    persona_kit_quote(f.user_id, quoted, sizeof quoted),
+		    p->users_from->service);
 		goto out;
 	}
-	if (persona_full(p, json_object_size(st->by_id), "donations", r))
+	if (persona_kit_full(p, json_object_size(st->by_id), "donations", r))
 		goto out;
 
 	snprintf(id, sizeof id, "d%lu", st->next++);
-	persona_now(now, sizeof now);
+	clock_utc_seconds(now, sizeof now);
 	donation = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "id", id,
 	    "user_id", f.user_id, "charity_id", f.charity_id, "amount_cents",
 	    f.amount_cents, "currency", f.currency, "status", "succeeded",
@@ -259,7 +262,7 @@ fin_get(struct persona *p, const struct request *req,
 	donation = json_object_get(st->by_id, id);
 	if (donation == NULL) {
 		reply_error(r, 404, "not_found", "no donation with id %s",
-		    persona_quote(id, quoted, sizeof quoted));
+		    persona_kit_quote(id, quoted, sizeof quoted));
 		return;
 	}
 	reply_json(r, 200, json_incref(donation));
@@ -278,8 +281,8 @@ fin_user_donations(struct persona *p, const struct request *req,
 	(void)req;
 	if (p->users_from != NULL && !ums_user_exists(p->users_from, id)) {
 		reply_error(r, 404, "not_found", "no user with id %s in %s",
-		    persona_quote(id, quoted, sizeof quoted),
-		    persona_service(p->users_from));
+		    persona_kit_quote(id, quoted, sizeof quoted),
+		    p->users_from->service);
 		return;
 	}
 	list = json_object_get(st->by_user, id);
@@ -401,8 +404,8 @@ fin_load(const char *data, size_t len, char **cause)
 	st->keys = json_object();
 	st->totals = json_object();
 	st->next = FIN_FIRST_ID;
-	if (persona_fixture_each(data, len, "donations", fin_load_donation, st,
-	        &last, cause) != 0)
+	if (persona_kit_fixture_each(data, len, "donations", fin_load_donation,
+	        st, &last, cause) != 0)
 		goto fail;
 	if (last != 0)
 		st->next = last + 1;

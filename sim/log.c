@@ -4,11 +4,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/time.h>
-#include <time.h>
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "log.h"
 #include "util.h"
 
@@ -34,8 +33,6 @@ void
 log_msg(enum log_level lvl, const char *service, const char *fmt, ...)
 {
 	char stamp[96], msg[1024];
-	struct timeval tv;
-	struct tm tm;
 	va_list ap;
 	json_t *o;
 	char *line;
@@ -46,11 +43,7 @@ log_msg(enum log_level lvl, const char *service, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, (int)(tv.tv_usec / 1000));
+	clock_rfc3339(stamp, sizeof stamp);
 
 	if (log_fmt == LOG_TEXT) {
 		fprintf(stderr, "%s standin %s: %s%s%s\n", stamp,

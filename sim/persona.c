@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -18,6 +17,7 @@
 #include "log.h"
 #include "persona.h"
 #include "persona_impl.h"
+#include "persona_kit.h"
 #include "reply.h"
 #include "request.h"
 #include "route.h"
@@ -258,230 +258,6 @@ persona_service(const struct persona *p)
 	return p->service;
 }
 
-/* Copy s for a message, replacing what JSON cannot carry. */
-const char *
-persona_quote(const char *s, char *buf, size_t len)
-{
-	size_t n = strlen(s), i;
-	json_t *probe;
-
-	if (len == 0)
-		return buf;
-	if (n < len) {
-		probe = json_string(s);
-		if (probe != NULL) {
-			json_decref(probe);
-			memcpy(buf, s, n + 1);
-			return buf;
-		}
-	}
-	for (i = 0; i < n && i + 1 < len; i++) {
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-			buf[i] = '?';
-		else
-			buf[i] = s[i];
-	}
-	buf[i] = '\0';
-	return buf;
-}
-
-/* Write the JSON pointer of key inside the object at prefix. */
-void
-persona_pointer(char *buf, size_t len, const char *prefix, const char *key)
-{
-	size_t o;
-
-	if (len == 0)
-		return;
-	o = (size_t)snprintf(buf, len, "%s/", prefix);
-	if (o >= len)
-		return;
-	for (; *key != '\0' && o + 3 < len; key++) {
-		if (*key == '~' || *key == '/') {
-			buf[o++] = '~';
-			buf[o++] = *key == '~' ? '0' : '1';
-		} else
-			buf[o++] = *key;
-	}
-	buf[o] = '\0';
-}
-
-/* Name a JSON value's type the way a message would. */
-static const char *
-persona_json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-		return "true";
-	case JSON_FALSE:
-		return "false";
-	case JSON_NULL:
-		break;
-	}
-	return "null";
-}
-
-/* Answer 422 for an unknown field, naming the known ones and a near miss. */
-static void
-persona_unknown_field(const char *key, const char *prefix,
-    const char *const *fields, size_t nfields, struct reply *r)
-{
-	char ptr[PERSONA_POINTER_LEN], known[256], hint[96], quoted[QUOTE_MAX];
-	size_t i, d, bestd = (size_t)-1, off = 0;
-	const char *best = NULL;
-	int n;
-
-	known[0] = '\0';
-	for (i = 0; i < nfields; i++) {
-		d = edit_distance(key, fields[i]);
-		if (d < bestd) {
-			bestd = d;
-			best = fields[i];
-		}
-		if (off < sizeof known) {
-			n = snprintf(known + off, sizeof known - off, "%s%s",
-			    i > 0 ? ", " : "", fields[i]);
-			off += n > 0 ? (size_t)n : 0;
-		}
-	}
-	hint[0] = '\0';
-	if (best != NULL && bestd <= 2)
-		snprintf(hint, sizeof hint, "did you mean \"%s\"? ", best);
-	persona_pointer(ptr, sizeof ptr, prefix, key);
-	reply_invalid(r, ptr, "unknown field \"%s\" (%sknown: %s)",
-	    persona_quote(key, quoted, sizeof quoted), hint, known);
-}
-
-/* Check that every key of an object is among fields; 422 otherwise. */
-int
-persona_known_fields(json_t *o, const char *prefix, const char *const *fields,
-    size_t nfields, struct reply *r)
-{
-	const char *key;
-	void *it;
-	size_t i;
-
-	for (it = json_object_iter(o); it != NULL;
-	     it = json_object_iter_next(o, it)) {
-		key = json_object_iter_key(it);
-		for (i = 0; i < nfields; i++) {
-			if (strcmp(key, fields[i]) == 0)
-				break;
-		}
-		if (i == nfields) {
-			persona_unknown_field(key, prefix, fields, nfields, r);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Parse a request body that must be a JSON object with known keys only. */
-json_t *
-persona_body(const struct request *req, struct reply *r,
-    const char *const *fields, size_t nfields)
-{
-	json_error_t err;
-	json_t *body;
-
-	body = json_loadb(req->body != NULL ? req->body : "",
-	    req->body != NULL ? req->body_len : 0,
-	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
-	if (body == NULL) {
-		reply_error(r, 400, "bad_json",
-		    "%s at line %d, column %d (position %d)", err.text,
-		    err.line, err.column, err.position);
-		return NULL;
-	}
-	if (!json_is_object(body)) {
-		reply_invalid(r, "/", "the body must be a JSON object, not %s",
-		    persona_json_kind(body));
-		goto fail;
-	}
-	if (persona_known_fields(body, "", fields, nfields, r) != 0)
-		goto fail;
-	return body;
-
-fail:
-	json_decref(body);
-	return NULL;
-}
-
-/* Read an optional string member of 1 to max characters. */
-int
-persona_string(json_t *o, const char *key, const char *prefix, size_t max,
-    const char **out, struct reply *r)
-{
-	char ptr[PERSONA_POINTER_LEN];
-	const unsigned char *s;
-	size_t nchars = 0, blank = 1;
-	json_t *v;
-
-	v = json_object_get(o, key);
-	if (v == NULL)
-		return 0;
-	persona_pointer(ptr, sizeof ptr, prefix, key);
-	if (!json_is_string(v)) {
-		reply_invalid(r, ptr, "%s must be a string, not %s", key,
-		    persona_json_kind(v));
-		return -1;
-	}
-	for (s = (const unsigned char *)json_string_value(v); *s != '\0'; s++) {
-		if (*s < 0x20 || *s == 0x7f) {
-			reply_invalid(r, ptr,
-			    "%s must not contain control characters", key);
-			return -1;
-		}
-		if (*s != ' ')
-			blank = 0;
-		/* Count characters: skip UTF-8 continuation bytes. */
-		if ((*s & 0xc0) != 0x80)
-			nchars++;
-	}
-	if (nchars == 0 || nchars > max || blank) {
-		reply_invalid(r, ptr,
-		    "%s must have 1 to %zu characters, not all spaces", key,
-		    max);
-		return -1;
-	}
-	*out = json_string_value(v);
-	return 1;
-}
-
-/* Write the current UTC time as RFC 3339 with seconds. */
-void
-persona_now(char *buf, size_t len)
-{
-	struct tm tm;
-	time_t t;
-
-	t = time(NULL);
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* Answer 507 store_full if the persona already holds max_records. */
-int
-persona_full(
-    const struct persona *p, size_t count, const char *what, struct reply *r)
-{
-	if (count < p->max_records)
-		return 0;
-	reply_error(r, 507, "store_full",
-	    "%s holds %zu %s, its limit; reset it to start again", p->service,
-	    count, what);
-	return 1;
-}
-
 /* The persona's spelling of version v if it speaks it, else NULL. */
 static const char *
 persona_speaks(const struct persona *p, const char *v)
@@ -566,7 +342,7 @@ persona_version_check(
 		return 0;
 	client = json_array();
 	json_array_append_new(
-	    client, json_string(persona_quote(v, quoted, sizeof quoted)));
+	    client, json_string(persona_kit_quote(v, quoted, sizeof quoted)));
 	persona_mismatch(p, r, client);
 	return 1;
 }
@@ -593,7 +369,7 @@ persona_health(struct persona *p, const struct request *req,
 static int
 persona_check_versions(json_t *versions, struct reply *r)
 {
-	char ptr[PERSONA_POINTER_LEN], quoted[QUOTE_MAX];
+	char ptr[PERSONA_KIT_POINTER_LEN], quoted[QUOTE_MAX];
 	const char *v;
 	json_t *e;
 	size_t i;
@@ -612,14 +388,14 @@ persona_check_versions(json_t *versions, struct reply *r)
 		snprintf(ptr, sizeof ptr, "/versions/%zu", i);
 		if (v == NULL) {
 			reply_invalid(r, ptr, "a version is a string, not %s",
-			    persona_json_kind(e));
+			    persona_kit_json_kind(e));
 			return -1;
 		}
 		if (!version_valid(v)) {
 			reply_invalid(r, ptr,
 			    "\"%s\" is not a version (digits and dots: "
 			    "\"1.2\")",
-			    persona_quote(v, quoted, sizeof quoted));
+			    persona_kit_quote(v, quoted, sizeof quoted));
 			return -1;
 		}
 	}
@@ -639,10 +415,10 @@ persona_handshake(struct persona *p, const struct request *req,
 	int rc;
 
 	(void)params;
-	body = persona_body(req, r, fields, nitems(fields));
+	body = persona_kit_body(req, r, fields, nitems(fields));
 	if (body == NULL)
 		return;
-	rc = persona_string(
+	rc = persona_kit_string(
 	    body, "client", "", HANDSHAKE_CLIENT_MAX, &client, r);
 	if (rc < 0)
 		goto out;
@@ -755,8 +531,8 @@ persona_not_allowed(
 	}
 	reply_error(r, 405, "method_not_allowed",
 	    "%s is not allowed on %s (allowed: %s)",
-	    persona_quote(req->method, qmethod, sizeof qmethod),
-	    persona_quote(req->path, qpath, sizeof qpath), list);
+	    persona_kit_quote(req->method, qmethod, sizeof qmethod),
+	    persona_kit_quote(req->path, qpath, sizeof qpath), list);
 	reply_header(r, "Allow", "%s", list);
 }
 
@@ -863,8 +639,8 @@ persona_handle(struct persona *p, const struct stub_conf *const *stubs,
 		persona_not_allowed(req, &allow, r);
 	else
 		reply_error(r, 404, "not_found", "no route for %s %s",
-		    persona_quote(req->method, qmethod, sizeof qmethod),
-		    persona_quote(req->path, qpath, sizeof qpath));
+		    persona_kit_quote(req->method, qmethod, sizeof qmethod),
+		    persona_kit_quote(req->path, qpath, sizeof qpath));
 	r->route = PERSONA_ROUTE_NONE;
 }
 
@@ -896,33 +672,4 @@ persona_handle_call(struct persona *p, const struct stub_conf *const *stubs,
 	p->versions = versions;
 	p->nversions = nversions;
 	p->newest = newest;
-}
-
-int
-persona_fixture_each(const char *data, size_t len, const char *key,
-    persona_fixture_fn *one, void *store, unsigned long *last, char **cause)
-{
-	json_error_t err;
-	json_t *doc, *records;
-	size_t i;
-	int rc = -1;
-
-	doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
-	if (doc == NULL) {
-		*cause = xasprintf("%d:%d: %s", err.line, err.column, err.text);
-		return -1;
-	}
-	records = json_object_get(doc, key);
-	if (!json_is_array(records)) {
-		*cause = xasprintf("/%s: not an array", key);
-		goto out;
-	}
-	for (i = 0; i < json_array_size(records); i++) {
-		if (one(store, json_array_get(records, i), i, last, cause) != 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	json_decref(doc);
-	return rc;
 }

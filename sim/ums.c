@@ -11,7 +11,9 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "persona_impl.h"
+#include "persona_kit.h"
 #include "reply.h"
 #include "request.h"
 #include "route.h"
@@ -179,13 +181,13 @@ ums_read_profile(json_t *body, struct ums_fields *f, struct reply *r)
 		    "timezone");
 		return -1;
 	}
-	if (persona_known_fields(profile, "/profile", ums_profile_fields,
+	if (persona_kit_known_fields(profile, "/profile", ums_profile_fields,
 	        nitems(ums_profile_fields), r) != 0)
 		return -1;
-	if (persona_string(profile, "display_name", "/profile", UMS_NAME_MAX,
-	        &f->display_name, r) < 0)
+	if (persona_kit_string(profile, "display_name", "/profile",
+	        UMS_NAME_MAX, &f->display_name, r) < 0)
 		return -1;
-	if (persona_string(profile, "locale", "/profile", UMS_LOCALE_MAX,
+	if (persona_kit_string(profile, "locale", "/profile", UMS_LOCALE_MAX,
 	        &f->locale, r) < 0)
 		return -1;
 	if (f->locale != NULL && !ums_locale_valid(f->locale)) {
@@ -193,8 +195,8 @@ ums_read_profile(json_t *body, struct ums_fields *f, struct reply *r)
 		    "locale must be a language tag such as \"en-GB\"");
 		return -1;
 	}
-	if (persona_string(profile, "timezone", "/profile", UMS_TIMEZONE_MAX,
-	        &f->timezone, r) < 0)
+	if (persona_kit_string(profile, "timezone", "/profile",
+	        UMS_TIMEZONE_MAX, &f->timezone, r) < 0)
 		return -1;
 	if (f->timezone != NULL && !ums_timezone_valid(f->timezone)) {
 		reply_invalid(r, "/profile/timezone",
@@ -210,7 +212,8 @@ static int
 ums_read(json_t *body, struct ums_fields *f, struct reply *r)
 {
 	memset(f, 0, sizeof *f);
-	if (persona_string(body, "email", "", UMS_EMAIL_MAX, &f->email, r) < 0)
+	if (persona_kit_string(body, "email", "", UMS_EMAIL_MAX, &f->email, r) <
+	    0)
 		return -1;
 	if (f->email != NULL && !ums_email_valid(f->email)) {
 		reply_invalid(r, "/email",
@@ -218,10 +221,10 @@ ums_read(json_t *body, struct ums_fields *f, struct reply *r)
 		    "\"name@example.org\"");
 		return -1;
 	}
-	if (persona_string(body, "name", "", UMS_NAME_MAX, &f->name, r) < 0)
+	if (persona_kit_string(body, "name", "", UMS_NAME_MAX, &f->name, r) < 0)
 		return -1;
-	if (persona_string(body, "status", "", UMS_STATUS_MAX, &f->status, r) <
-	    0)
+	if (persona_kit_string(
+	        body, "status", "", UMS_STATUS_MAX, &f->status, r) < 0)
 		return -1;
 	if (f->status != NULL && !ums_status_valid(f->status)) {
 		reply_invalid(r, "/status",
@@ -272,7 +275,7 @@ ums_not_found(struct reply *r, const char *id)
 	char quoted[UMS_QUOTE_MAX];
 
 	reply_error(r, 404, "not_found", "no user with id %s",
-	    persona_quote(id, quoted, sizeof quoted));
+	    persona_kit_quote(id, quoted, sizeof quoted));
 }
 
 /* GET /v1/users/{id}: one user, as stored. */
@@ -339,12 +342,12 @@ ums_create(struct persona *p, const struct request *req,
 {
 	static const char *const fields[] = { "email", "name", "profile" };
 	struct ums_store *st = p->store;
-	char id[UMS_ID_MAX], now[PERSONA_TIME_LEN];
+	char id[UMS_ID_MAX], now[CLOCK_UTC_SECONDS_LEN];
 	struct ums_fields f;
 	json_t *body, *user;
 
 	(void)params;
-	body = persona_body(req, r, fields, nitems(fields));
+	body = persona_kit_body(req, r, fields, nitems(fields));
 	if (body == NULL)
 		return;
 	if (ums_read(body, &f, r) != 0)
@@ -359,11 +362,11 @@ ums_create(struct persona *p, const struct request *req,
 	}
 	if (ums_email_taken(st, f.email, NULL, r))
 		goto out;
-	if (persona_full(p, json_object_size(st->by_id), "users", r))
+	if (persona_kit_full(p, json_object_size(st->by_id), "users", r))
 		goto out;
 
 	snprintf(id, sizeof id, "u%lu", st->next++);
-	persona_now(now, sizeof now);
+	clock_utc_seconds(now, sizeof now);
 	user = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "id",
 	    id, "email", f.email, "name", f.name, "status", "active",
 	    "created_at", now, "profile", "display_name",
@@ -400,7 +403,7 @@ ums_patch(struct persona *p, const struct request *req,
 		ums_not_found(r, id);
 		return;
 	}
-	body = persona_body(req, r, fields, nitems(fields));
+	body = persona_kit_body(req, r, fields, nitems(fields));
 	if (body == NULL)
 		return;
 	if (ums_read(body, &f, r) != 0)
@@ -531,7 +534,7 @@ ums_load(const char *data, size_t len, char **cause)
 	st->by_email = json_object();
 	st->order = json_array();
 	st->next = UMS_FIRST_ID;
-	if (persona_fixture_each(
+	if (persona_kit_fixture_each(
 	        data, len, "users", ums_load_user, st, &last, cause) != 0)
 		goto fail;
 	if (last != 0)
