@@ -634,11 +634,11 @@ static void
 server_stop_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
-	static int ticks;
 
 	(void)fd;
 	(void)what;
-	if (server_open_conns(srv) == 0 || ++ticks > SERVER_GRACE_SEC * 50)
+	if (server_open_conns(srv) == 0 ||
+	    ++srv->stop_ticks > SERVER_GRACE_SEC * 50)
 		event_base_loopexit(srv->base, NULL);
 }
 
