@@ -1,9 +1,9 @@
 /*
  * control.c: the control API on libevent's evhttp, on the same loop as
  * the services. Handlers are short and never block: every one reads or
- * changes the server's state and answers at once. A request that gets an
- * error has changed nothing: each handler validates everything before it
- * touches the server.
+ * changes the state it was lent (struct control_target) and answers at
+ * once. A request that gets an error has changed nothing: each handler
+ * validates everything before it touches that state.
  */
 #include "config.h"
 
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,13 +31,9 @@
 #include "http.h"
 #include "inject.h"
 #include "journal.h"
-#include "listener.h"
 #include "log.h"
 #include "metrics.h"
-#include "persona.h"
 #include "scenario.h"
-#include "server.h"
-#include "service.h"
 #include "timeline.h"
 #include "util.h"
 
@@ -44,7 +41,7 @@
 #define CONTROL_IDLE_SEC 60
 
 struct control {
-	struct server *srv;
+	struct control_target t; /* what it drives, lent by its owner */
 	struct evhttp *http;
 	char address[300];
 	int has_token;
@@ -235,7 +232,7 @@ control_journal(struct control *ctl, const char *action, json_t *fields)
 	if (fields == NULL)
 		fields = json_object();
 	json_object_set_new(fields, "action", json_string(action));
-	journal_add(ctl->srv->journal, NULL, 0, "control", fields);
+	journal_add(ctl->t.journal, NULL, 0, "control", fields);
 }
 
 static void
@@ -248,48 +245,53 @@ control_health(struct control *ctl, struct evhttp_request *req, const char *arg)
 	        "version", PACKAGE_VERSION));
 }
 
+/* A service's bound address as JSON: "HOST:PORT", or null. */
+static json_t *
+control_address_json(const struct control_service *cs)
+{
+	return cs->address != NULL ? json_string(cs->address) : json_null();
+}
+
+/* Add a service and where it listens to the object arg. */
+static void
+control_address_cb(const struct control_service *cs, void *arg)
+{
+	json_object_set_new(arg, cs->name, control_address_json(cs));
+}
+
 /* The services and where they listen: {NAME: "HOST:PORT"}. */
 static json_t *
-control_addresses(struct server *srv)
+control_addresses(struct control *ctl)
 {
-	struct service *svc;
 	json_t *o = json_object();
 
-	TAILQ_FOREACH(svc, &srv->services, entry)
-	{
-		json_object_set_new(o, svc->name,
-		    svc->listener != NULL
-		        ? json_string(listener_address(svc->listener))
-		        : json_null());
-	}
+	ctl->t.services(ctl->t.arg, control_address_cb, o);
 	return o;
+}
+
+/* Add a service as GET /status shows it to the object arg. */
+static void
+control_status_service_cb(const struct control_service *cs, void *arg)
+{
+	json_object_set_new(arg, cs->name,
+	    json_pack("{s:s, s:o, s:b, s:I, s:I, s:I}", "persona", cs->persona,
+	        "listen", control_address_json(cs), "tls", cs->tls,
+	        "connections", (json_int_t)cs->connections, "open",
+	        (json_int_t)cs->open, "requests", (json_int_t)cs->requests));
 }
 
 static void
 control_status(struct control *ctl, struct evhttp_request *req, const char *arg)
 {
-	struct server *srv = ctl->srv;
-	const struct scenario *sc = srv->scenario;
-	const struct phase_conf *next = timeline_upcoming_phase(srv->timeline);
-	struct service *svc;
+	const struct control_target *t = &ctl->t;
+	const struct scenario *sc = t->scenario(t->arg);
+	const struct phase_conf *next = timeline_upcoming_phase(t->timeline);
 	json_t *o, *svcs, *phases;
 	size_t i;
 
 	(void)arg;
 	svcs = json_object();
-	TAILQ_FOREACH(svc, &srv->services, entry)
-	{
-		json_object_set_new(svcs, svc->name,
-		    json_pack("{s:s, s:o, s:b, s:I, s:I, s:I}", "persona",
-		        persona_type_get(svc->conf->persona)->name, "listen",
-		        svc->listener != NULL
-		            ? json_string(listener_address(svc->listener))
-		            : json_null(),
-		        "tls", svc->tls != NULL, "connections",
-		        (json_int_t)svc->connections, "open",
-		        (json_int_t)svc->nconns, "requests",
-		        (json_int_t)svc->requests));
-	}
+	t->services(t->arg, control_status_service_cb, svcs);
 	phases = json_array();
 	for (i = 0; i < sc->nphases; i++)
 		json_array_append_new(phases, json_string(sc->phases[i].name));
@@ -297,18 +299,17 @@ control_status(struct control *ctl, struct evhttp_request *req, const char *arg)
 	              "s:{s:s, s:I, s:I, s:o}, s:o, s:o, s:{s:I, s:I}, "
 	              "s:{s:I}}",
 	    "pid", (json_int_t)getpid(), "version", PACKAGE_VERSION,
-	    "uptime_ms",
-	    (json_int_t)((clock_now_us() - srv->started_us) / 1000), "scenario",
-	    "name", sc->name, "file", sc->file, "description", sc->description,
-	    "seed", (json_int_t)sc->seed, "time_scale", sc->time_scale, "phase",
-	    "name", timeline_phase(srv->timeline)->name, "index",
-	    (json_int_t)timeline_index(srv->timeline), "since_ms",
-	    (json_int_t)(timeline_phase_age_us(srv->timeline) / 1000), "next",
+	    "uptime_ms", (json_int_t)((clock_now_us() - t->started_us) / 1000),
+	    "scenario", "name", sc->name, "file", sc->file, "description",
+	    sc->description, "seed", (json_int_t)sc->seed, "time_scale",
+	    sc->time_scale, "phase", "name", timeline_phase(t->timeline)->name,
+	    "index", (json_int_t)timeline_index(t->timeline), "since_ms",
+	    (json_int_t)(timeline_phase_age_us(t->timeline) / 1000), "next",
 	    next != NULL ? json_string(next->name) : json_null(), "phases",
 	    phases, "services", svcs, "faults", "scenario",
-	    (json_int_t)(srv->inject.nrules - srv->inject.napi), "api",
-	    (json_int_t)srv->inject.napi, "journal", "seq",
-	    (json_int_t)journal_last_seq(srv->journal));
+	    (json_int_t)(inject_count(t->inject) - inject_count_api(t->inject)),
+	    "api", (json_int_t)inject_count_api(t->inject), "journal", "seq",
+	    (json_int_t)journal_last_seq(t->journal));
 	control_reply(req, 200, o);
 }
 
@@ -316,7 +317,7 @@ static void
 control_scenario_get(
     struct control *ctl, struct evhttp_request *req, const char *arg)
 {
-	const struct scenario *sc = ctl->srv->scenario;
+	const struct scenario *sc = ctl->t.scenario(ctl->t.arg);
 	char *body = xmalloc(sc->source_len + 1);
 
 	(void)arg;
@@ -329,6 +330,7 @@ control_scenario_put(
     struct control *ctl, struct evhttp_request *req, const char *arg)
 {
 	struct errlist errs = { 0 };
+	const struct scenario *cur;
 	struct scenario *sc;
 	const char *text;
 	char *cause = NULL;
@@ -343,7 +345,7 @@ control_scenario_put(
 		errlist_clear(&errs);
 		return;
 	}
-	code = server_replace(ctl->srv, sc, &cause);
+	code = ctl->t.replace(ctl->t.arg, sc, &cause);
 	if (code != 0) {
 		scenario_free(sc);
 		if (code == EXIT_OSERR)
@@ -356,12 +358,12 @@ control_scenario_put(
 		free(cause);
 		return;
 	}
-	control_journal(ctl, "scenario",
-	    json_pack("{s:s}", "scenario", ctl->srv->scenario->name));
+	cur = ctl->t.scenario(ctl->t.arg); /* sc, now the target's */
+	control_journal(
+	    ctl, "scenario", json_pack("{s:s}", "scenario", cur->name));
 	control_reply(req, 200,
-	    json_pack("{s:s, s:s, s:o}", "scenario", ctl->srv->scenario->name,
-	        "phase", ctl->srv->scenario->phases[0].name, "services",
-	        control_addresses(ctl->srv)));
+	    json_pack("{s:s, s:s, s:o}", "scenario", cur->name, "phase",
+	        cur->phases[0].name, "services", control_addresses(ctl)));
 }
 
 /* The phase names of the scenario, for a message. */
@@ -384,7 +386,8 @@ static void
 control_phase(struct control *ctl, struct evhttp_request *req, const char *arg)
 {
 	static const char expected[] = "{\"name\": PHASE} or {\"next\": true}";
-	struct server *srv = ctl->srv;
+	const struct control_target *t = &ctl->t;
+	const struct scenario *sc = t->scenario(t->arg);
 	const char *prev, *name = NULL;
 	json_t *o, *jname, *jnext;
 	char *list, *was;
@@ -403,31 +406,31 @@ control_phase(struct control *ctl, struct evhttp_request *req, const char *arg)
 		json_decref(o);
 		return;
 	}
-	prev = timeline_phase(srv->timeline)->name;
+	prev = timeline_phase(t->timeline)->name;
 	was = xstrdup(prev);
 	if (jname != NULL) {
 		name = json_string_value(jname);
-		rc = timeline_goto(srv->timeline, name, "control");
+		rc = timeline_goto(t->timeline, name, "control");
 		if (rc != 0) {
-			list = control_phase_names(srv->scenario);
+			list = control_phase_names(sc);
 			control_error(req, 400, "unknown_phase",
 			    "no phase \"%s\" in scenario %s (its phases: %s)",
-			    name, srv->scenario->name, list);
+			    name, sc->name, list);
 			free(list);
 		}
 	} else {
-		rc = timeline_next(srv->timeline, "control");
+		rc = timeline_next(t->timeline, "control");
 		if (rc != 0)
 			control_error(req, 409, "last_phase",
 			    "phase \"%s\" is the last one and scenario %s does "
 			    "not repeat",
-			    prev, srv->scenario->name);
+			    prev, sc->name);
 	}
 	if (rc == 0)
 		control_reply(req, 200,
 		    json_pack("{s:s, s:I, s:s}", "phase",
-		        timeline_phase(srv->timeline)->name, "index",
-		        (json_int_t)timeline_index(srv->timeline), "previous",
+		        timeline_phase(t->timeline)->name, "index",
+		        (json_int_t)timeline_index(t->timeline), "previous",
 		        was));
 	free(was);
 	json_decref(o);
@@ -455,86 +458,86 @@ static void
 control_faults_get(
     struct control *ctl, struct evhttp_request *req, const char *arg)
 {
-	struct injector *in = &ctl->srv->inject;
+	const struct inject_rule *r;
 	json_t *list = json_array();
 	size_t i;
 
 	(void)arg;
-	for (i = 0; i < in->nrules; i++)
-		json_array_append_new(list, control_fault_entry(&in->rules[i]));
+	for (i = 0; (r = inject_rule(ctl->t.inject, i)) != NULL; i++)
+		json_array_append_new(list, control_fault_entry(r));
 	control_reply(req, 200, json_pack("{s:o}", "faults", list));
+}
+
+/* An API fault's id as a JSON string ("3"). */
+static json_t *
+control_fault_id(const struct inject_rule *r)
+{
+	char id[32];
+
+	snprintf(id, sizeof id, "%llu", (unsigned long long)r->id);
+	return json_string(id);
 }
 
 static void
 control_faults_post(
     struct control *ctl, struct evhttp_request *req, const char *arg)
 {
-	struct injector *in = &ctl->srv->inject;
+	struct injector *in = ctl->t.inject;
 	struct errlist errs = { 0 };
+	const struct inject_rule *r;
 	struct fault_conf *faults;
 	json_t *list, *ids;
 	const char *text;
 	uint64_t first;
 	size_t len, n, i;
-	char id[32];
 
 	(void)arg;
 	text = control_body(req, &len);
-	if (scenario_parse_faults(ctl->srv->scenario, "POST /faults", text, len,
-	        &faults, &n, &errs) != 0) {
+	if (scenario_parse_faults(ctl->t.scenario(ctl->t.arg), "POST /faults",
+	        text, len, &faults, &n, &errs) != 0) {
 		control_invalid(req, "invalid_fault", &errs);
 		errlist_clear(&errs);
 		return;
 	}
 	first = inject_add(in, faults, n);
 	free(faults);
-	server_apply_states(ctl->srv);
+	ctl->t.faults_changed(ctl->t.arg);
 	list = json_array();
 	ids = json_array();
-	for (i = 0; i < in->napi; i++) {
-		if (in->rules[i].id < first)
+	for (i = 0; i < inject_count_api(in); i++) {
+		r = inject_rule(in, i);
+		if (r->id < first)
 			continue;
-		json_array_append_new(list, control_fault_entry(&in->rules[i]));
-		snprintf(
-		    id, sizeof id, "%llu", (unsigned long long)in->rules[i].id);
-		json_array_append_new(ids, json_string(id));
+		json_array_append_new(list, control_fault_entry(r));
+		json_array_append_new(ids, control_fault_id(r));
 	}
 	control_journal(ctl, "fault_add",
 	    json_pack("{s:o, s:O}", "ids", ids, "faults", list));
 	control_reply(req, 201, json_pack("{s:o}", "faults", list));
 }
 
-/* Remove the API's fault at rule i; its id goes into removed. */
-static void
-control_remove_rule(struct control *ctl, size_t i, json_t *removed)
-{
-	char id[32];
-
-	snprintf(id, sizeof id, "%llu",
-	    (unsigned long long)ctl->srv->inject.rules[i].id);
-	json_array_append_new(removed, json_string(id));
-	inject_remove(&ctl->srv->inject, ctl->srv->inject.rules[i].id);
-}
-
-/* Remove every fault the API added; returns their ids. */
+/* The ids of every fault the API added, in order. */
 static json_t *
-control_remove_all(struct control *ctl)
+control_api_ids(struct control *ctl)
 {
-	json_t *removed = json_array();
+	json_t *ids = json_array();
+	size_t i;
 
-	while (ctl->srv->inject.napi > 0)
-		control_remove_rule(ctl, 0, removed);
-	return removed;
+	for (i = 0; i < inject_count_api(ctl->t.inject); i++)
+		json_array_append_new(
+		    ids, control_fault_id(inject_rule(ctl->t.inject, i)));
+	return ids;
 }
 
 static void
 control_faults_delete(
     struct control *ctl, struct evhttp_request *req, const char *arg)
 {
-	json_t *removed = control_remove_all(ctl);
+	json_t *removed = control_api_ids(ctl);
 
 	(void)arg;
-	server_apply_states(ctl->srv);
+	inject_remove_all(ctl->t.inject);
+	ctl->t.faults_changed(ctl->t.arg);
 	control_journal(
 	    ctl, "fault_remove", json_pack("{s:O}", "ids", removed));
 	control_reply(req, 200, json_pack("{s:o}", "removed", removed));
@@ -544,33 +547,31 @@ static void
 control_fault_delete(
     struct control *ctl, struct evhttp_request *req, const char *id)
 {
-	struct injector *in = &ctl->srv->inject;
-	char rid[160];
+	const struct inject_rule *r = inject_find(ctl->t.inject, id);
 	json_t *removed;
-	size_t i;
 
-	for (i = 0; i < in->nrules; i++) {
-		inject_rule_id(&in->rules[i], rid, sizeof rid);
-		if (strcmp(rid, id) != 0)
-			continue;
-		if (in->rules[i].id == 0) {
-			control_error(req, 409, "not_removable",
-			    "fault %s belongs to the scenario; switch phases "
-			    "(POST /phase) or replace the scenario (PUT "
-			    "/scenario)",
-			    id);
-			return;
-		}
-		removed = json_array();
-		control_remove_rule(ctl, i, removed);
-		server_apply_states(ctl->srv);
-		control_journal(
-		    ctl, "fault_remove", json_pack("{s:O}", "ids", removed));
-		control_reply(req, 200, json_pack("{s:o}", "removed", removed));
+	if (r == NULL) {
+		control_error(req, 404, "unknown_fault",
+		    "no active fault has the id \"%s\" (GET /faults lists "
+		    "them)",
+		    id);
 		return;
 	}
-	control_error(req, 404, "unknown_fault",
-	    "no active fault has the id \"%s\" (GET /faults lists them)", id);
+	if (r->id == 0) {
+		control_error(req, 409, "not_removable",
+		    "fault %s belongs to the scenario; switch phases "
+		    "(POST /phase) or replace the scenario (PUT "
+		    "/scenario)",
+		    id);
+		return;
+	}
+	removed = json_array();
+	json_array_append_new(removed, control_fault_id(r));
+	inject_remove(ctl->t.inject, r->id);
+	ctl->t.faults_changed(ctl->t.arg);
+	control_journal(
+	    ctl, "fault_remove", json_pack("{s:O}", "ids", removed));
+	control_reply(req, 200, json_pack("{s:o}", "removed", removed));
 }
 
 /* Read a query parameter as a whole number; -1 after answering 400. */
@@ -632,10 +633,10 @@ control_journal_get(
 	if (bad == 0 && (buf = evbuffer_new()) != NULL) {
 		/* The events' own text: no JSON objects built per event. */
 		evbuffer_add_printf(buf, "{\"events\":");
-		journal_query_text(ctl->srv->journal, since, (size_t)limit,
-		    service, event, buf);
+		journal_query_text(
+		    ctl->t.journal, since, (size_t)limit, service, event, buf);
 		evbuffer_add_printf(buf, ",\"seq\":%llu}\n",
-		    (unsigned long long)journal_last_seq(ctl->srv->journal));
+		    (unsigned long long)journal_last_seq(ctl->t.journal));
 		control_send_buffer(req, 200, "application/json", buf);
 	}
 	evhttp_clear_headers(&params);
@@ -646,24 +647,65 @@ control_journal_delete(
     struct control *ctl, struct evhttp_request *req, const char *arg)
 {
 	(void)arg;
-	journal_clear(ctl->srv->journal);
+	journal_clear(ctl->t.journal);
 	control_reply(req, 200,
-	    json_pack("{s:I}", "seq",
-	        (json_int_t)journal_last_seq(ctl->srv->journal)));
+	    json_pack(
+	        "{s:I}", "seq", (json_int_t)journal_last_seq(ctl->t.journal)));
+}
+
+/* The services' open connections, gathered for the metrics' gauges. */
+struct control_gauges {
+	const char **services;
+	size_t *open;
+	size_t n;
+};
+
+/* Add a service's open connections to the gauges arg. */
+static void
+control_gauge_cb(const struct control_service *cs, void *arg)
+{
+	struct control_gauges *cg = arg;
+
+	cg->services =
+	    xrealloc(cg->services, (cg->n + 1) * sizeof *cg->services);
+	cg->open = xrealloc(cg->open, (cg->n + 1) * sizeof *cg->open);
+	cg->services[cg->n] = cs->name;
+	cg->open[cg->n] = cs->open;
+	cg->n++;
 }
 
 static void
 control_metrics(
     struct control *ctl, struct evhttp_request *req, const char *arg)
 {
+	const struct control_target *t = &ctl->t;
+	const struct scenario *sc = t->scenario(t->arg);
 	struct evbuffer *buf = evbuffer_new();
+	struct control_gauges cg = { NULL, NULL, 0 };
+	struct metrics_gauges g;
+	const char **phases;
+	size_t i;
 
 	(void)arg;
 	if (buf == NULL) {
 		evhttp_send_error(req, 500, "out of memory");
 		return;
 	}
-	metrics_render(ctl->srv->metrics, ctl->srv, buf);
+	t->services(t->arg, control_gauge_cb, &cg);
+	phases = xcalloc(sc->nphases > 0 ? sc->nphases : 1, sizeof *phases);
+	for (i = 0; i < sc->nphases; i++)
+		phases[i] = sc->phases[i].name;
+	memset(&g, 0, sizeof g);
+	g.services = cg.services;
+	g.open = cg.open;
+	g.nservices = cg.n;
+	g.phases = phases;
+	g.nphases = sc->nphases;
+	g.phase = timeline_index(t->timeline);
+	metrics_render(t->metrics, &g, buf);
+	free(phases);
+	free(cg.services);
+	free(cg.open);
 	control_send_buffer(
 	    req, 200, "text/plain; version=0.0.4; charset=utf-8", buf);
 }
@@ -674,12 +716,14 @@ control_reset(struct control *ctl, struct evhttp_request *req, const char *arg)
 	json_t *removed;
 
 	(void)arg;
-	removed = control_remove_all(ctl);
-	server_reset(ctl->srv);
+	removed = control_api_ids(ctl);
+	inject_remove_all(ctl->t.inject);
+	ctl->t.reset(ctl->t.arg);
 	control_journal(ctl, "reset", json_pack("{s:O}", "removed", removed));
 	control_reply(req, 200,
-	    json_pack("{s:s, s:o}", "phase", ctl->srv->scenario->phases[0].name,
-	        "removed", removed));
+	    json_pack("{s:s, s:o}", "phase",
+	        ctl->t.scenario(ctl->t.arg)->phases[0].name, "removed",
+	        removed));
 }
 
 /* SHA-256 of a string, so tokens compare in constant time at any length. */
@@ -812,8 +856,8 @@ control_address_loopback(const char *addr)
 }
 
 struct control *
-control_start(
-    struct server *srv, const char *addr, const char *token, char **cause)
+control_start(struct event_base *base, const struct control_target *t,
+    const char *addr, const char *token, char **cause)
 {
 	struct sockaddr_storage ss;
 	struct evconnlistener *lev;
@@ -841,7 +885,7 @@ control_start(
 		return NULL;
 	}
 	ctl = xcalloc(1, sizeof *ctl);
-	ctl->srv = srv;
+	ctl->t = *t;
 	if (token != NULL) {
 		bearer = xasprintf("Bearer %s", token);
 		control_digest(
@@ -850,12 +894,12 @@ control_start(
 		free(bearer);
 		ctl->has_token = 1;
 	}
-	ctl->http = evhttp_new(srv->base);
+	ctl->http = evhttp_new(base);
 	if (ctl->http == NULL) {
 		*cause = xstrdup("cannot start the control API");
 		goto fail;
 	}
-	lev = evconnlistener_new_bind(srv->base, NULL, NULL,
+	lev = evconnlistener_new_bind(base, NULL, NULL,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
 	    128, (struct sockaddr *)&ss, (int)len);
 	if (lev == NULL) {

@@ -10,8 +10,62 @@
 #define CONTROL_BODY_MAX (1024 * 1024) /* request bodies: 413 past it */
 #define CONTROL_HEADERS_MAX (16 * 1024) /* request line and headers */
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct control;
-struct server;
+struct event_base;
+struct injector;
+struct journal;
+struct metrics;
+struct scenario;
+struct timeline;
+
+/* A service as GET /status shows it: plain data, read during the call. */
+struct control_service {
+	const char *name;
+	const char *persona; /* its persona's name */
+	const char *address; /* bound "HOST:PORT", or NULL if not listening */
+	int tls;
+	uint64_t connections; /* accepted so far */
+	size_t open; /* open now */
+	uint64_t requests; /* answered so far */
+};
+
+/* Called once per service by the services hook. */
+typedef void control_service_fn(const struct control_service *, void *);
+
+/*
+ * What the control API drives, lent by its owner at control_start() (which
+ * copies this struct): the pointers must outlive the control API. Every
+ * hook is called with arg.
+ */
+struct control_target {
+	struct injector *inject;
+	struct journal *journal;
+	struct metrics *metrics;
+	struct timeline *timeline;
+	uint64_t started_us; /* clock_now_us() when serving began */
+	void *arg;
+
+	/* The running scenario. */
+	const struct scenario *(*scenario)(void *arg);
+	/*
+	 * Run sc instead (PUT /scenario) from its first phase, without the
+	 * API's faults. Takes ownership of sc on success; on failure nothing
+	 * changes and the sysexits code comes back with *cause set.
+	 */
+	int (*replace)(void *arg, struct scenario *sc, char **cause);
+	/*
+	 * Back to the start (POST /reset): the first phase, no faults from the
+	 * API, the generator re-seeded, fixture data restored.
+	 */
+	void (*reset)(void *arg);
+	/* The API added or removed faults: apply the connect faults' states. */
+	void (*faults_changed)(void *arg);
+	/* Call fn for each running service, in order. */
+	void (*services)(void *arg, control_service_fn *fn, void *fnarg);
+};
 
 /*
  * Is "HOST:PORT" a loopback address (127.0.0.0/8, ::1, localhost)? Off
@@ -20,11 +74,13 @@ struct server;
 int control_address_loopback(const char *addr);
 
 /*
- * Listen on addr and answer for srv; with a token, every request must
- * carry "Authorization: Bearer TOKEN". NULL with *cause set on failure.
+ * Listen on addr, on the loop base, and answer for target; with a token,
+ * every request must carry "Authorization: Bearer TOKEN". NULL with *cause
+ * set on failure.
  */
-struct control *control_start(
-    struct server *, const char *addr, const char *token, char **cause);
+struct control *control_start(struct event_base *,
+    const struct control_target *, const char *addr, const char *token,
+    char **cause);
 
 /* Where it listens, as bound ("127.0.0.1:40123"). */
 const char *control_address(const struct control *);

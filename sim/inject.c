@@ -118,6 +118,38 @@ inject_rule_id(const struct inject_rule *r, char *buf, size_t len)
 		snprintf(buf, len, "scenario/%zu", r->index);
 }
 
+size_t
+inject_count(const struct injector *in)
+{
+	return in->nrules;
+}
+
+size_t
+inject_count_api(const struct injector *in)
+{
+	return in->napi;
+}
+
+const struct inject_rule *
+inject_rule(const struct injector *in, size_t i)
+{
+	return i < in->nrules ? &in->rules[i] : NULL;
+}
+
+const struct inject_rule *
+inject_find(const struct injector *in, const char *id)
+{
+	char rid[160];
+	size_t i;
+
+	for (i = 0; i < in->nrules; i++) {
+		inject_rule_id(&in->rules[i], rid, sizeof rid);
+		if (strcmp(rid, id) == 0)
+			return &in->rules[i];
+	}
+	return NULL;
+}
+
 /* Does the rule's service filter let this service through? */
 static int
 rule_service_fits(const struct fault_conf *f, const char *service)

@@ -76,6 +76,19 @@ void inject_remove_all(struct injector *);
 /* A rule's id as GET /faults shows it: "3", "scenario/0", "phase/x/1". */
 void inject_rule_id(const struct inject_rule *, char *buf, size_t len);
 
+/* How many faults are active, and how many of them the API added. */
+size_t inject_count(const struct injector *);
+size_t inject_count_api(const struct injector *);
+
+/*
+ * The i-th active fault, in the order they are tried (the API's first),
+ * or NULL past the last: a view, valid until the faults next change.
+ */
+const struct inject_rule *inject_rule(const struct injector *, size_t i);
+
+/* The active fault whose id (inject_rule_id) is id, or NULL. */
+const struct inject_rule *inject_find(const struct injector *, const char *id);
+
 /* What a decision is about. */
 struct inject_ctx {
 	const char *service;

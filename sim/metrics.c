@@ -17,10 +17,6 @@
 #include <event2/buffer.h>
 
 #include "metrics.h"
-#include "scenario.h"
-#include "server.h"
-#include "service.h"
-#include "timeline.h"
 #include "util.h"
 
 enum metrics_family {
@@ -480,31 +476,27 @@ metrics_render_histogram(struct evbuffer *out, const struct metrics_series *s)
 	evbuffer_add_printf(out, " %llu\n", (unsigned long long)s->count);
 }
 
-/* The samples read from the server: open connections, the phase. */
+/* The gauges' samples as g tells them: open connections, the phase. */
 static void
-metrics_render_server(
-    struct evbuffer *out, enum metrics_family f, const struct server *srv)
+metrics_render_gauges(
+    struct evbuffer *out, enum metrics_family f, const struct metrics_gauges *g)
 {
-	const struct service *svc;
-	size_t i, cur;
+	size_t i;
 
-	if (srv == NULL)
+	if (g == NULL)
 		return;
 	if (f == MF_CONNECTIONS_OPEN) {
-		TAILQ_FOREACH(svc, &srv->services, entry)
-		metrics_gauge(out, f, svc->name, svc->nconns);
+		for (i = 0; i < g->nservices; i++)
+			metrics_gauge(out, f, g->services[i], g->open[i]);
 		return;
 	}
-	if (srv->scenario == NULL)
-		return;
-	cur = srv->timeline != NULL ? timeline_index(srv->timeline) : SIZE_MAX;
-	for (i = 0; i < srv->scenario->nphases; i++)
-		metrics_gauge(out, f, srv->scenario->phases[i].name, i == cur);
+	for (i = 0; i < g->nphases; i++)
+		metrics_gauge(out, f, g->phases[i], i == g->phase);
 }
 
 void
 metrics_render(
-    struct metrics *m, const struct server *srv, struct evbuffer *out)
+    struct metrics *m, const struct metrics_gauges *g, struct evbuffer *out)
 {
 	const struct metrics_family_def *d;
 	const struct metrics_series *s;
@@ -517,7 +509,7 @@ metrics_render(
 		switch (f) {
 		case MF_CONNECTIONS_OPEN:
 		case MF_PHASE:
-			metrics_render_server(out, f, srv);
+			metrics_render_gauges(out, f, g);
 			continue;
 		case MF_PHASE_CHANGES:
 			evbuffer_add_printf(out, "%s %llu\n", d->name,

@@ -16,7 +16,6 @@
 #include <stdint.h>
 
 struct evbuffer;
-struct server;
 
 /* Most series kept; samples of new series past it go to "overflow". */
 #define METRICS_SERIES_MAX 10000
@@ -74,10 +73,25 @@ void metrics_fault(
 void metrics_phase_changed(struct metrics *);
 
 /*
- * Append everything, in the Prometheus text format 0.0.4, to out, with the
- * gauges read from the server (open connections per service, the current
- * phase). srv may be NULL (no gauge samples); m may be NULL (no counts).
+ * The gauges' values at the time of a render, told by whoever owns what
+ * they measure: the services' open connections and the scenario's phases.
+ * The strings are only read during metrics_render().
  */
-void metrics_render(struct metrics *, const struct server *, struct evbuffer *);
+struct metrics_gauges {
+	const char *const *services; /* service names, in order */
+	const size_t *open; /* open connections, one per service */
+	size_t nservices;
+	const char *const *phases; /* the scenario's phase names, in order */
+	size_t nphases;
+	size_t phase; /* the current phase's index; SIZE_MAX: none */
+};
+
+/*
+ * Append everything, in the Prometheus text format 0.0.4, to out, with the
+ * gauges as g tells them (open connections per service, the current
+ * phase). g may be NULL (no gauge samples); m may be NULL (no counts).
+ */
+void metrics_render(
+    struct metrics *, const struct metrics_gauges *g, struct evbuffer *);
 
 #endif

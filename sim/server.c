@@ -371,6 +371,82 @@ server_log_services(struct server *srv)
 	}
 }
 
+/* The control API's hook for the running scenario. */
+static const struct scenario *
+server_control_scenario(void *arg)
+{
+	struct server *srv = arg;
+
+	return srv->scenario;
+}
+
+/* The control API's hook for PUT /scenario. */
+static int
+server_control_replace(void *arg, struct scenario *sc, char **cause)
+{
+	return server_replace(arg, sc, cause);
+}
+
+/* The control API's hook for POST /reset. */
+static void
+server_control_reset(void *arg)
+{
+	server_reset(arg);
+}
+
+/* The control API's hook after it added or removed faults. */
+static void
+server_control_faults_changed(void *arg)
+{
+	server_apply_states(arg);
+}
+
+/* The control API's hook listing the services, as plain data. */
+static void
+server_control_services(void *arg, control_service_fn *fn, void *fnarg)
+{
+	struct server *srv = arg;
+	struct control_service cs;
+	struct service *svc;
+
+	TAILQ_FOREACH(svc, &srv->services, entry)
+	{
+		memset(&cs, 0, sizeof cs);
+		cs.name = svc->name;
+		cs.persona = persona_type_get(svc->conf->persona)->name;
+		cs.address = svc->listener != NULL
+		    ? listener_address(svc->listener)
+		    : NULL;
+		cs.tls = svc->tls != NULL;
+		cs.connections = svc->connections;
+		cs.open = svc->nconns;
+		cs.requests = svc->requests;
+		fn(&cs, fnarg);
+	}
+}
+
+/* Start the control API, lending it what it drives. */
+static struct control *
+server_control_start(struct server *srv, char **cause)
+{
+	struct control_target t;
+
+	memset(&t, 0, sizeof t);
+	t.inject = &srv->inject;
+	t.journal = srv->journal;
+	t.metrics = srv->metrics;
+	t.timeline = srv->timeline;
+	t.started_us = srv->started_us;
+	t.arg = srv;
+	t.scenario = server_control_scenario;
+	t.replace = server_control_replace;
+	t.reset = server_control_reset;
+	t.faults_changed = server_control_faults_changed;
+	t.services = server_control_services;
+	return control_start(srv->base, &t, srv->opts.control_addr,
+	    srv->opts.control_token, cause);
+}
+
 int
 server_start(
     struct server *srv, const struct server_options *opts, char **cause)
@@ -427,8 +503,7 @@ server_start(
 	evsignal_add(srv->sig_int, NULL);
 	evsignal_add(srv->sig_hup, NULL);
 	if (opts->control_addr != NULL) {
-		srv->control = control_start(
-		    srv, opts->control_addr, opts->control_token, cause);
+		srv->control = server_control_start(srv, cause);
 		if (srv->control == NULL)
 			return EXIT_OSERR;
 	}
@@ -559,11 +634,11 @@ static void
 server_stop_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
-	static int ticks;
 
 	(void)fd;
 	(void)what;
-	if (server_open_conns(srv) == 0 || ++ticks > SERVER_GRACE_SEC * 50)
+	if (server_open_conns(srv) == 0 ||
+	    ++srv->stop_ticks > SERVER_GRACE_SEC * 50)
 		event_base_loopexit(srv->base, NULL);
 }
 

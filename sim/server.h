@@ -43,6 +43,7 @@ struct server {
 	struct control *control; /* the control API, or NULL */
 	struct event *stop_timer;
 	int stopping;
+	int stop_ticks; /* stop_timer's ticks since stopping began */
 	uint64_t next_conn_id;
 	uint64_t started_us; /* clock_now_us() at start */
 };

@@ -1,7 +1,8 @@
 /*
  * check_inject.c: choosing faults: the API's faults before the scenario's,
  * kept with their counts across phase changes, removed by id; times and
- * probability; the same seed making the same draws.
+ * probability; the same seed making the same draws; the read-only view
+ * the control API has of them.
  */
 #include "config.h"
 
@@ -157,6 +158,57 @@ START_TEST(test_reseed_replays)
 }
 END_TEST
 
+/*
+ * What the control API sees: the rules in order through a read-only view,
+ * found by their printed ids, and the API's counted apart.
+ */
+START_TEST(test_rules_viewed_and_found_by_id)
+{
+	struct scenario *sc = load();
+	struct injector in;
+	struct fault_conf *f;
+	const struct inject_rule *r;
+	size_t n;
+
+	inject_init(&in, 1, NULL, NULL);
+	inject_activate(&in, sc, &sc->phases[1]);
+	ck_assert_uint_eq(inject_count(&in), 2);
+	ck_assert_uint_eq(inject_count_api(&in), 0);
+	f = faults(sc,
+	    "[{\"layer\":\"http\",\"type\":\"status\",\"status\":418},"
+	    "{\"layer\":\"connect\",\"type\":\"refuse\"}]",
+	    &n);
+	ck_assert_uint_eq(inject_add(&in, f, n), 1);
+	free(f);
+	ck_assert_uint_eq(inject_count(&in), 4);
+	ck_assert_uint_eq(inject_count_api(&in), 2);
+
+	r = inject_rule(&in, 0);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->id, 1);
+	ck_assert_int_eq(r->fault->values[0].i, 418);
+	ck_assert_uint_eq(inject_rule(&in, 1)->id, 2);
+	ck_assert_uint_eq(inject_rule(&in, 2)->id, 0);
+	ck_assert_str_eq(inject_rule(&in, 3)->phase, "b");
+	ck_assert_ptr_null(inject_rule(&in, 4));
+
+	ck_assert_ptr_eq(inject_find(&in, "2"), inject_rule(&in, 1));
+	ck_assert_ptr_eq(inject_find(&in, "scenario/0"), inject_rule(&in, 2));
+	ck_assert_ptr_eq(inject_find(&in, "phase/b/0"), inject_rule(&in, 3));
+	ck_assert_ptr_null(inject_find(&in, "3"));
+	ck_assert_ptr_null(inject_find(&in, "phase/a/0"));
+	ck_assert_ptr_null(inject_find(&in, ""));
+
+	inject_remove_all(&in);
+	ck_assert_uint_eq(inject_count(&in), 2);
+	ck_assert_uint_eq(inject_count_api(&in), 0);
+	ck_assert_ptr_null(inject_find(&in, "1"));
+	ck_assert_ptr_eq(inject_find(&in, "scenario/0"), inject_rule(&in, 0));
+	inject_free(&in);
+	scenario_free(sc);
+}
+END_TEST
+
 static Suite *
 inject_suite(void)
 {
@@ -165,6 +217,7 @@ inject_suite(void)
 
 	tcase_add_test(tc, test_api_faults_first_and_kept);
 	tcase_add_test(tc, test_reseed_replays);
+	tcase_add_test(tc, test_rules_viewed_and_found_by_id);
 	suite_add_tcase(s, tc);
 	return s;
 }

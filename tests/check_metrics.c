@@ -1,7 +1,7 @@
 /*
  * check_metrics.c: the metrics: counting per label set, label escaping and
  * copying, the histogram, the bound on series, phase changes, the gauges
- * read from the server, and the rendered text, checked by the real parser
+ * as they are told, and the rendered text, checked by the real parser
  * through tests/prom-check.py.
  */
 #include "config.h"
@@ -13,28 +13,23 @@
 
 #include <check.h>
 #include <event2/buffer.h>
-#include <event2/event.h>
 
 #include "metrics.h"
-#include "scenario.h"
-#include "server.h"
-#include "service.h"
-#include "timeline.h"
 #include "util.h"
 
 /* Debian's python, which has python3-prometheus-client. */
 #define PROM_CHECK "/usr/bin/python3 " STANDIN_SRCDIR "/tests/prom-check.py"
 
-/* Render m (and srv's gauges) into a NUL-terminated string to free. */
+/* Render m (and the gauges g) into a NUL-terminated string to free. */
 static char *
-render(struct metrics *m, const struct server *srv)
+render(struct metrics *m, const struct metrics_gauges *g)
 {
 	struct evbuffer *b = evbuffer_new();
 	size_t len;
 	char *s;
 
 	ck_assert_ptr_nonnull(b);
-	metrics_render(m, srv, b);
+	metrics_render(m, g, b);
 	len = evbuffer_get_length(b);
 	s = xmalloc(len + 1);
 	evbuffer_remove(b, s, len);
@@ -402,42 +397,30 @@ START_TEST(test_phase_changes_counted)
 }
 END_TEST
 
-START_TEST(test_gauges_come_from_the_server)
+/*
+ * The gauges render exactly what they are told: one open-connections
+ * sample per service, and 1 for the current phase, 0 for the others.
+ */
+START_TEST(test_gauges_render_what_they_are_told)
 {
-	struct phase_conf phases[3];
-	struct scenario sc;
-	struct server srv;
-	struct service ums, fin;
-	struct event_base *base = event_base_new();
+	static const char *const services[] = { "ums", "fin" };
+	static const size_t conns[] = { 3, 0 };
+	static const char *const phases[] = { "healthy", "bad \"deploy\"",
+		"fixed" };
 	struct metrics *m = metrics_new();
-	char healthy[] = "healthy", bad[] = "bad \"deploy\"", fixed[] = "fixed";
-	char ums_name[] = "ums", fin_name[] = "fin", *t;
+	struct metrics_gauges g;
+	char *t;
 
-	memset(phases, 0, sizeof phases);
-	phases[0].name = healthy;
-	phases[1].name = bad;
-	phases[1].start = PHASE_START_MANUAL;
-	phases[2].name = fixed;
-	phases[2].start = PHASE_START_MANUAL;
-	memset(&sc, 0, sizeof sc);
-	sc.phases = phases;
-	sc.nphases = nitems(phases);
-	memset(&srv, 0, sizeof srv);
-	memset(&ums, 0, sizeof ums);
-	memset(&fin, 0, sizeof fin);
-	TAILQ_INIT(&srv.services);
-	ums.name = ums_name;
-	ums.nconns = 3;
-	fin.name = fin_name;
-	TAILQ_INSERT_TAIL(&srv.services, &ums, entry);
-	TAILQ_INSERT_TAIL(&srv.services, &fin, entry);
-	srv.scenario = &sc;
-	srv.timeline = timeline_new(base, &sc, NULL, NULL, NULL);
-	ck_assert_int_eq(
-	    timeline_goto(srv.timeline, phases[1].name, "test"), 0);
+	memset(&g, 0, sizeof g);
+	g.services = services;
+	g.open = conns;
+	g.nservices = nitems(services);
+	g.phases = phases;
+	g.nphases = nitems(phases);
+	g.phase = 1;
 	metrics_phase_changed(m);
 
-	t = render(m, &srv);
+	t = render(m, &g);
 	ck_assert_line(t, "standin_connections_open{service=\"ums\"} 3");
 	ck_assert_line(t, "standin_connections_open{service=\"fin\"} 0");
 	ck_assert_line(t, "standin_phase{phase=\"healthy\"} 0");
@@ -449,8 +432,13 @@ START_TEST(test_gauges_come_from_the_server)
 	                     "--expect 'standin_connections_open>=3'"),
 	    0);
 	free(t);
-	timeline_free(srv.timeline);
-	event_base_free(base);
+
+	/* No current phase: every phase reads 0. */
+	g.phase = SIZE_MAX;
+	t = render(m, &g);
+	ck_assert_line(t, "standin_phase{phase=\"bad \\\"deploy\\\"\"} 0");
+	ck_assert_uint_eq(count_lines(t, "standin_phase{"), 3);
+	free(t);
 	metrics_free(m);
 }
 END_TEST
@@ -522,7 +510,7 @@ metrics_suite(void)
 	tcase_add_test(tc, test_unanswered_requests_are_counted_not_timed);
 	tcase_add_test(tc, test_series_past_the_bound_count_as_overflow);
 	tcase_add_test(tc, test_phase_changes_counted);
-	tcase_add_test(tc, test_gauges_come_from_the_server);
+	tcase_add_test(tc, test_gauges_render_what_they_are_told);
 	tcase_add_test(tc, test_render_passes_prom_check_and_broken_fails);
 	suite_add_tcase(s, tc);
 	return s;
