@@ -38,6 +38,16 @@ clock_rfc3339(char *buf, size_t len)
 	snprintf(buf, len, "%s.%03dZ", second, (int)(ts.tv_nsec / 1000000));
 }
 
+int64_t
+clock_wall_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* Microseconds as a timeval. */
 struct timeval
 clock_tv(uint64_t usec)
 {

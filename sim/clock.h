@@ -13,6 +13,12 @@ struct timeval;
 /* Monotonic time in microseconds (CLOCK_MONOTONIC). */
 uint64_t clock_now_us(void);
 
+/*
+ * The wall-clock second now, from the kernel's coarse clock (as cheap as
+ * the loop's cached time): for the Date header, formatted once a second.
+ */
+int64_t clock_wall_sec(void);
+
 /* Microseconds as a timeval, for libevent timers. */
 struct timeval clock_tv(uint64_t usec);
 

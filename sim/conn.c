@@ -1,51 +1,69 @@
-/* conn.c: a client connection's life: accept, read, answer, close. */
+/*
+ * conn.c: a client connection's life: accepted, (TLS,) read, handed down,
+ * closed. It owns the socket's bufferevent and the connection's one state
+ * machine; the protocol below (proto_ops, pipeline.h) sees only the link
+ * it lends and says what to do next by the flow it returns.
+ */
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <jansson.h>
 
 #include "clock.h"
 #include "conn.h"
-#include "journal.h"
 #include "delay.h"
-#include "fault.h"
 #include "inject.h"
+#include "journal.h"
 #include "log.h"
 #include "metrics.h"
-#include "server.h"
 #include "service.h"
 #include "stream.h"
-#include "timeline.h"
 #include "tls.h"
 #include "util.h"
 
 /* A client that sends nothing (or reads nothing) for this long is closed. */
 #define CONN_IDLE_TIMEOUT_SEC 60
 
+/* How long a connect fault's reset or close waits for the client. */
+#define CONN_FAULT_WAIT_USEC 200000
+
+/* Most stream faults one connection takes (one per type and direction). */
+#define CONN_STREAM_FAULTS_MAX 16
+
 static const char *const conn_state_names[] = {
+	[CONN_TLS_HOLD] = "tls-hold",
+	[CONN_TLS] = "tls",
 	[CONN_READING] = "reading",
 	[CONN_BLOCKED] = "blocked",
 	[CONN_WAITING] = "waiting",
 	[CONN_DRAINING] = "draining",
 	[CONN_RESETTING] = "resetting",
 	[CONN_BLACKHOLE] = "blackhole",
+	[CONN_FAULT_RESET] = "fault-reset",
+	[CONN_FAULT_CLOSE] = "fault-close",
 	[CONN_CLOSED] = "closed",
+};
+
+/* The state a connect fault's ending starts the connection in. */
+static const enum conn_state conn_accept_states[] = {
+	[FAULT_ACCEPT_SERVE] = CONN_READING,
+	[FAULT_ACCEPT_RESET] = CONN_FAULT_RESET,
+	[FAULT_ACCEPT_CLOSE] = CONN_FAULT_CLOSE,
+	[FAULT_ACCEPT_BLACKHOLE] = CONN_BLACKHOLE,
 };
 
 static void conn_read_cb(struct bufferevent *, void *);
 static void conn_write_cb(struct bufferevent *, void *);
 static void conn_event_cb(struct bufferevent *, short, void *);
+static void conn_wake(struct link *, enum flow);
 
 const char *
 conn_state_name(enum conn_state state)
@@ -53,9 +71,17 @@ conn_state_name(enum conn_state state)
 	return conn_state_names[state];
 }
 
+/* Is the connection one a connect fault took over (no protocol)? */
+static int
+conn_is_fault(const struct conn *c)
+{
+	return c->state == CONN_BLACKHOLE || c->state == CONN_FAULT_RESET ||
+	    c->state == CONN_FAULT_CLOSE;
+}
+
 /* Format a peer address as "HOST:PORT". */
 static void
-peer_format(const struct sockaddr *sa, char *buf, size_t len)
+conn_peer_format(const struct sockaddr *sa, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN];
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
@@ -71,35 +97,31 @@ peer_format(const struct sockaddr *sa, char *buf, size_t len)
 		snprintf(buf, len, "local");
 }
 
-/* Most stream faults one connection takes (one per type and direction). */
-#define CONN_STREAM_FAULTS_MAX 16
-
-static void conn_stream_readable(void *);
-static void conn_stream_limit(void *);
-static void conn_stream_closed(void *);
-
-struct evbuffer *
-conn_output(struct conn *c)
-{
-	struct evbuffer *o = stream_output(c->stream);
-
-	return o != NULL ? o : bufferevent_get_output(c->bev);
-}
-
-struct evbuffer *
-conn_input(struct conn *c)
-{
-	struct evbuffer *i = stream_input(c->stream);
-
-	return i != NULL ? i : bufferevent_get_input(c->bev);
-}
-
-size_t
+/* Bytes written and not yet handed to the kernel. */
+static size_t
 conn_pending(struct conn *c)
 {
 	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
 	    stream_pending(c->stream);
 }
+
+/*
+ * Point the link at the buffers the protocol reads and writes: the
+ * stream's, where stream faults shape a direction, else the socket's.
+ */
+static void
+conn_link_buffers(struct conn *c)
+{
+	struct evbuffer *i = stream_input(c->stream);
+	struct evbuffer *o = stream_output(c->stream);
+
+	c->link.in = i != NULL ? i : bufferevent_get_input(c->bev);
+	c->link.out = o != NULL ? o : bufferevent_get_output(c->bev);
+}
+
+static void conn_stream_readable(void *);
+static void conn_stream_limit(void *);
+static void conn_stream_closed(void *);
 
 /*
  * Choose the stream faults for a new connection: they stay with it for
@@ -108,7 +130,7 @@ conn_pending(struct conn *c)
 static void
 conn_stream_setup(struct conn *c)
 {
-	struct server *srv = c->service->server;
+	struct injector *in = c->link.pipeline->inject;
 	const struct fault_conf *faults[CONN_STREAM_FAULTS_MAX];
 	struct stream_callbacks cb = { conn_stream_readable, conn_stream_limit,
 		conn_stream_closed, c };
@@ -118,14 +140,11 @@ conn_stream_setup(struct conn *c)
 	ctx.service = c->service->name;
 	ctx.conn = c->id;
 	n = inject_pick_all(
-	    &srv->inject, FAULT_LAYER_STREAM, &ctx, faults, nitems(faults));
+	    in, FAULT_LAYER_STREAM, &ctx, faults, nitems(faults));
 	if (n > 0)
-		c->stream =
-		    stream_new(c->bev, faults, n, &srv->inject.rng, &cb);
+		c->stream = stream_new(c->bev, faults, n, &in->rng, &cb);
+	conn_link_buffers(c);
 }
-
-/* How long a reset or close fault waits for the client to speak. */
-#define CONN_FAULT_WAIT_USEC 200000
 
 /* Callbacks, watermarks and timeouts of a connection's bufferevent. */
 static void
@@ -139,10 +158,10 @@ conn_bev_setup(struct conn *c)
 	/* Past this, reading pauses until requests are answered. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_INPUT_HIGH);
 	/* A blackhole holds its connections for as long as they stay. */
-	if (c->mode == CONN_MODE_HTTP)
-		bufferevent_set_timeouts(c->bev, &idle, &idle);
-	else if (c->mode != CONN_MODE_BLACKHOLE)
+	if (c->state == CONN_FAULT_RESET || c->state == CONN_FAULT_CLOSE)
 		bufferevent_set_timeouts(c->bev, &wait, NULL);
+	else if (c->state != CONN_BLACKHOLE)
+		bufferevent_set_timeouts(c->bev, &idle, &idle);
 }
 
 /*
@@ -163,102 +182,139 @@ conn_tls_hold_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	c->bev = tls;
+	conn_set_state(c, CONN_TLS);
 	conn_bev_setup(c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	conn_stream_setup(c);
 }
 
+/* Hold the start of TLS as a slow_handshake fault says; -1 if no memory. */
+static int
+conn_tls_hold(struct conn *c, const struct fault_conf *f)
+{
+	struct pipeline *p = c->link.pipeline;
+	struct timeval hold;
+
+	hold = clock_tv(delay_sample(&f->args.tls_slow.delay, &p->inject->rng));
+	c->tls_hold = evtimer_new(p->base, conn_tls_hold_cb, c);
+	if (c->tls_hold == NULL)
+		return -1;
+	evtimer_add(c->tls_hold, &hold);
+	return 0;
+}
+
+/* The state a new connection starts in. */
+static enum conn_state
+conn_first_state(struct service *svc, enum fault_accept how, int hold)
+{
+	if (how != FAULT_ACCEPT_SERVE)
+		return conn_accept_states[how];
+	if (svc->tls == NULL)
+		return CONN_READING;
+	return hold ? CONN_TLS_HOLD : CONN_TLS;
+}
+
 struct conn *
 conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
-    int salen, enum conn_mode mode, const struct fault_conf *tls_fault)
+    int salen, enum fault_accept how, const struct fault_conf *tls_fault)
 {
-	struct server *srv = svc->server;
-	struct timeval hold;
+	struct pipeline *p = svc->pipeline;
 	struct conn *c;
-	int slow;
+	int hold;
 
 	(void)salen;
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		goto fail;
+	hold = tls_fault != NULL && (tls_fault->kind->does & FAULT_TLS_HOLD);
+	c->state = conn_first_state(svc, how, hold);
 	/* The connect layer is below TLS: its faults answer in plain TCP. */
-	slow = tls_fault != NULL &&
-	    tls_fault->kind->type == FAULT_TLS_SLOW_HANDSHAKE;
-	if (svc->tls != NULL && mode == CONN_MODE_HTTP && !slow)
-		c->bev = tls_accept(svc->tls, tls_fault, srv->base, fd);
+	if (c->state == CONN_TLS)
+		c->bev = tls_accept(svc->tls, tls_fault, p->base, fd);
 	else
-		c->bev = bufferevent_socket_new(
-		    srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+		c->bev =
+		    bufferevent_socket_new(p->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		goto fail;
-	if (mode == CONN_MODE_HTTP) {
-		c->http = malloc(sizeof *c->http);
-		if (c->http == NULL)
-			goto fail;
-		http_session_init(c->http, c);
-	}
-	c->id = ++srv->next_conn_id;
+	c->id = ++p->next_conn_id;
 	c->service = svc;
-	c->mode = mode;
-	c->tls = svc->tls != NULL && mode == CONN_MODE_HTTP;
-	/* The alert's index, not the fault: a reload may free the fault. */
+	c->link.pipeline = p;
+	c->link.service = svc->name;
+	c->link.conn = c->id;
+	c->link.counts = &svc->counts;
+	c->link.farend = &svc->farend;
+	c->link.wake = conn_wake;
+	c->link.owner = c;
+	conn_link_buffers(c);
+	if (!conn_is_fault(c) &&
+	    (c->session = svc->proto->open(&c->link)) == NULL)
+		goto fail;
+	/* The alert's name, not the fault: a reload may free the fault. */
 	if (tls_fault != NULL && tls_fault->kind->type == FAULT_TLS_ALERT)
-		c->tls_alert = (int)tls_fault->args.tls_alert.alert + 1;
-	c->state = mode == CONN_MODE_HTTP ? CONN_READING : CONN_BLACKHOLE;
-	peer_format(sa, c->peer, sizeof c->peer);
+		c->tls_alert =
+		    fault_tls_alerts[tls_fault->args.tls_alert.alert];
+	conn_peer_format(sa, c->peer, sizeof c->peer);
 
 	service_ref(svc);
 	TAILQ_INSERT_TAIL(&svc->conns, c, entry);
-	svc->nconns++;
+	svc->counts.open++;
 
 	conn_bev_setup(c);
-	if (slow) {
-		/* slow_handshake: TLS starts when the hold is over. */
-		hold = clock_tv(delay_sample(
-		    &tls_fault->args.tls_slow.delay, &srv->inject.rng));
-		c->tls_hold = evtimer_new(srv->base, conn_tls_hold_cb, c);
-		if (c->tls_hold == NULL)
-			goto fail_linked;
-		evtimer_add(c->tls_hold, &hold);
+	if (hold) {
+		if (conn_tls_hold(c, tls_fault) == -1) {
+			conn_close(c, "out of memory");
+			return NULL;
+		}
 	} else
 		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	if (srv->journal != NULL)
-		journal_addf(srv->journal, svc->name, c->id, "connection",
+	if (p->journal != NULL)
+		journal_addf(p->journal, svc->name, c->id, "connection",
 		    "\"peer\":\"%s\"", c->peer);
-	if (mode == CONN_MODE_HTTP && !slow)
+	if (!conn_is_fault(c) && !hold)
 		conn_stream_setup(c);
 	log_msg(LOG_DEBUG, svc->name, "connection %llu from %s",
 	    (unsigned long long)c->id, c->peer);
 	return c;
-fail_linked:
-	conn_close(c, "out of memory");
-	return NULL;
 fail:
 	log_msg(LOG_WARN, svc->name, "cannot take a connection: out of memory");
 	if (c != NULL && c->bev != NULL)
 		bufferevent_free(c->bev);
 	else
 		evutil_closesocket(fd);
-	if (c != NULL)
-		free(c->http);
 	free(c);
 	return NULL;
+}
+
+/*
+ * A TLS handshake that was under way is over without completing: count
+ * it as the alert fault's, or as failed.
+ */
+static void
+conn_tls_failed(struct conn *c)
+{
+	metrics_tls_handshake(c->link.pipeline->metrics, c->service->name,
+	    c->tls_alert != NULL ? "alert" : "failed");
 }
 
 void
 conn_set_state(struct conn *c, enum conn_state state)
 {
-	if (c->state == state)
+	enum conn_state was = c->state;
+
+	if (was == state)
 		return;
-	if (c->state == CONN_CLOSED) {
+	if (was == CONN_CLOSED) {
 		log_warn("connection %llu: no way out of closed to %s",
 		    (unsigned long long)c->id, conn_state_names[state]);
 		return;
 	}
 	log_msg(LOG_DEBUG, c->service->name, "connection %llu: %s -> %s",
-	    (unsigned long long)c->id, conn_state_names[c->state],
+	    (unsigned long long)c->id, conn_state_names[was],
 	    conn_state_names[state]);
 	c->state = state;
+	if ((was == CONN_TLS_HOLD && state != CONN_TLS) ||
+	    (was == CONN_TLS && state != CONN_READING))
+		conn_tls_failed(c);
 	switch (state) {
 	case CONN_READING:
 		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
@@ -271,7 +327,7 @@ conn_set_state(struct conn *c, enum conn_state state)
 		    c->bev, EV_WRITE, CONN_OUTPUT_HIGH / 4, 0);
 		break;
 	case CONN_WAITING:
-		/* Keep reading (to see the client go); parsing waits. */
+		/* Keep reading (to see the client go); handing down waits. */
 		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 		break;
 	case CONN_DRAINING:
@@ -287,38 +343,45 @@ conn_set_state(struct conn *c, enum conn_state state)
 			    BEV_TRIG_IGNORE_WATERMARKS |
 			        BEV_TRIG_DEFER_CALLBACKS);
 		break;
-	case CONN_BLACKHOLE:
-	case CONN_CLOSED:
+	default:
 		break;
 	}
+}
+
+/* Stop reading and end (FIN or RST, as state says) once flushed. */
+static void
+conn_end(struct conn *c, enum conn_state state, const char *why)
+{
+	if (c->state == CONN_DRAINING || c->state == CONN_RESETTING ||
+	    c->state == CONN_CLOSED)
+		return;
+	c->ending = why;
+	conn_set_state(c, state);
 }
 
 void
 conn_drain(struct conn *c)
 {
-	conn_set_state(c, CONN_DRAINING);
-}
-
-void
-conn_reset_after_flush(struct conn *c)
-{
-	conn_set_state(c, CONN_RESETTING);
+	conn_end(c, CONN_DRAINING,
+	    c->state == CONN_FAULT_CLOSE ? "closed by a connect fault"
+	                                 : "done");
 }
 
 void
 conn_close(struct conn *c, const char *reason)
 {
 	struct service *svc = c->service;
-	struct server *srv = svc->server;
+	struct pipeline *p = c->link.pipeline;
 	evutil_socket_t fd;
 
 	log_msg(LOG_DEBUG, svc->name,
 	    "connection %llu closed: %s (%llu requests)",
-	    (unsigned long long)c->id, reason, (unsigned long long)c->requests);
-	if (srv->journal != NULL)
-		journal_addf(srv->journal, svc->name, c->id, "close",
+	    (unsigned long long)c->id, reason,
+	    (unsigned long long)c->link.requests);
+	if (p->journal != NULL)
+		journal_addf(p->journal, svc->name, c->id, "close",
 		    "\"reason\":\"%s\",\"requests\":%llu", reason,
-		    (unsigned long long)c->requests);
+		    (unsigned long long)c->link.requests);
 	if (c->state == CONN_RESETTING) {
 		/* Linger 0: closing the socket sends a reset (RST). */
 		struct linger lg = { 1, 0 };
@@ -327,49 +390,121 @@ conn_close(struct conn *c, const char *reason)
 		if (fd >= 0)
 			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	}
-	if (c->tls && !c->tls_done)
-		metrics_tls_handshake(srv->metrics, svc->name,
-		    c->tls_alert > 0 ? "alert" : "failed");
-	c->state = CONN_CLOSED;
+	conn_set_state(c, CONN_CLOSED);
 	TAILQ_REMOVE(&svc->conns, c, entry);
-	svc->nconns--;
+	svc->counts.open--;
+	if (c->session != NULL)
+		svc->proto->close(c->session);
 	stream_free(c->stream);
 	if (c->tls_hold != NULL)
 		event_free(c->tls_hold);
 	bufferevent_free(c->bev);
-	answer_state_free(&c->answer);
-	if (c->http != NULL) {
-		http_session_free(c->http);
-		free(c->http);
-	}
 	free(c);
 	service_unref(svc);
+}
+
+void
+conn_close_all(struct service *svc, const char *reason)
+{
+	struct conn *c, *next;
+
+	/* A connection may be the last reference: hold one while walking. */
+	service_ref(svc);
+	for (c = TAILQ_FIRST(&svc->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		conn_close(c, reason);
+	}
+	service_unref(svc);
+}
+
+/*
+ * Go on as the protocol says. Returns 0, or -1 if the connection is gone
+ * (FLOW_ABORT): the caller must not touch it.
+ */
+static int
+conn_follow(struct conn *c, enum flow flow)
+{
+	/* Already ending (a stream limit, say): only an abort changes that. */
+	if ((c->state == CONN_DRAINING || c->state == CONN_RESETTING) &&
+	    flow != FLOW_ABORT)
+		return 0;
+	switch (flow) {
+	case FLOW_NEED:
+		break;
+	case FLOW_NEXT:
+		if (conn_pending(c) > CONN_OUTPUT_HIGH)
+			conn_set_state(c, CONN_BLOCKED);
+		else
+			conn_set_state(c, CONN_READING);
+		break;
+	case FLOW_HOLD:
+		conn_set_state(c, CONN_WAITING);
+		break;
+	case FLOW_CLOSE:
+		conn_drain(c);
+		break;
+	case FLOW_RESET:
+		conn_end(c, CONN_RESETTING, "reset by an http fault");
+		break;
+	case FLOW_ABORT:
+		conn_close(c, c->link.reason != NULL ? c->link.reason : "done");
+		return -1;
+	}
+	return 0;
+}
+
+/* Hand what the client sent down to the protocol while it reads on. */
+static void
+conn_feed(struct conn *c)
+{
+	enum flow flow;
+
+	while (
+	    c->state == CONN_READING && evbuffer_get_length(c->link.in) > 0) {
+		flow = c->service->proto->input(c->session);
+		if (flow == FLOW_NEED)
+			break;
+		if (conn_follow(c, flow) == -1)
+			return;
+	}
+}
+
+/* The protocol moved on from a held answer (link's wake). */
+static void
+conn_wake(struct link *link, enum flow flow)
+{
+	struct conn *c = link->owner;
+
+	if (conn_follow(c, flow) == -1)
+		return;
+	if (c->state == CONN_READING)
+		conn_feed(c);
 }
 
 /* A connect fault's connection has heard the client: end it as it says. */
 static void
 conn_fault_end(struct conn *c)
 {
-	if (c->mode == CONN_MODE_RESET)
-		conn_reset_after_flush(c);
-	else if (c->mode == CONN_MODE_CLOSE)
-		conn_drain(c);
+	if (c->state == CONN_FAULT_RESET)
+		conn_end(c, CONN_RESETTING, "reset by a connect fault");
+	else if (c->state == CONN_FAULT_CLOSE)
+		conn_end(c, CONN_DRAINING, "closed by a connect fault");
 }
 
-/* Data arrived: parse and answer, or (blackhole) throw it away. */
+/* Data arrived: hand it down, or (a connect fault's) throw it away. */
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	if (c->state == CONN_BLACKHOLE) {
+	if (conn_is_fault(c)) {
 		evbuffer_drain(in, evbuffer_get_length(in));
 		conn_fault_end(c);
 	} else if (stream_input(c->stream) != NULL)
 		stream_read(c->stream); /* conn_stream_readable() follows */
 	else if (c->state == CONN_READING)
-		http_read(c);
+		conn_feed(c);
 }
 
 /* Output fell to the low watermark (or drained). */
@@ -380,35 +515,84 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	size_t left = conn_pending(c);
 
 	(void)bev;
-	if ((c->state == CONN_DRAINING || c->state == CONN_RESETTING) &&
-	    left == 0 && stream_hold_close(c->stream))
-		return; /* slow_close: conn_stream_closed() ends it */
 	switch (c->state) {
 	case CONN_DRAINING:
-		if (left == 0)
-			conn_close(c,
-			    c->mode == CONN_MODE_CLOSE
-			        ? "closed by a connect fault"
-			        : "done");
-		break;
 	case CONN_RESETTING:
-		if (left == 0)
-			conn_close(c,
-			    c->mode == CONN_MODE_HTTP
-			        ? "reset by an http fault"
-			        : "reset by a connect fault");
+		if (left > 0)
+			break;
+		if (stream_hold_close(c->stream))
+			break; /* slow_close: conn_stream_closed() ends it */
+		conn_close(c, c->ending);
 		break;
 	case CONN_BLOCKED:
 		conn_set_state(c, CONN_READING);
 		/* Requests may be waiting in the input already. */
-		http_read(c);
+		conn_feed(c);
 		break;
 	default:
 		break;
 	}
 }
 
-/* EOF, error or timeout. */
+/* The TLS handshake completed: journal what was negotiated. */
+static void
+conn_tls_done(struct conn *c)
+{
+	struct pipeline *p = c->link.pipeline;
+	char what[512];
+
+	metrics_tls_handshake(p->metrics, c->service->name, "ok");
+	if (p->journal != NULL) {
+		tls_describe(c->bev, what, sizeof what);
+		journal_addf(
+		    p->journal, c->service->name, c->id, "tls", "%s", what);
+	}
+	conn_set_state(c, CONN_READING);
+	conn_feed(c);
+}
+
+/*
+ * The client closed its side. Replies to requests it sent whole are
+ * still delivered (a half-closed client is waiting for them), and a held
+ * answer still goes out when its fault says, unless the protocol gives up
+ * on it.
+ */
+static void
+conn_peer_eof(struct conn *c)
+{
+	c->link.peer_closed = 1;
+	switch (c->state) {
+	case CONN_WAITING:
+		if (c->service->proto->held_eof(c->session) == FLOW_ABORT)
+			conn_close(c, "client closed");
+		return;
+	case CONN_DRAINING:
+	case CONN_RESETTING:
+		return;
+	default:
+		break;
+	}
+	if (conn_pending(c) > 0 || c->stream != NULL)
+		conn_drain(c);
+	else
+		conn_close(c, "client closed");
+}
+
+/* Why a connection failed, from the TLS handshake or the socket. */
+static void
+conn_error_reason(struct conn *c, char *buf, size_t len)
+{
+	if (c->state == CONN_TLS && c->tls_alert != NULL)
+		snprintf(buf, len, "TLS: alert %s sent by the tls alert fault",
+		    c->tls_alert);
+	else if (c->state == CONN_TLS)
+		tls_error(c->bev, buf, len);
+	else
+		snprintf(buf, len, "socket error: %s",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+/* TLS done, EOF, error or timeout. */
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -417,66 +601,30 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
-		/* The TLS handshake is done: journal what was negotiated. */
-		if (!c->tls_done)
-			metrics_tls_handshake(c->service->server->metrics,
-			    c->service->name, "ok");
-		c->tls_done = 1;
-		if (c->service->server->journal != NULL) {
-			tls_describe(c->bev, reason, sizeof reason);
-			journal_addf(c->service->server->journal,
-			    c->service->name, c->id, "tls", "%s", reason);
-		}
-		return;
-	}
-	if (what & BEV_EVENT_EOF) {
-		/*
-		 * The client closed its side. Replies to requests it sent whole
-		 * are still delivered (a half-closed client is waiting for
-		 * them), and a held answer still goes out when its fault says.
-		 */
-		c->peer_closed = 1;
-		if (c->state == CONN_WAITING && c->answer.step == ANSWER_HOLD) {
-			conn_close(c, "client closed");
-			return;
-		}
-		if (c->state == CONN_WAITING || c->state == CONN_DRAINING ||
-		    c->state == CONN_RESETTING)
-			return;
-		if (conn_pending(c) > 0 || c->stream != NULL)
-			conn_drain(c);
-		else
-			conn_close(c, "client closed");
-	} else if ((what & BEV_EVENT_TIMEOUT) && c->state == CONN_BLACKHOLE) {
+		if (c->state == CONN_TLS)
+			conn_tls_done(c);
+	} else if (what & BEV_EVENT_EOF)
+		conn_peer_eof(c);
+	else if ((what & BEV_EVENT_TIMEOUT) && conn_is_fault(c))
 		conn_fault_end(c); /* the client did not speak in time */
-	} else if (what & BEV_EVENT_TIMEOUT) {
+	else if (what & BEV_EVENT_TIMEOUT)
 		conn_close(c,
 		    (what & BEV_EVENT_READING) ? "idle timeout"
 		                               : "write timeout");
-	} else if (what & BEV_EVENT_ERROR) {
-		if (c->tls_alert > 0 && !c->tls_done)
-			snprintf(reason, sizeof reason,
-			    "TLS: alert %s sent by the tls alert fault",
-			    fault_tls_alerts[c->tls_alert - 1]);
-		else if (c->service->tls != NULL && c->mode == CONN_MODE_HTTP &&
-		    !c->tls_done)
-			tls_error(c->bev, reason, sizeof reason);
-		else
-			snprintf(reason, sizeof reason, "socket error: %s",
-			    evutil_socket_error_to_string(
-			        EVUTIL_SOCKET_ERROR()));
+	else if (what & BEV_EVENT_ERROR) {
+		conn_error_reason(c, reason, sizeof reason);
 		conn_close(c, reason);
 	}
 }
 
-/* Shaped client bytes arrived: parse them. */
+/* Shaped client bytes arrived: hand them down. */
 static void
 conn_stream_readable(void *arg)
 {
 	struct conn *c = arg;
 
 	if (c->state == CONN_READING)
-		http_read(c);
+		conn_feed(c);
 }
 
 /* limit_data was reached: close once what passed is written. */

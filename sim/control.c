@@ -28,7 +28,7 @@
 
 #include "clock.h"
 #include "control.h"
-#include "http.h"
+#include "response.h"
 #include "inject.h"
 #include "journal.h"
 #include "log.h"
@@ -118,7 +118,7 @@ control_send_buffer(struct evhttp_request *req, int status, const char *type,
 	    evhttp_request_get_output_headers(req), "Content-Type", type);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Cache-Control", "no-store");
-	evhttp_send_reply(req, status, http_reason(status), buf);
+	evhttp_send_reply(req, status, response_reason(status), buf);
 	if (buf != NULL)
 		evbuffer_free(buf);
 }

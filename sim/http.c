@@ -1,11 +1,13 @@
 /*
- * http.c: HTTP/1.1 on a connection, with http-parser doing the parsing.
+ * http.c: HTTP/1.1 as a protocol of the pipeline (struct proto_ops in
+ * pipeline.h), with http-parser doing the parsing and answer.c answering.
  *
  * Each request's URL, headers and body are copied into one per-connection
  * buffer that is reused from request to request. When a request is
- * complete the parser pauses, the request is answered, and parsing resumes
- * with whatever the client pipelined behind it, so replies always go out
- * in order and a connection never holds more than one request.
+ * complete the parser pauses, the request is handed down to be answered,
+ * and the connection is told how to go on; parsing resumes with whatever
+ * the client pipelined behind it, so replies always go out in order and a
+ * connection never holds more than one request.
  */
 #include "config.h"
 
@@ -18,101 +20,71 @@
 #include <sys/time.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
+#include <http_parser.h>
 
 #include "answer.h"
-#include "conn.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
-#include "persona.h"
 #include "reply.h"
-#include "server.h"
-#include "service.h"
+#include "request.h"
+#include "response.h"
 #include "util.h"
 
 /* A buffer this large is given back after the request that grew it. */
 #define HTTP_BUF_KEEP (64 * 1024)
 
-static int on_message_begin(http_parser *);
-static int on_url(http_parser *, const char *, size_t);
-static int on_header_field(http_parser *, const char *, size_t);
-static int on_header_value(http_parser *, const char *, size_t);
-static int on_headers_complete(http_parser *);
-static int on_body(http_parser *, const char *, size_t);
-static int on_message_complete(http_parser *);
+/* Where one header sits in the session's buffer. */
+struct http_span {
+	size_t name_off, name_len;
+	size_t value_off, value_len;
+};
+
+/* The parsing state of one connection, and its answering. */
+struct http_session {
+	http_parser parser;
+	struct link *link;
+	struct answer answer;
+	char *buf; /* url, header names and values, body */
+	size_t len, cap;
+	size_t url_off, url_len;
+	struct http_span spans[HTTP_HEADERS_MAX];
+	size_t nspans;
+	size_t body_off, body_len;
+	size_t header_bytes;
+	int in_value; /* the last header callback was a value */
+	int in_body; /* headers are complete */
+	int complete; /* a whole request is waiting to be answered */
+	int error_status; /* 413 or 431 found while parsing, or 0 */
+	int head; /* a HEAD request: reply without the body */
+	int keep_alive; /* the client may send another request */
+	struct request_header headers[HTTP_HEADERS_MAX];
+	struct request req; /* the request being answered */
+	char path[2048]; /* its decoded path */
+	char *query; /* its query, inside buf */
+};
+
+static int http_on_message_begin(http_parser *);
+static int http_on_url(http_parser *, const char *, size_t);
+static int http_on_header_field(http_parser *, const char *, size_t);
+static int http_on_header_value(http_parser *, const char *, size_t);
+static int http_on_headers_complete(http_parser *);
+static int http_on_body(http_parser *, const char *, size_t);
+static int http_on_message_complete(http_parser *);
 
 static const http_parser_settings http_settings = {
-	.on_message_begin = on_message_begin,
-	.on_url = on_url,
-	.on_header_field = on_header_field,
-	.on_header_value = on_header_value,
-	.on_headers_complete = on_headers_complete,
-	.on_body = on_body,
-	.on_message_complete = on_message_complete,
+	.on_message_begin = http_on_message_begin,
+	.on_url = http_on_url,
+	.on_header_field = http_on_header_field,
+	.on_header_value = http_on_header_value,
+	.on_headers_complete = http_on_headers_complete,
+	.on_body = http_on_body,
+	.on_message_complete = http_on_message_complete,
 };
 
-static const struct {
-	int status;
-	const char *reason;
-} http_reasons[] = {
-	{ 100, "Continue" },
-	{ 101, "Switching Protocols" },
-	{ 200, "OK" },
-	{ 201, "Created" },
-	{ 202, "Accepted" },
-	{ 204, "No Content" },
-	{ 301, "Moved Permanently" },
-	{ 302, "Found" },
-	{ 304, "Not Modified" },
-	{ 400, "Bad Request" },
-	{ 401, "Unauthorized" },
-	{ 403, "Forbidden" },
-	{ 404, "Not Found" },
-	{ 405, "Method Not Allowed" },
-	{ 408, "Request Timeout" },
-	{ 409, "Conflict" },
-	{ 410, "Gone" },
-	{ 413, "Content Too Large" },
-	{ 414, "URI Too Long" },
-	{ 415, "Unsupported Media Type" },
-	{ 422, "Unprocessable Content" },
-	{ 426, "Upgrade Required" },
-	{ 429, "Too Many Requests" },
-	{ 431, "Request Header Fields Too Large" },
-	{ 500, "Internal Server Error" },
-	{ 501, "Not Implemented" },
-	{ 502, "Bad Gateway" },
-	{ 503, "Service Unavailable" },
-	{ 504, "Gateway Timeout" },
-	{ 505, "HTTP Version Not Supported" },
-	{ 507, "Insufficient Storage" },
-};
-
-const char *
-http_reason(int status)
-{
-	size_t i;
-
-	for (i = 0; i < nitems(http_reasons); i++) {
-		if (http_reasons[i].status == status)
-			return http_reasons[i].reason;
-	}
-	return "Unknown";
-}
-
-void
-http_session_init(struct http_session *s, struct conn *c)
-{
-	memset(s, 0, sizeof *s);
-	s->conn = c;
-	http_parser_init(&s->parser, HTTP_REQUEST);
-	s->parser.data = s;
-}
-
-void
-http_session_free(struct http_session *s)
+/* Give back the session's buffer. */
+static void
+http_buf_free(struct http_session *s)
 {
 	free(s->buf);
 	s->buf = NULL;
@@ -121,7 +93,7 @@ http_session_free(struct http_session *s)
 
 /* Append bytes to the session buffer. Returns 0 or -1 (out of memory). */
 static int
-session_append(struct http_session *s, const char *data, size_t len)
+http_append(struct http_session *s, const char *data, size_t len)
 {
 	size_t cap;
 	char *p;
@@ -143,7 +115,7 @@ session_append(struct http_session *s, const char *data, size_t len)
 
 /* Count request-line and header bytes against the limit. */
 static int
-session_count_header(struct http_session *s, size_t len)
+http_count_header(struct http_session *s, size_t len)
 {
 	s->header_bytes += len;
 	if (s->header_bytes > HTTP_HEADER_BYTES_MAX) {
@@ -154,12 +126,12 @@ session_count_header(struct http_session *s, size_t len)
 }
 
 static int
-on_message_begin(http_parser *p)
+http_on_message_begin(http_parser *p)
 {
 	struct http_session *s = p->data;
 
 	if (s->cap > HTTP_BUF_KEEP)
-		http_session_free(s);
+		http_buf_free(s);
 	s->len = 0;
 	s->url_off = s->url_len = 0;
 	s->nspans = 0;
@@ -171,25 +143,25 @@ on_message_begin(http_parser *p)
 }
 
 static int
-on_url(http_parser *p, const char *at, size_t len)
+http_on_url(http_parser *p, const char *at, size_t len)
 {
 	struct http_session *s = p->data;
 
-	if (session_count_header(s, len) == -1)
+	if (http_count_header(s, len) == -1)
 		return -1;
 	s->url_len += len;
-	return session_append(s, at, len);
+	return http_append(s, at, len);
 }
 
 static int
-on_header_field(http_parser *p, const char *at, size_t len)
+http_on_header_field(http_parser *p, const char *at, size_t len)
 {
 	struct http_session *s = p->data;
 	struct http_span *span;
 
 	if (s->in_body)
 		return 0; /* trailers of a chunked body are ignored */
-	if (session_count_header(s, len) == -1)
+	if (http_count_header(s, len) == -1)
 		return -1;
 	if (s->nspans == 0 || s->in_value) {
 		if (s->nspans == HTTP_HEADERS_MAX) {
@@ -197,7 +169,7 @@ on_header_field(http_parser *p, const char *at, size_t len)
 			return -1;
 		}
 		/* The NUL ends the URL or the previous header's value. */
-		if (session_append(s, "", 1) == -1)
+		if (http_append(s, "", 1) == -1)
 			return -1;
 		span = &s->spans[s->nspans++];
 		span->name_off = s->len;
@@ -206,32 +178,32 @@ on_header_field(http_parser *p, const char *at, size_t len)
 		s->in_value = 0;
 	}
 	s->spans[s->nspans - 1].name_len += len;
-	return session_append(s, at, len);
+	return http_append(s, at, len);
 }
 
 static int
-on_header_value(http_parser *p, const char *at, size_t len)
+http_on_header_value(http_parser *p, const char *at, size_t len)
 {
 	struct http_session *s = p->data;
 	struct http_span *span = &s->spans[s->nspans - 1];
 
 	if (s->in_body)
 		return 0;
-	if (session_count_header(s, len) == -1)
+	if (http_count_header(s, len) == -1)
 		return -1;
 	if (!s->in_value) {
-		if (session_append(s, "", 1) == -1) /* ends the name */
+		if (http_append(s, "", 1) == -1) /* ends the name */
 			return -1;
 		span->value_off = s->len;
 		s->in_value = 1;
 	}
 	span->value_len += len;
-	return session_append(s, at, len);
+	return http_append(s, at, len);
 }
 
 /* The value of a header of the request being parsed, or NULL. */
 static const char *
-session_header(const struct http_session *s, const char *name)
+http_header(const struct http_session *s, const char *name)
 {
 	size_t i;
 
@@ -243,15 +215,14 @@ session_header(const struct http_session *s, const char *name)
 }
 
 static int
-on_headers_complete(http_parser *p)
+http_on_headers_complete(http_parser *p)
 {
 	struct http_session *s = p->data;
-	struct conn *c = s->conn;
 	const char *expect;
 	size_t i;
 
 	/* Ends the URL (no headers) or the last value. */
-	if (session_append(s, "", 1) == -1)
+	if (http_append(s, "", 1) == -1)
 		return -1;
 	for (i = 0; i < s->nspans; i++) {
 		if (s->spans[i].value_off == 0) /* a name with no value */
@@ -264,16 +235,15 @@ on_headers_complete(http_parser *p)
 		s->error_status = 413;
 		return -1;
 	}
-	expect = session_header(s, "Expect");
+	expect = http_header(s, "Expect");
 	if (expect != NULL && strcasecmp(expect, "100-continue") == 0 &&
 	    p->http_major == 1 && p->http_minor >= 1)
-		evbuffer_add(
-		    conn_output(c), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+		evbuffer_add(s->link->out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	return 0;
 }
 
 static int
-on_body(http_parser *p, const char *at, size_t len)
+http_on_body(http_parser *p, const char *at, size_t len)
 {
 	struct http_session *s = p->data;
 
@@ -282,15 +252,15 @@ on_body(http_parser *p, const char *at, size_t len)
 		s->error_status = 413;
 		return -1;
 	}
-	return session_append(s, at, len);
+	return http_append(s, at, len);
 }
 
 static int
-on_message_complete(http_parser *p)
+http_on_message_complete(http_parser *p)
 {
 	struct http_session *s = p->data;
 
-	if (session_append(s, "", 1) == -1) /* ends the body */
+	if (http_append(s, "", 1) == -1) /* ends the body */
 		return -1;
 	s->complete = 1;
 	s->keep_alive = http_should_keep_alive(p) && !p->upgrade;
@@ -298,105 +268,39 @@ on_message_complete(http_parser *p)
 	return 0;
 }
 
-/* The Date header's value, formatted once a second. */
-static const char *
-http_date(struct event_base *base)
+/* How the request being answered wants its response written. */
+static struct response_opts
+http_opts(const struct http_session *s, int close)
 {
-	static char date[64];
-	static time_t last;
-	struct timeval tv;
-	struct tm tm;
+	struct response_opts o;
 
-	event_base_gettimeofday_cached(base, &tv);
-	if (tv.tv_sec != last) {
-		last = tv.tv_sec;
-		gmtime_r(&last, &tm);
-		strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	}
-	return date;
+	o.close = close;
+	o.http10 = s->parser.http_major == 1 && s->parser.http_minor == 0;
+	o.head = s->head;
+	return o;
 }
 
-void
-http_serialize(struct conn *c, const struct reply *r, int close,
-    struct evbuffer *out, size_t *head_len)
+/* Answer a protocol error (400, 413, 431): the connection closes after. */
+static enum flow
+http_fail(struct http_session *s, int status, const char *code, const char *msg)
 {
-	static char scratch[16 * 1024];
-	struct http_session *s = c->http;
-	size_t before = evbuffer_get_length(out);
-	const char *body = NULL, *ctype = NULL, *conn_hdr = "";
-	char *big = NULL;
-	size_t body_len = 0, need;
-	int no_body = r->status < 200 || r->status == 204 || r->status == 304;
-
-	if (r->json != NULL) {
-		need = json_dumpb(
-		    r->json, scratch, sizeof scratch - 1, JSON_COMPACT);
-		if (need < sizeof scratch - 1) {
-			body = scratch;
-		} else if ((big = malloc(need + 1)) != NULL) {
-			json_dumpb(r->json, big, need, JSON_COMPACT);
-			body = big;
-		} else
-			need = 0;
-		if (body != NULL) {
-			((char *)body)[need] = '\n';
-			body_len = need + 1;
-		}
-		ctype = "application/json";
-	} else if (r->raw != NULL) {
-		body = r->raw;
-		body_len = r->raw_len;
-		ctype = body_len > 0 ? "application/json" : NULL;
-	}
-	if (r->content_type != NULL)
-		ctype = r->content_type;
-	if (reply_has_header(r, "Content-Type"))
-		ctype = NULL;
-	if (close)
-		conn_hdr = "Connection: close\r\n";
-	else if (s->parser.http_major == 1 && s->parser.http_minor == 0)
-		conn_hdr = "Connection: keep-alive\r\n";
-
-	evbuffer_add_printf(out,
-	    "HTTP/1.1 %d %s\r\nServer: standin/%s\r\n"
-	    "Date: %s\r\n%s%s%s",
-	    r->status, http_reason(r->status), PACKAGE_VERSION,
-	    http_date(bufferevent_get_base(c->bev)),
-	    ctype ? "Content-Type: " : "", ctype ? ctype : "",
-	    ctype ? "\r\n" : "");
-	if (!no_body)
-		evbuffer_add_printf(out, "Content-Length: %zu\r\n", body_len);
-	evbuffer_add_printf(out, "%s%s\r\n", conn_hdr, r->headers);
-	if (head_len != NULL)
-		*head_len = evbuffer_get_length(out) - before;
-	if (!no_body && !s->head && body_len > 0)
-		evbuffer_add(out, body, body_len);
-	free(big);
-}
-
-void
-http_write_reply(struct conn *c, const struct reply *r)
-{
-	http_serialize(c, r, !c->http->keep_alive, conn_output(c), NULL);
-}
-
-void
-http_fail(struct conn *c, int status, const char *code, const char *msg)
-{
+	struct link *l = s->link;
+	struct response_opts o;
 	struct reply r;
 
-	log_msg(LOG_DEBUG, c->service->name, "connection %llu: %d %s: %s",
-	    (unsigned long long)c->id, status, code, msg);
+	log_msg(LOG_DEBUG, l->service, "connection %llu: %d %s: %s",
+	    (unsigned long long)l->conn, status, code, msg);
 	reply_init(&r);
 	reply_error(&r, status, code, "%s", msg);
-	c->http->head = 0;
-	http_serialize(c, &r, 1, conn_output(c), NULL);
+	s->head = 0;
+	o = http_opts(s, 1);
+	response_write(l->pipeline->responses, &r, &o, l->out, NULL);
 	reply_release(&r);
 	/* No request to route: a fixed label, answered at once. */
-	metrics_request(c->service->server->metrics, c->service->name,
-	    "unparsed", status, 0);
-	evbuffer_drain(conn_input(c), evbuffer_get_length(conn_input(c)));
-	conn_drain(c);
+	metrics_request(
+	    l->pipeline->metrics, l->service, "unparsed", status, 0);
+	evbuffer_drain(l->in, evbuffer_get_length(l->in));
+	return FLOW_CLOSE;
 }
 
 /* Turn the parsed request into a struct request. Returns 0 or -1 (400). */
@@ -445,39 +349,41 @@ http_request_ready(struct http_session *s, const char **why)
 	return 0;
 }
 
-void
-http_finish(struct conn *c)
+/* An answer is out: the connection goes on, or closes as asked. */
+static enum flow
+http_after(struct http_session *s)
 {
-	if (c->state == CONN_CLOSED || c->state == CONN_DRAINING ||
-	    c->state == CONN_RESETTING)
-		return;
-	if (!c->http->keep_alive || c->peer_closed)
-		conn_drain(c);
-	else if (conn_pending(c) > CONN_OUTPUT_HIGH)
-		conn_set_state(c, CONN_BLOCKED);
-	else
-		conn_set_state(c, CONN_READING);
+	if (!s->keep_alive || s->link->peer_closed)
+		return FLOW_CLOSE;
+	return FLOW_NEXT;
 }
 
-void
-http_resume(struct conn *c)
+/* A held answer is out (answer.c's done): tell the connection. */
+static void
+http_answered(void *arg, enum flow flow)
 {
-	http_finish(c);
-	if (c->state == CONN_READING)
-		http_read(c);
+	struct http_session *s = arg;
+
+	if (flow == FLOW_NEXT)
+		flow = http_after(s);
+	/* Last: the connection may close and free the session. */
+	s->link->wake(s->link, flow);
 }
 
-void
-http_read(struct conn *c)
+/* Parse what the connection has read; answer one complete request. */
+static enum flow
+http_input(void *arg)
 {
-	struct http_session *s = c->http;
-	struct evbuffer *in = conn_input(c);
+	struct http_session *s = arg;
+	struct evbuffer *in = s->link->in;
 	struct evbuffer_iovec v;
+	struct response_opts o;
 	enum http_errno err;
+	enum flow flow;
 	const char *why;
 	size_t n;
 
-	while (c->state == CONN_READING && evbuffer_get_length(in) > 0) {
+	while (evbuffer_get_length(in) > 0) {
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
 		n = http_parser_execute(
@@ -486,27 +392,68 @@ http_read(struct conn *c)
 		err = HTTP_PARSER_ERRNO(&s->parser);
 		if (err == HPE_PAUSED) {
 			http_parser_pause(&s->parser, 0);
-			if (http_request_ready(s, &why) == -1) {
-				http_fail(c, 400, "bad_request", why);
-				return;
-			}
-			answer_request(c);
-			continue;
+			if (http_request_ready(s, &why) == -1)
+				return http_fail(s, 400, "bad_request", why);
+			o = http_opts(s, !s->keep_alive);
+			flow = answer_request(&s->answer, &s->req, &o);
+			return flow == FLOW_NEXT ? http_after(s) : flow;
 		}
 		if (err != HPE_OK) {
 			if (s->error_status == 431)
-				http_fail(c, 431, "headers_too_large",
+				return http_fail(s, 431, "headers_too_large",
 				    "the request line and headers exceed the "
 				    "limit");
-			else if (s->error_status == 413)
-				http_fail(c, 413, "body_too_large",
+			if (s->error_status == 413)
+				return http_fail(s, 413, "body_too_large",
 				    "the request body exceeds the limit");
-			else
-				http_fail(c, 400, "bad_request",
-				    http_errno_description(err));
-			return;
+			return http_fail(
+			    s, 400, "bad_request", http_errno_description(err));
 		}
 		if (n < v.iov_len)
 			break; /* should not happen without an error; wait */
 	}
+	return FLOW_NEED;
 }
+
+/* A session for a new connection. */
+static void *
+http_open(struct link *link)
+{
+	struct http_session *s = calloc(1, sizeof *s);
+
+	if (s == NULL)
+		return NULL;
+	s->link = link;
+	http_parser_init(&s->parser, HTTP_REQUEST);
+	s->parser.data = s;
+	answer_init(&s->answer, link, http_answered, s);
+	return s;
+}
+
+/* The client sent its FIN while an answer is held. */
+static enum flow
+http_held_eof(void *arg)
+{
+	struct http_session *s = arg;
+
+	return answer_held_eof(&s->answer);
+}
+
+/* The connection is going. */
+static void
+http_close(void *arg)
+{
+	struct http_session *s = arg;
+
+	answer_free(&s->answer);
+	http_buf_free(s);
+	free(s);
+}
+
+const struct proto_ops http_proto = {
+	.name = "http",
+	.open = http_open,
+	.input = http_input,
+	.held_eof = http_held_eof,
+	.close = http_close,
+};

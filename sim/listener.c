@@ -1,6 +1,9 @@
 /*
- * listener.c: a service's listening socket. Accepting pauses for a second
- * when the process runs out of descriptors, rather than spinning.
+ * listener.c: a service's listening socket, the first step of the
+ * pipeline (pipeline.h): it accepts and hands each socket to its owner.
+ * Accepting pauses for a second when the process runs out of descriptors,
+ * rather than spinning. The refuse and stall_accept faults are states of
+ * this socket (listener_set_faults).
  */
 #include "config.h"
 
@@ -14,25 +17,18 @@
 
 #include <event2/event.h>
 #include <event2/listener.h>
-#include <jansson.h>
 
-#include "conn.h"
-#include "fault.h"
-#include "inject.h"
-#include "journal.h"
-#include "server.h"
-#include "timeline.h"
 #include "listener.h"
 #include "log.h"
-#include "metrics.h"
-#include "service.h"
 #include "util.h"
 
 #define LISTEN_BACKLOG 1024
 
 struct listener {
 	struct evconnlistener *lev;
-	struct service *service;
+	listener_accept_fn *accept; /* the owner's, or NULL: none yet */
+	void *arg;
+	const char *name; /* the owner's name, for logs */
 	struct event *resume; /* re-enables accepting after EMFILE */
 	char host[256];
 	uint16_t port; /* as asked: 0 means "any" */
@@ -56,7 +52,11 @@ listener_open(struct event_base *base, const char *host, uint16_t port,
 	socklen_t len;
 	int v6 = strchr(host, ':') != NULL;
 
-	l = xcalloc(1, sizeof *l);
+	if ((l = calloc(1, sizeof *l)) == NULL) {
+		snprintf(err, errlen, "cannot listen on %s:%u: out of memory",
+		    host, port);
+		return NULL;
+	}
 	snprintf(l->host, sizeof l->host, "%s", host);
 	l->port = port;
 	if (sockaddr_fill(host, port, &ss, &len) == -1) {
@@ -93,12 +93,14 @@ fail:
 }
 
 void
-listener_attach(struct listener *l, struct service *svc)
+listener_attach(
+    struct listener *l, listener_accept_fn *fn, void *arg, const char *name)
 {
-	l->service = svc;
+	l->accept = fn;
+	l->arg = arg;
+	l->name = name;
 	if (l->lev != NULL && !l->stalled)
-		if (l->lev != NULL && !l->stalled)
-			evconnlistener_enable(l->lev);
+		evconnlistener_enable(l->lev);
 }
 
 int
@@ -127,7 +129,7 @@ listener_set_faults(
 	l->refusing = refuse;
 	l->stalled = stall;
 	if (l->lev != NULL) {
-		if (stall || l->service == NULL)
+		if (stall || l->accept == NULL)
 			evconnlistener_disable(l->lev);
 		else
 			evconnlistener_enable(l->lev);
@@ -159,63 +161,19 @@ listener_free(struct listener *l)
 	free(l);
 }
 
-/*
- * A connection was accepted: apply the connect faults (reset, close,
- * blackhole, max_connections), else hand it to the service.
- */
+/* A connection was accepted: hand it to the owner. */
 static void
 listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener *l = arg;
-	struct service *svc = l->service;
-	struct server *srv;
-	struct inject_ctx ctx = { 0 };
-	const struct fault_conf *f, *tf;
-	const char *outcome = "served";
 
 	(void)lev;
-	if (svc == NULL) {
+	if (l->accept == NULL) {
 		evutil_closesocket(fd);
 		return;
 	}
-	srv = svc->server;
-	svc->connections++;
-	ctx.service = svc->name;
-	ctx.conn = srv->next_conn_id + 1;
-	ctx.open_conns = svc->nconns;
-	f = inject_pick(&srv->inject, FAULT_LAYER_CONNECT, &ctx);
-	switch (f != NULL ? f->kind->type : FAULT_REFUSE) {
-	case FAULT_CONNECT_RESET:
-		outcome = "reset";
-		conn_new(svc, fd, sa, salen, CONN_MODE_RESET, NULL);
-		break;
-	case FAULT_MAX_CONNECTIONS:
-		outcome = "max_connections";
-		conn_new(svc, fd, sa, salen, CONN_MODE_RESET, NULL);
-		break;
-	case FAULT_CONNECT_CLOSE:
-		outcome = "closed";
-		conn_new(svc, fd, sa, salen, CONN_MODE_CLOSE, NULL);
-		break;
-	case FAULT_BLACKHOLE:
-		outcome = "blackholed";
-		conn_new(svc, fd, sa, salen, CONN_MODE_BLACKHOLE, NULL);
-		break;
-	default:
-		/* The tls layer, above connect: stall is a blackhole in TLS. */
-		tf = svc->tls != NULL
-		    ? inject_pick(&srv->inject, FAULT_LAYER_TLS, &ctx)
-		    : NULL;
-		if (tf != NULL && tf->kind->type == FAULT_TLS_STALL) {
-			outcome = "blackholed";
-			conn_new(svc, fd, sa, salen, CONN_MODE_BLACKHOLE, NULL);
-		} else
-			conn_new(svc, fd, sa, salen, CONN_MODE_HTTP, tf);
-		break;
-	}
-	metrics_connection(srv->metrics, svc->name, outcome);
-	timeline_count_connection(srv->timeline);
+	l->accept(fd, sa, salen, l->arg);
 }
 
 /* accept() failed: on EMFILE and the like, pause a second and retry. */
@@ -226,9 +184,8 @@ listener_error_cb(struct evconnlistener *lev, void *arg)
 	struct timeval one = { 1, 0 };
 	int e = EVUTIL_SOCKET_ERROR();
 
-	log_msg(LOG_WARN, l->service ? l->service->name : NULL,
-	    "accept on %s failed: %s; pausing for 1s", l->address,
-	    evutil_socket_error_to_string(e));
+	log_msg(LOG_WARN, l->name, "accept on %s failed: %s; pausing for 1s",
+	    l->address, evutil_socket_error_to_string(e));
 	evconnlistener_disable(lev);
 	evtimer_add(l->resume, &one);
 }

@@ -1,5 +1,6 @@
 /*
  * listener.h: the listening socket of a service, and accepting from it.
+ * What becomes of an accepted socket is its owner's business (accept.c).
  */
 #ifndef STANDIN_LISTENER_H
 #define STANDIN_LISTENER_H
@@ -7,10 +8,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <event2/util.h>
+
 struct event_base;
-struct service;
+struct sockaddr;
 
 struct listener;
+
+/* What becomes of an accepted socket: the owner's, which takes it over. */
+typedef void listener_accept_fn(
+    evutil_socket_t, const struct sockaddr *, int, void *arg);
 
 /*
  * Bind and listen on host:port for a service. Returns NULL with the reason
@@ -19,8 +26,12 @@ struct listener;
 struct listener *listener_open(struct event_base *, const char *host,
     uint16_t port, char *err, size_t errlen);
 
-/* Hand accepted connections to this service from now on. */
-void listener_attach(struct listener *, struct service *);
+/*
+ * Hand accepted sockets to fn(arg) from now on; name (kept, not copied)
+ * is what the logs call the listener's owner.
+ */
+void listener_attach(
+    struct listener *, listener_accept_fn *, void *arg, const char *name);
 
 /* The bound address as "HOST:PORT" (the real port when 0 was asked). */
 const char *listener_address(const struct listener *);

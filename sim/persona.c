@@ -240,6 +240,7 @@ persona_free(struct persona *p)
 	if (p->ops != NULL)
 		p->ops->free(p->store);
 	persona_free_versions(p);
+	free(p->stubs);
 	free(p->service);
 	free(p);
 }
@@ -650,7 +651,7 @@ persona_handle(struct persona *p, const struct stub_conf *const *stubs,
  */
 void
 persona_handle_call(struct persona *p, const struct stub_conf *const *stubs,
-    size_t nstubs, const struct persona_call *call, const struct request *req,
+    size_t nstubs, const struct farend_call *call, const struct request *req,
     struct reply *r)
 {
 	char **versions = p->versions;
@@ -673,3 +674,47 @@ persona_handle_call(struct persona *p, const struct stub_conf *const *stubs,
 	p->nversions = nversions;
 	p->newest = newest;
 }
+
+void
+persona_set_stubs(
+    struct persona *p, const struct stub_conf *stubs, size_t nstubs)
+{
+	size_t i;
+
+	free(p->stubs);
+	p->stubs = NULL;
+	p->nstubs = 0;
+	if (nstubs == 0)
+		return;
+	p->stubs = xcalloc(nstubs, sizeof *p->stubs);
+	for (i = 0; i < nstubs; i++) {
+		if (stubs[i].service == NULL ||
+		    strcmp(stubs[i].service, p->service) == 0)
+			p->stubs[p->nstubs++] = &stubs[i];
+	}
+}
+
+/* The far end's answer: the persona's, with its stubs and the call. */
+static void
+persona_farend_answer(void *impl, const struct request *req,
+    const struct farend_call *call, struct reply *r)
+{
+	struct persona *p = impl;
+
+	persona_handle_call(p, p->stubs, p->nstubs, call, req, r);
+}
+
+/* The far end's route label: the stub's or route's pattern. */
+static const char *
+persona_farend_route(void *impl, const struct request *req)
+{
+	struct persona *p = impl;
+
+	return persona_route(p, p->stubs, p->nstubs, req);
+}
+
+const struct farend_ops persona_farend = {
+	.name = "persona",
+	.answer = persona_farend_answer,
+	.route = persona_farend_route,
+};

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pipeline.h"
 #include "rng.h"
 
 struct request;
@@ -87,15 +88,23 @@ const char *persona_route(const struct persona *,
     const struct stub_conf *const *stubs, size_t nstubs,
     const struct request *);
 
-/* What a fault changes about one call to a persona. */
-struct persona_call {
-	char **versions; /* answer as if it spoke only these (NULL: as usual) */
-	size_t nversions;
-};
-
-/* persona_handle() with a call's overrides (handshake version_mismatch). */
+/*
+ * persona_handle() with a call's overrides (handshake version_mismatch:
+ * the persona speaks only call->versions for this one request).
+ */
 void persona_handle_call(struct persona *, const struct stub_conf *const *stubs,
-    size_t nstubs, const struct persona_call *, const struct request *,
+    size_t nstubs, const struct farend_call *, const struct request *,
     struct reply *);
+
+/*
+ * The scenario's stubs the persona answers from as a far end: those of
+ * its service or of every service (the pointers are kept; the scenario
+ * must outlive them or be replaced by another call).
+ */
+void persona_set_stubs(
+    struct persona *, const struct stub_conf *stubs, size_t nstubs);
+
+/* A persona as a far end of the pipeline: impl is a struct persona. */
+extern const struct farend_ops persona_farend;
 
 #endif

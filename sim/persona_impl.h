@@ -52,6 +52,9 @@ struct persona {
 	struct persona
 	    *users_from; /* financial engine: UMS whose users it checks */
 	size_t max_records; /* PERSONA_MAX_RECORDS; tests may lower it */
+	/* As a far end: its stubs, pointing into the scenario. */
+	const struct stub_conf **stubs;
+	size_t nstubs;
 };
 
 #endif

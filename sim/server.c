@@ -16,8 +16,10 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "accept.h"
 #include "certs.h"
 #include "clock.h"
+#include "conn.h"
 #include "control.h"
 #include "journal.h"
 #include "listener.h"
@@ -26,6 +28,7 @@
 #include "tls.h"
 #include "log.h"
 #include "persona.h"
+#include "response.h"
 #include "scenario.h"
 #include "server.h"
 #include "service.h"
@@ -200,7 +203,7 @@ server_apply(struct server *srv, struct scenario *sc, struct scenario **old,
 		}
 		svcs[i] = server_find(srv, conf);
 		if (svcs[i] == NULL) {
-			svcs[i] = service_new(srv, conf, sc->seed);
+			svcs[i] = service_new(&srv->pipeline, conf, sc->seed);
 			if (svcs[i] == NULL) {
 				*cause = xasprintf(
 				    "%s: cannot load its fixture data",
@@ -230,7 +233,8 @@ server_apply(struct server *srv, struct scenario *sc, struct scenario **old,
 		service_configure(svc, &sc->services[i], sc->stubs, sc->nstubs);
 		listener_free(svc->listener);
 		svc->listener = fresh[i];
-		listener_attach(svc->listener, svc);
+		listener_attach(
+		    svc->listener, accept_connection, svc, svc->name);
 		tls_server_free(svc->tls);
 		svc->tls = tlss[i];
 		tlss[i] = NULL;
@@ -418,9 +422,9 @@ server_control_services(void *arg, control_service_fn *fn, void *fnarg)
 		    ? listener_address(svc->listener)
 		    : NULL;
 		cs.tls = svc->tls != NULL;
-		cs.connections = svc->connections;
-		cs.open = svc->nconns;
-		cs.requests = svc->requests;
+		cs.connections = svc->counts.connections;
+		cs.open = svc->counts.open;
+		cs.requests = svc->counts.requests;
 		fn(&cs, fnarg);
 	}
 }
@@ -472,6 +476,16 @@ server_start(
 		return code;
 	srv->started_us = clock_now_us();
 	inject_init(&srv->inject, sc->seed, srv->journal, srv->metrics);
+	srv->pipeline.base = srv->base;
+	srv->pipeline.inject = &srv->inject;
+	srv->pipeline.journal = srv->journal;
+	srv->pipeline.metrics = srv->metrics;
+	srv->pipeline.responses = response_writer_new();
+	if (srv->pipeline.responses == NULL) {
+		scenario_free(sc);
+		*cause = xstrdup("out of memory");
+		return EXIT_OSERR;
+	}
 	code = server_apply(srv, sc, &old, cause);
 	if (code != 0) {
 		scenario_free(sc);
@@ -486,6 +500,7 @@ server_start(
 	}
 	srv->timeline = timeline_new(
 	    srv->base, srv->scenario, srv->journal, server_phase_changed, srv);
+	srv->pipeline.timeline = srv->timeline;
 	server_phase_apply(srv);
 	signal(SIGPIPE, SIG_IGN);
 	server_raise_fd_limit();
@@ -592,14 +607,10 @@ static size_t
 server_open_conns(struct server *srv)
 {
 	struct service *svc;
-	struct conn *c;
 	size_t n = 0;
 
 	TAILQ_FOREACH(svc, &srv->services, entry)
-	{
-		TAILQ_FOREACH(c, &svc->conns, entry)
-		n++;
-	}
+	n += svc->counts.open;
 	return n;
 }
 
@@ -682,7 +693,7 @@ server_free(struct server *srv)
 
 	while ((svc = TAILQ_FIRST(&srv->services)) != NULL) {
 		TAILQ_REMOVE(&srv->services, svc, entry);
-		service_close_conns(svc, "shutdown");
+		conn_close_all(svc, "shutdown");
 		service_configure(svc, NULL, NULL, 0);
 		service_unref(svc);
 	}
@@ -696,6 +707,7 @@ server_free(struct server *srv)
 	if (srv->stop_timer != NULL)
 		event_free(srv->stop_timer);
 	timeline_free(srv->timeline);
+	response_writer_free(srv->pipeline.responses);
 	inject_free(&srv->inject);
 	journal_free(srv->journal);
 	metrics_free(srv->metrics);

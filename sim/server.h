@@ -44,7 +44,7 @@ struct server {
 	struct event *stop_timer;
 	int stopping;
 	int stop_ticks; /* stop_timer's ticks since stopping began */
-	uint64_t next_conn_id;
+	struct pipeline pipeline; /* what every connection's steps share */
 	uint64_t started_us; /* clock_now_us() at start */
 };
 

@@ -1,25 +1,30 @@
-/* service.c: a running service and the references that keep it alive. */
+/*
+ * service.c: a running service and the references that keep it alive.
+ * It chooses what its connections speak (HTTP) and what answers them (its
+ * persona, with the scenario's stubs for it): the protocol and the far
+ * end of the pipeline (pipeline.h).
+ */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn.h"
+#include "http.h"
 #include "listener.h"
 #include "persona.h"
 #include "scenario.h"
-#include "server.h"
 #include "service.h"
 #include "tls.h"
 #include "util.h"
 
 struct service *
-service_new(struct server *srv, const struct service_conf *conf, uint64_t seed)
+service_new(
+    struct pipeline *pipeline, const struct service_conf *conf, uint64_t seed)
 {
 	struct service *svc;
 
 	svc = xcalloc(1, sizeof *svc);
-	svc->server = srv;
+	svc->pipeline = pipeline;
 	svc->name = xstrdup(conf->name);
 	svc->conf = conf;
 	svc->refs = 1;
@@ -29,6 +34,9 @@ service_new(struct server *srv, const struct service_conf *conf, uint64_t seed)
 		service_unref(svc);
 		return NULL;
 	}
+	svc->farend.ops = &persona_farend;
+	svc->farend.impl = svc->persona;
+	svc->proto = &http_proto;
 	return svc;
 }
 
@@ -36,21 +44,13 @@ void
 service_configure(struct service *svc, const struct service_conf *conf,
     const struct stub_conf *stubs, size_t nstubs)
 {
-	size_t i;
-
 	svc->conf = conf;
-	svc->nstubs = 0;
-	free(svc->stubs);
-	svc->stubs = NULL;
-	if (conf == NULL)
+	if (conf == NULL) {
+		persona_set_stubs(svc->persona, NULL, 0);
 		return;
-	persona_configure(svc->persona, conf);
-	svc->stubs = xcalloc(nstubs, sizeof *svc->stubs);
-	for (i = 0; i < nstubs; i++) {
-		if (stubs[i].service == NULL ||
-		    strcmp(stubs[i].service, svc->name) == 0)
-			svc->stubs[svc->nstubs++] = &stubs[i];
 	}
+	persona_configure(svc->persona, conf);
+	persona_set_stubs(svc->persona, stubs, nstubs);
 }
 
 void
@@ -67,21 +67,6 @@ service_unref(struct service *svc)
 	listener_free(svc->listener);
 	tls_server_free(svc->tls);
 	persona_free(svc->persona);
-	free(svc->stubs);
 	free(svc->name);
 	free(svc);
-}
-
-void
-service_close_conns(struct service *svc, const char *reason)
-{
-	struct conn *c, *next;
-
-	/* A connection may be the last reference: hold one while walking. */
-	service_ref(svc);
-	for (c = TAILQ_FIRST(&svc->conns); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, entry);
-		conn_close(c, reason);
-	}
-	service_unref(svc);
 }

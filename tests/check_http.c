@@ -17,12 +17,14 @@
 #include <event2/event.h>
 
 #include "conn.h"
+#include "inject.h"
+#include "response.h"
 #include "scenario.h"
-#include "server.h"
 #include "service.h"
 #include "timeline.h"
 
-static struct server srv;
+static struct pipeline pl;
+static struct injector in;
 static struct scenario *sc;
 static struct service *svc;
 static struct conn *conn;
@@ -37,30 +39,33 @@ setup(void)
 	signal(SIGPIPE, SIG_IGN);
 	sc = scenario_default();
 	ck_assert_ptr_nonnull(sc);
-	memset(&srv, 0, sizeof srv);
-	TAILQ_INIT(&srv.services);
-	srv.base = event_base_new();
-	srv.timeline = timeline_new(srv.base, sc, NULL, NULL, NULL);
-	svc = service_new(&srv, &sc->services[0], 1);
+	memset(&pl, 0, sizeof pl);
+	memset(&in, 0, sizeof in);
+	pl.base = event_base_new();
+	pl.inject = &in;
+	pl.responses = response_writer_new();
+	pl.timeline = timeline_new(pl.base, sc, NULL, NULL, NULL);
+	svc = service_new(&pl, &sc->services[0], 1);
 	ck_assert_ptr_nonnull(svc);
 	service_configure(svc, &sc->services[0], sc->stubs, sc->nstubs);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	evutil_make_socket_nonblocking(sv[0]);
 	evutil_make_socket_nonblocking(sv[1]);
 	client = sv[1];
-	conn = conn_new(svc, sv[0], &sa, sizeof sa, CONN_MODE_HTTP, NULL);
+	conn = conn_new(svc, sv[0], &sa, sizeof sa, FAULT_ACCEPT_SERVE, NULL);
 	ck_assert_ptr_nonnull(conn);
 }
 
 static void
 teardown(void)
 {
-	service_close_conns(svc, "test over");
+	conn_close_all(svc, "test over");
 	service_configure(svc, NULL, NULL, 0);
 	service_unref(svc);
-	timeline_free(srv.timeline);
+	timeline_free(pl.timeline);
+	response_writer_free(pl.responses);
 	scenario_free(sc);
-	event_base_free(srv.base);
+	event_base_free(pl.base);
 	close(client);
 }
 
@@ -69,7 +74,7 @@ static void
 spin(int times)
 {
 	while (times-- > 0)
-		event_base_loop(srv.base, EVLOOP_NONBLOCK);
+		event_base_loop(pl.base, EVLOOP_NONBLOCK);
 }
 
 /* Send bytes in pieces of chunk bytes, letting the server run between. */
@@ -145,7 +150,7 @@ START_TEST(test_pipelined_requests_answered_in_order)
 	b = strstr(out, "HTTP/1.1 404");
 	c = strstr(out, "HTTP/1.1 405");
 	ck_assert_msg(a && b && c && a < b && b < c, "%s", out);
-	ck_assert_uint_eq(conn->requests, 3);
+	ck_assert_uint_eq(conn->link.requests, 3);
 }
 END_TEST
 
@@ -229,14 +234,14 @@ START_TEST(test_backpressure_blocks_then_resumes)
 	}
 	spin(50);
 	ck_assert_int_eq(conn->state, CONN_BLOCKED);
-	ck_assert_uint_lt(conn->requests, (uint64_t)n);
+	ck_assert_uint_lt(conn->link.requests, (uint64_t)n);
 	/* Now read everything; the server resumes and answers all. */
-	for (i = 0; i < 20000 && conn->requests < (uint64_t)n; i++) {
+	for (i = 0; i < 20000 && conn->link.requests < (uint64_t)n; i++) {
 		spin(1);
 		while ((r = read(client, buf, sizeof buf)) > 0)
 			total += (int)r;
 	}
-	ck_assert_uint_eq(conn->requests, (uint64_t)n);
+	ck_assert_uint_eq(conn->link.requests, (uint64_t)n);
 	ck_assert_int_gt(total, 0);
 }
 END_TEST

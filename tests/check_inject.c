@@ -186,7 +186,7 @@ START_TEST(test_rules_viewed_and_found_by_id)
 	r = inject_rule(&in, 0);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(r->id, 1);
-	ck_assert_int_eq(r->fault->values[0].i, 418);
+	ck_assert_int_eq(r->fault->args.answer.status, 418);
 	ck_assert_uint_eq(inject_rule(&in, 1)->id, 2);
 	ck_assert_uint_eq(inject_rule(&in, 2)->id, 0);
 	ck_assert_str_eq(inject_rule(&in, 3)->phase, "b");
