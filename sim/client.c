@@ -90,20 +90,20 @@ struct client {
 	struct client_error err;
 };
 
-static int on_status(http_parser *, const char *, size_t);
-static int on_header_field(http_parser *, const char *, size_t);
-static int on_header_value(http_parser *, const char *, size_t);
-static int on_headers_complete(http_parser *);
-static int on_body(http_parser *, const char *, size_t);
-static int on_message_complete(http_parser *);
+static int client_on_status(http_parser *, const char *, size_t);
+static int client_on_header_field(http_parser *, const char *, size_t);
+static int client_on_header_value(http_parser *, const char *, size_t);
+static int client_on_headers_complete(http_parser *);
+static int client_on_body(http_parser *, const char *, size_t);
+static int client_on_message_complete(http_parser *);
 
 static const http_parser_settings client_settings = {
-	.on_status = on_status,
-	.on_header_field = on_header_field,
-	.on_header_value = on_header_value,
-	.on_headers_complete = on_headers_complete,
-	.on_body = on_body,
-	.on_message_complete = on_message_complete,
+	.on_status = client_on_status,
+	.on_header_field = client_on_header_field,
+	.on_header_value = client_on_header_value,
+	.on_headers_complete = client_on_headers_complete,
+	.on_body = client_on_body,
+	.on_message_complete = client_on_message_complete,
 };
 
 static const char *const client_stage_names[] = {
@@ -1053,14 +1053,14 @@ client_count_header(struct client *c, size_t len)
 }
 
 static int
-on_status(http_parser *p, const char *at, size_t len)
+client_on_status(http_parser *p, const char *at, size_t len)
 {
 	(void)at;
 	return client_count_header(p->data, len);
 }
 
 static int
-on_header_field(http_parser *p, const char *at, size_t len)
+client_on_header_field(http_parser *p, const char *at, size_t len)
 {
 	struct client *c = p->data;
 	struct client_response *r = &c->resp;
@@ -1084,7 +1084,7 @@ on_header_field(http_parser *p, const char *at, size_t len)
 }
 
 static int
-on_header_value(http_parser *p, const char *at, size_t len)
+client_on_header_value(http_parser *p, const char *at, size_t len)
 {
 	struct client *c = p->data;
 	struct client_response *r = &c->resp;
@@ -1100,7 +1100,7 @@ on_header_value(http_parser *p, const char *at, size_t len)
 }
 
 static int
-on_headers_complete(http_parser *p)
+client_on_headers_complete(http_parser *p)
 {
 	struct client *c = p->data;
 	size_t i;
@@ -1124,7 +1124,7 @@ on_headers_complete(http_parser *p)
 }
 
 static int
-on_body(http_parser *p, const char *at, size_t len)
+client_on_body(http_parser *p, const char *at, size_t len)
 {
 	struct client *c = p->data;
 	struct client_response *r = &c->resp;
@@ -1152,7 +1152,7 @@ on_body(http_parser *p, const char *at, size_t len)
 }
 
 static int
-on_message_complete(http_parser *p)
+client_on_message_complete(http_parser *p)
 {
 	struct client *c = p->data;
 

@@ -500,6 +500,14 @@ control_faults_post(
 		return;
 	}
 	first = inject_add(in, faults, n);
+	if (first == 0) {
+		for (i = 0; i < n; i++)
+			fault_conf_clear(&faults[i]);
+		free(faults);
+		control_error(req, 500, "out_of_memory",
+		    "cannot add the faults: out of memory; nothing changed");
+		return;
+	}
 	free(faults);
 	ctl->t.faults_changed(ctl->t.arg);
 	list = json_array();

@@ -539,7 +539,7 @@ fault_param_index(const struct fault_kind *kind, const char *name)
 
 /* A parameter's kind and range as the catalogue shows it. */
 static void
-param_describe(const struct fault_param *p, char *buf, size_t len)
+fault_param_describe(const struct fault_param *p, char *buf, size_t len)
 {
 	const char *const *c;
 	size_t n;
@@ -601,7 +601,7 @@ param_describe(const struct fault_param *p, char *buf, size_t len)
  * indent spaces, the others by indent + hang.
  */
 static void
-wrap_print(FILE *f, int indent, int hang, const char *text)
+fault_wrap_print(FILE *f, int indent, int hang, const char *text)
 {
 	const char *p = text;
 	size_t col, len;
@@ -627,12 +627,13 @@ wrap_print(FILE *f, int indent, int hang, const char *text)
 
 /* Print one parameter of a kind: name, kind, range, default, help. */
 static void
-param_print(FILE *f, const struct fault_kind *k, const struct fault_param *p)
+fault_param_print(
+    FILE *f, const struct fault_kind *k, const struct fault_param *p)
 {
 	char what[128], need[128], *line;
 	size_t i, n;
 
-	param_describe(p, what, sizeof what);
+	fault_param_describe(p, what, sizeof what);
 	if (p->required == 1)
 		snprintf(need, sizeof need, "required");
 	else if (p->required == FAULT_PARAM_ONE_OF) {
@@ -649,7 +650,7 @@ param_print(FILE *f, const struct fault_kind *k, const struct fault_param *p)
 	else
 		snprintf(need, sizeof need, "optional");
 	line = xasprintf("%s (%s, %s): %s", p->name, what, need, p->help);
-	wrap_print(f, 6, 4, line);
+	fault_wrap_print(f, 6, 4, line);
 	free(line);
 }
 
@@ -660,7 +661,7 @@ fault_catalogue_print(FILE *f)
 	char *line;
 	size_t layer, i, j, n;
 
-	wrap_print(f, 0, 0,
+	fault_wrap_print(f, 0, 0,
 	    "Fault types, by layer. Every fault takes \"layer\" and "
 	    "\"type\", and may take \"service\" (default: every service), "
 	    "\"probability\" (0..1, default 1) and \"times\" (default: "
@@ -669,7 +670,7 @@ fault_catalogue_print(FILE *f)
 	    "stream faults take \"direction\" (both|upstream|downstream, "
 	    "default both).");
 	fputc('\n', f);
-	wrap_print(f, 0, 0,
+	fault_wrap_print(f, 0, 0,
 	    "A duration is \"250ms\", \"1.5s\", \"2m\", \"1h\". A delay is "
 	    "a duration or a distribution: {\"dist\": \"fixed\", "
 	    "\"value\": D}, {\"dist\": \"uniform\", \"min\": D, \"max\": D}, "
@@ -679,7 +680,7 @@ fault_catalogue_print(FILE *f)
 		line =
 		    xasprintf("%s: %s", layer_names[layer], layer_help[layer]);
 		fputc('\n', f);
-		wrap_print(f, 0, 4, line);
+		fault_wrap_print(f, 0, 4, line);
 		free(line);
 		n = 0;
 		for (i = 0; i < nfault_kinds; i++) {
@@ -688,11 +689,11 @@ fault_catalogue_print(FILE *f)
 				continue;
 			n++;
 			fprintf(f, "  %s\n", k->name);
-			wrap_print(f, 6, 0, k->help);
+			fault_wrap_print(f, 6, 0, k->help);
 			for (j = 0; j < k->nparams; j++)
-				param_print(f, k, &k->params[j]);
+				fault_param_print(f, k, &k->params[j]);
 			line = xasprintf("client sees: %s", k->observed);
-			wrap_print(f, 6, 4, line);
+			fault_wrap_print(f, 6, 4, line);
 			free(line);
 		}
 		if (n == 0)
@@ -702,7 +703,7 @@ fault_catalogue_print(FILE *f)
 
 /* A duration as scenario text ("250ms"). */
 static json_t *
-duration_json(uint64_t us)
+fault_duration_json(uint64_t us)
 {
 	char buf[32];
 
@@ -712,20 +713,22 @@ duration_json(uint64_t us)
 
 /* A delay: a duration, or a distribution object. */
 static json_t *
-delay_json(const struct delay *d)
+fault_delay_json(const struct delay *d)
 {
 	switch (d->dist) {
 	case DELAY_UNIFORM:
 		return json_pack("{s:s, s:o, s:o}", "dist", "uniform", "min",
-		    duration_json(d->a), "max", duration_json(d->b));
+		    fault_duration_json(d->a), "max",
+		    fault_duration_json(d->b));
 	case DELAY_NORMAL:
 		return json_pack("{s:s, s:o, s:o}", "dist", "normal", "mean",
-		    duration_json(d->a), "stddev", duration_json(d->b));
+		    fault_duration_json(d->a), "stddev",
+		    fault_duration_json(d->b));
 	case DELAY_LOGNORMAL:
 		return json_pack("{s:s, s:o, s:f}", "dist", "lognormal",
-		    "median", duration_json(d->a), "sigma", d->sigma);
+		    "median", fault_duration_json(d->a), "sigma", d->sigma);
 	default:
-		return duration_json(d->a);
+		return fault_duration_json(d->a);
 	}
 }
 
@@ -753,7 +756,7 @@ fault_conf_settle(struct fault_conf *fc)
 
 /* A list of strings as a JSON array. */
 static json_t *
-strings_json(const struct fault_strings *l)
+fault_strings_json(const struct fault_strings *l)
 {
 	json_t *o = json_array();
 	size_t i;
@@ -765,7 +768,7 @@ strings_json(const struct fault_strings *l)
 
 /* One parameter's value (at v, typed by its kind) as scenario JSON. */
 static json_t *
-value_json(const struct fault_param *p, const void *v)
+fault_value_json(const struct fault_param *p, const void *v)
 {
 	const struct fault_renames *rn = v;
 	const struct fault_headers *h = v;
@@ -775,9 +778,9 @@ value_json(const struct fault_param *p, const void *v)
 
 	switch (p->kind) {
 	case FAULT_PARAM_DURATION:
-		return duration_json(*(const uint64_t *)v);
+		return fault_duration_json(*(const uint64_t *)v);
 	case FAULT_PARAM_DELAY:
-		return delay_json(v);
+		return fault_delay_json(v);
 	case FAULT_PARAM_INT:
 	case FAULT_PARAM_STATUS:
 		return json_integer(*(const int64_t *)v);
@@ -787,7 +790,7 @@ value_json(const struct fault_param *p, const void *v)
 		return json_string(p->choices[*(const int64_t *)v]);
 	case FAULT_PARAM_VERSIONS:
 	case FAULT_PARAM_STRINGS:
-		return strings_json(v);
+		return fault_strings_json(v);
 	case FAULT_PARAM_RENAMES:
 		o = json_object();
 		for (i = 0; i < rn->n; i++)
@@ -825,7 +828,7 @@ fault_conf_json(const struct fault_conf *fc)
 	for (i = 0; i < fc->kind->nparams; i++) {
 		if (fc->present[i])
 			json_object_set_new(o, fc->kind->params[i].name,
-			    value_json(
+			    fault_value_json(
 			        &fc->kind->params[i], fault_arg_const(fc, i)));
 	}
 	if (fc->probability < 1)
@@ -855,7 +858,7 @@ fault_conf_json(const struct fault_conf *fc)
 
 /* Free a list of strings. */
 static void
-strings_clear(struct fault_strings *l)
+fault_strings_clear(struct fault_strings *l)
 {
 	size_t i;
 
@@ -866,7 +869,7 @@ strings_clear(struct fault_strings *l)
 
 /* Free what one parameter value (at v, typed by its kind) owns. */
 static void
-value_clear(enum fault_param_kind kind, void *v)
+fault_value_clear(enum fault_param_kind kind, void *v)
 {
 	struct fault_renames *rn = v;
 	struct fault_headers *h = v;
@@ -876,7 +879,7 @@ value_clear(enum fault_param_kind kind, void *v)
 	switch (kind) {
 	case FAULT_PARAM_VERSIONS:
 	case FAULT_PARAM_STRINGS:
-		strings_clear(v);
+		fault_strings_clear(v);
 		break;
 	case FAULT_PARAM_RENAMES:
 		for (i = 0; i < rn->n; i++) {
@@ -911,7 +914,8 @@ fault_conf_clear(struct fault_conf *fc)
 	free(fc->match_path);
 	for (i = 0; fc->kind != NULL && i < fc->kind->nparams; i++) {
 		if (fc->present[i])
-			value_clear(fc->kind->params[i].kind, fault_arg(fc, i));
+			fault_value_clear(
+			    fc->kind->params[i].kind, fault_arg(fc, i));
 	}
 	memset(fc, 0, sizeof *fc);
 }

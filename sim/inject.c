@@ -9,6 +9,7 @@
 
 #include "inject.h"
 #include "journal.h"
+#include "log.h"
 #include "metrics.h"
 #include "request.h"
 #include "route.h"
@@ -36,12 +37,20 @@ void
 inject_activate(struct injector *in, const struct scenario *sc,
     const struct phase_conf *phase)
 {
-	size_t i, n = in->napi;
+	struct inject_rule *rules;
+	size_t i, n = in->napi, want;
 
-	in->nrules =
-	    in->napi + sc->nfaults + (phase != NULL ? phase->nfaults : 0);
-	in->rules = xrealloc(
-	    in->rules, (in->nrules > 0 ? in->nrules : 1) * sizeof *in->rules);
+	want = in->napi + sc->nfaults + (phase != NULL ? phase->nfaults : 0);
+	rules = realloc(in->rules, (want > 0 ? want : 1) * sizeof *in->rules);
+	if (rules == NULL) {
+		/* Out of memory: keep the API's faults, and say so. */
+		log_error("phase %s: out of memory, its faults are not active",
+		    phase != NULL ? phase->name : "(none)");
+		in->nrules = in->napi;
+		return;
+	}
+	in->rules = rules;
+	in->nrules = want;
 	memset(in->rules + n, 0, (in->nrules - n) * sizeof *in->rules);
 	for (i = 0; i < sc->nfaults; i++) {
 		in->rules[n].fault = &sc->faults[i];
@@ -59,21 +68,38 @@ inject_activate(struct injector *in, const struct scenario *sc,
 uint64_t
 inject_add(struct injector *in, struct fault_conf *faults, size_t n)
 {
-	struct fault_conf *own;
+	struct fault_conf **own;
+	struct inject_rule *rules;
 	uint64_t first = in->next_id;
 	size_t i;
 
-	in->rules = xrealloc(in->rules, (in->nrules + n) * sizeof *in->rules);
+	/* Everything that can fail first: then nothing changes on failure. */
+	own = calloc(n > 0 ? n : 1, sizeof *own);
+	rules = own == NULL
+	    ? NULL
+	    : realloc(in->rules, (in->nrules + n + 1) * sizeof *in->rules);
+	for (i = 0; rules != NULL && i < n; i++) {
+		if ((own[i] = malloc(sizeof **own)) == NULL)
+			break;
+	}
+	if (rules != NULL)
+		in->rules = rules;
+	if (rules == NULL || i < n) {
+		while (own != NULL && i > 0)
+			free(own[--i]);
+		free(own);
+		return 0;
+	}
 	memmove(in->rules + in->napi + n, in->rules + in->napi,
 	    (in->nrules - in->napi) * sizeof *in->rules);
 	for (i = 0; i < n; i++) {
-		own = xmalloc(sizeof *own);
-		*own = faults[i];
+		*own[i] = faults[i];
 		memset(&faults[i], 0, sizeof faults[i]);
 		memset(&in->rules[in->napi + i], 0, sizeof *in->rules);
-		in->rules[in->napi + i].fault = own;
+		in->rules[in->napi + i].fault = own[i];
 		in->rules[in->napi + i].id = in->next_id++;
 	}
+	free(own);
 	in->napi += n;
 	in->nrules += n;
 	return first;
@@ -152,14 +178,14 @@ inject_find(const struct injector *in, const char *id)
 
 /* Does the rule's service filter let this service through? */
 static int
-rule_service_fits(const struct fault_conf *f, const char *service)
+inject_service_fits(const struct fault_conf *f, const char *service)
 {
 	return f->service == NULL || strcmp(f->service, service) == 0;
 }
 
 /* Does the rule fit the context beyond its service? */
 static int
-rule_fits(const struct fault_conf *f, const struct inject_ctx *ctx)
+inject_rule_fits(const struct fault_conf *f, const struct inject_ctx *ctx)
 {
 	const struct request *req = ctx->req;
 	enum fault_at at = ctx->at;
@@ -226,8 +252,8 @@ inject_pick_from(struct injector *in, enum fault_layer layer,
 	for (i = from; i < in->nrules; i++) {
 		r = &in->rules[i];
 		if (r->fault->kind->layer != layer ||
-		    !rule_service_fits(r->fault, ctx->service) ||
-		    !rule_fits(r->fault, ctx))
+		    !inject_service_fits(r->fault, ctx->service) ||
+		    !inject_rule_fits(r->fault, ctx))
 			continue;
 		if (r->fault->times >= 0 && r->used >= r->fault->times)
 			continue;
@@ -275,7 +301,7 @@ inject_state(
 
 	for (i = 0; i < in->nrules; i++) {
 		if (in->rules[i].fault->kind->type == type &&
-		    rule_service_fits(in->rules[i].fault, service))
+		    inject_service_fits(in->rules[i].fault, service))
 			return in->rules[i].fault;
 	}
 	return NULL;

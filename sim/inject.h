@@ -63,7 +63,8 @@ void inject_activate(
 /*
  * Add faults from the API, tried before the scenario's. Takes over what
  * each fault owns (the structs are left zeroed); returns the first new id,
- * the others following in order.
+ * the others following in order. Out of memory: returns 0, and nothing
+ * changed (the faults are still the caller's).
  */
 uint64_t inject_add(struct injector *, struct fault_conf *, size_t n);
 

@@ -72,7 +72,7 @@ static const char usage_text[] =
 
 /* Report a usage error; returns the exit code for it. */
 static int __attribute__((format(printf, 1, 2)))
-usage_error(const char *fmt, ...)
+main_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -86,14 +86,14 @@ usage_error(const char *fmt, ...)
 
 /* `standin check FILE...`: validate each file; 65 if any is bad. */
 static int
-cmd_check(int argc, char **argv)
+main_check(int argc, char **argv)
 {
 	struct errlist errs = { 0 };
 	struct scenario *sc;
 	int i, rc = 0, io;
 
 	if (argc < 2)
-		return usage_error("check: %s", "no scenario file given");
+		return main_usage_error("check: %s", "no scenario file given");
 	for (i = 1; i < argc; i++) {
 		errno = 0;
 		sc = scenario_load_file(argv[i], &errs);
@@ -121,7 +121,7 @@ cmd_check(int argc, char **argv)
 
 /* `standin serve [SCENARIO] [options]`. */
 static int
-cmd_serve(int argc, char **argv)
+main_serve(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "ready-file", required_argument, NULL, 'r' },
@@ -162,7 +162,7 @@ cmd_serve(int argc, char **argv)
 			opts.seed = strtoull(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || *optarg == '-' ||
 			    *optarg == '\0')
-				return usage_error(
+				return main_usage_error(
 				    "--seed: %s is not a whole number "
 				    "(0 or more)",
 				    optarg);
@@ -171,7 +171,7 @@ cmd_serve(int argc, char **argv)
 		case 't':
 			opts.time_scale = strtod(optarg, &end);
 			if (*end != '\0' || !(opts.time_scale > 0))
-				return usage_error(
+				return main_usage_error(
 				    "--time-scale: %s is not a number "
 				    "above 0",
 				    optarg);
@@ -182,7 +182,7 @@ cmd_serve(int argc, char **argv)
 			else if (strcmp(optarg, "json") == 0)
 				fmt = LOG_JSON;
 			else
-				return usage_error(
+				return main_usage_error(
 				    "--log-format: %s is not text or "
 				    "json",
 				    optarg);
@@ -208,24 +208,26 @@ cmd_serve(int argc, char **argv)
 		}
 	}
 	if (argc - optind > 1)
-		return usage_error(
+		return main_usage_error(
 		    "serve: %s: only one scenario file", argv[optind + 1]);
 	if (argc - optind == 1)
 		opts.scenario_path = argv[optind];
 	if (opts.control_token == NULL)
 		opts.control_token = getenv("STANDIN_CONTROL_TOKEN");
 	if (opts.control_token != NULL && opts.control_token[0] == '\0')
-		return usage_error("--control-token: the token is empty");
+		return main_usage_error("--control-token: the token is empty");
 	if (opts.control_addr != NULL &&
 	    control_address_loopback(opts.control_addr) == -1)
-		return usage_error("--control: %s is not HOST:PORT with an IP "
-		                   "address (127.0.0.1:8474, [::1]:0)",
+		return main_usage_error(
+		    "--control: %s is not HOST:PORT with an IP "
+		    "address (127.0.0.1:8474, [::1]:0)",
 		    opts.control_addr);
 	if (opts.control_addr != NULL && opts.control_token == NULL &&
 	    control_address_loopback(opts.control_addr) != 1)
-		return usage_error("--control %s is not a loopback address: "
-		                   "give --control-token TOKEN too, or anyone "
-		                   "who can reach it can steer standin",
+		return main_usage_error(
+		    "--control %s is not a loopback address: "
+		    "give --control-token TOKEN too, or anyone "
+		    "who can reach it can steer standin",
 		    opts.control_addr);
 	log_init(fmt, lvl);
 
@@ -248,7 +250,7 @@ int
 main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("%s", "no command given");
+		return main_usage_error("%s", "no command given");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(usage_text, stdout);
@@ -260,18 +262,18 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "serve") == 0)
-		return cmd_serve(argc - 1, argv + 1);
+		return main_serve(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
-		return cmd_check(argc - 1, argv + 1);
+		return main_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "ctl") == 0)
 		return ctl_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "probe") == 0)
 		return probe_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "faults") == 0) {
 		if (argc > 2)
-			return usage_error("faults takes no arguments");
+			return main_usage_error("faults takes no arguments");
 		fault_catalogue_print(stdout);
 		return 0;
 	}
-	return usage_error("unknown command '%s'", argv[1]);
+	return main_usage_error("unknown command '%s'", argv[1]);
 }

@@ -4,7 +4,7 @@
 #include "rng.h"
 
 static uint64_t
-splitmix64(uint64_t *x)
+rng_splitmix64(uint64_t *x)
 {
 	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
 
@@ -19,7 +19,7 @@ rng_seed(struct rng *r, uint64_t seed)
 	int i;
 
 	for (i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
+		r->s[i] = rng_splitmix64(&seed);
 }
 
 void
@@ -33,7 +33,7 @@ rng_seed_stream(struct rng *r, uint64_t seed, const char *purpose)
 }
 
 static uint64_t
-rotl(uint64_t x, int k)
+rng_rotl(uint64_t x, int k)
 {
 	return (x << k) | (x >> (64 - k));
 }
@@ -41,14 +41,14 @@ rotl(uint64_t x, int k)
 uint64_t
 rng_next(struct rng *r)
 {
-	uint64_t *s = r->s, result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	uint64_t *s = r->s, result = rng_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
 
 	s[2] ^= s[0];
 	s[3] ^= s[1];
 	s[1] ^= s[2];
 	s[0] ^= s[3];
 	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
+	s[3] = rng_rotl(s[3], 45);
 	return result;
 }
 

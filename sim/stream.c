@@ -73,6 +73,23 @@ stream_dir_wants(const struct fault_conf *f, int upstream)
 	              : f->direction == FAULT_DIR_DOWNSTREAM);
 }
 
+/*
+ * Stop passing bytes in this direction (limit_data reached, or out of
+ * memory) and tell the connection once, which ends it.
+ */
+static void
+stream_stop(struct stream_dir *d)
+{
+	struct stream *s = d->stream;
+
+	evbuffer_drain(d->staged, evbuffer_get_length(d->staged));
+	d->qlen = 0;
+	if (d->limited < 2 && s->cb.limit != NULL) {
+		d->limited = 2; /* tell once */
+		s->cb.limit(s->cb.arg);
+	}
+}
+
 /* A write entered the staging buffer: queue it as a chunk. */
 static void
 stream_staged_cb(
@@ -90,7 +107,11 @@ stream_staged_cb(
 		struct stream_chunk *q;
 		size_t i, cap = d->qcap == 0 ? 16 : d->qcap * 2;
 
-		q = xcalloc(cap, sizeof *q);
+		if ((q = calloc(cap, sizeof *q)) == NULL) {
+			/* Out of memory: this connection cannot go on. */
+			stream_stop(d);
+			return;
+		}
 		for (i = 0; i < d->qlen; i++)
 			q[i] = d->q[(d->qhead + i) % d->qcap];
 		free(d->q);
@@ -213,10 +234,8 @@ stream_release(struct stream_dir *d)
 	}
 	if (d->upstream && moved > 0 && s->cb.readable != NULL)
 		s->cb.readable(s->cb.arg);
-	if (d->limited && s->cb.limit != NULL) {
-		d->limited = 2; /* tell once */
-		s->cb.limit(s->cb.arg);
-	}
+	if (d->limited)
+		stream_stop(d);
 }
 
 static void

@@ -19,7 +19,7 @@ struct stream;
 /* What a stream tells its connection. */
 struct stream_callbacks {
 	void (*readable)(void *arg); /* shaped client bytes are in the input */
-	void (*limit)(void *arg); /* limit_data reached: end the connection */
+	void (*limit)(void *arg); /* limit_data reached or out of memory: end */
 	void (*closed)(void *arg); /* a held close (slow_close) is due */
 	void *arg;
 };

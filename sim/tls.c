@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,21 @@ tls_openssl_version(int v)
 	return 0;
 }
 
+/*
+ * Set *cause to a message for a user; at run time, so out of memory
+ * leaves it NULL rather than ending the process.
+ */
+static void __attribute__((format(printf, 2, 3)))
+tls_cause(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) == -1)
+		*cause = NULL;
+	va_end(ap);
+}
+
 /* The first error on OpenSSL's queue as text ("unknown" if none). */
 static void
 tls_openssl_reason(char *buf, size_t len)
@@ -106,7 +122,7 @@ tls_ciphers_check(const char *list, int tls13, char **cause)
 	int ok;
 
 	if (ctx == NULL) {
-		*cause = xstrdup("cannot make an SSL_CTX");
+		tls_cause(cause, "cannot make an SSL_CTX");
 		return -1;
 	}
 	ok = tls13 ? SSL_CTX_set_ciphersuites(ctx, list)
@@ -114,7 +130,7 @@ tls_ciphers_check(const char *list, int tls13, char **cause)
 	SSL_CTX_free(ctx);
 	if (!ok) {
 		tls_openssl_reason(why, sizeof why);
-		*cause = xasprintf("OpenSSL selects no %s from it (%s)",
+		tls_cause(cause, "OpenSSL selects no %s from it (%s)",
 		    tls13 ? "TLS 1.3 ciphersuite" : "cipher", why);
 		return -1;
 	}
@@ -155,11 +171,14 @@ tls_alpn_encode(
 
 	for (i = 0; i < nalpn; i++)
 		len += 1 + strlen(alpn[i]);
-	p->alpn = xmalloc(len + 1);
+	if ((p->alpn = malloc(len + 1)) == NULL) {
+		tls_cause(cause, "out of memory");
+		return -1;
+	}
 	for (i = 0; i < nalpn; i++) {
 		n = strlen(alpn[i]);
 		if (n == 0 || n > 255) {
-			*cause = xasprintf(
+			tls_cause(cause,
 			    "ALPN protocol \"%s\" is not 1 to 255 bytes",
 			    alpn[i]);
 			return -1;
@@ -202,7 +221,7 @@ tls_profile_cert(struct tls_server *t, struct tls_profile *p,
 	    SSL_CTX_use_PrivateKey(p->ctx, key) != 1 ||
 	    (ca != NULL && SSL_CTX_add1_chain_cert(p->ctx, ca) != 1)) {
 		tls_openssl_reason(why, sizeof why);
-		*cause = xasprintf("cannot use the certificate: %s", why);
+		tls_cause(cause, "cannot use the certificate: %s", why);
 		goto out;
 	}
 	rc = 0;
@@ -223,79 +242,124 @@ tls_profile_free(struct tls_profile *p)
 	free(p);
 }
 
+/* What a profile's SSL_CTX is made of: the service's settings, or a
+ * tls fault's changes to them. */
+struct tls_shape {
+	int min, max; /* TLS_V10..TLS_V13 */
+	const char *ciphers, *suites;
+	char *const *alpn;
+	size_t nalpn;
+	enum cert_kind kind;
+	int alert; /* an alert to answer the ClientHello with, or 0 */
+};
+
+/* version_mismatch narrows the protocol window. */
+static void
+tls_shape_window(struct tls_shape *sh, const struct fault_conf *f)
+{
+	sh->min = TLS_V10 + (int)f->args.tls_window.min_version;
+	sh->max = TLS_V10 + (int)f->args.tls_window.max_version;
+}
+
+/* cert presents a broken certificate. */
+static void
+tls_shape_cert(struct tls_shape *sh, const struct fault_conf *f)
+{
+	sh->kind = (enum cert_kind)(CERT_EXPIRED + f->args.tls_cert.kind);
+}
+
+/* cipher_mismatch offers ciphers clients do not enable. */
+static void
+tls_shape_ciphers(struct tls_shape *sh, const struct fault_conf *f)
+{
+	(void)f;
+	/* Not in a client's default lists; PSK needs a key we never set. */
+	sh->ciphers = "PSK-AES128-CBC-SHA";
+	sh->suites = "TLS_AES_128_CCM_8_SHA256";
+}
+
+/* alpn_mismatch accepts no protocol the client offers. */
+static void
+tls_shape_alpn(struct tls_shape *sh, const struct fault_conf *f)
+{
+	static char none[] = "standin-accepts-none";
+	static char *no_alpn[] = { none };
+
+	sh->alpn = f->present[0] ? f->args.tls_alpn.protocols.v : no_alpn;
+	sh->nalpn = f->present[0] ? f->args.tls_alpn.protocols.n : 1;
+}
+
+/* alert answers the ClientHello with an alert. */
+static void
+tls_shape_alert(struct tls_shape *sh, const struct fault_conf *f)
+{
+	sh->alert = fault_tls_alert_codes[f->args.tls_alert.alert];
+}
+
+/* How each tls fault type changes a profile (the others do not). */
+static void (*const tls_shapes[])(
+    struct tls_shape *, const struct fault_conf *) = {
+	[FAULT_TLS_VERSION_MISMATCH] = tls_shape_window,
+	[FAULT_TLS_CERT] = tls_shape_cert,
+	[FAULT_TLS_CIPHER_MISMATCH] = tls_shape_ciphers,
+	[FAULT_TLS_ALPN_MISMATCH] = tls_shape_alpn,
+	[FAULT_TLS_ALERT] = tls_shape_alert,
+};
+
 /*
- * A context for the service as configured, or as a tls fault changes it:
- * version_mismatch narrows the window, cert presents a broken
- * certificate, cipher_mismatch offers ciphers clients do not enable,
- * alpn_mismatch accepts no protocol the client offers, alert answers the
- * ClientHello with an alert.
+ * A context for the service as configured, or as a tls fault changes it
+ * (tls_shapes). NULL with *cause (which may be NULL: out of memory).
  */
 static struct tls_profile *
 tls_profile_new(struct tls_server *t, const struct fault_conf *f, char **cause)
 {
-	static char none[] = "standin-accepts-none";
-	static char *no_alpn[] = { none };
 	const struct tls_conf *conf = t->conf;
-	int min = conf->min_version, max = conf->max_version;
-	const char *ciphers = conf->ciphers, *suites = conf->ciphersuites;
-	char *const *alpn = conf->alpn;
-	size_t nalpn = conf->nalpn;
-	enum cert_kind kind = CERT_GOOD;
+	struct tls_shape sh = { conf->min_version, conf->max_version,
+		conf->ciphers, conf->ciphersuites, conf->alpn, conf->nalpn,
+		CERT_GOOD, 0 };
 	struct tls_profile *p;
 	char why[256];
 
-	p = xcalloc(1, sizeof *p);
-	switch (f != NULL ? f->kind->type : FAULT_TLS_STALL) {
-	case FAULT_TLS_VERSION_MISMATCH:
-		min = TLS_V10 + (int)f->args.tls_window.min_version;
-		max = TLS_V10 + (int)f->args.tls_window.max_version;
-		break;
-	case FAULT_TLS_CERT:
-		kind = (enum cert_kind)(CERT_EXPIRED + f->args.tls_cert.kind);
-		break;
-	case FAULT_TLS_CIPHER_MISMATCH:
-		/* Not in a client's default lists; PSK needs a key we never set. */
-		ciphers = "PSK-AES128-CBC-SHA";
-		suites = "TLS_AES_128_CCM_8_SHA256";
-		break;
-	case FAULT_TLS_ALPN_MISMATCH:
-		alpn = f->present[0] ? f->args.tls_alpn.protocols.v : no_alpn;
-		nalpn = f->present[0] ? f->args.tls_alpn.protocols.n : 1;
-		break;
-	case FAULT_TLS_ALERT:
-		p->alert = fault_tls_alert_codes[f->args.tls_alert.alert];
-		break;
-	default:
-		break;
+	if ((p = calloc(1, sizeof *p)) == NULL) {
+		tls_cause(cause, "out of memory");
+		return NULL;
 	}
+	if (f != NULL && (size_t)f->kind->type < nitems(tls_shapes) &&
+	    tls_shapes[f->kind->type] != NULL)
+		tls_shapes[f->kind->type](&sh, f);
+	p->alert = sh.alert;
 	p->ctx = SSL_CTX_new(TLS_server_method());
 	if (p->ctx == NULL) {
-		*cause = xstrdup("cannot make an SSL_CTX");
+		tls_cause(cause, "cannot make an SSL_CTX");
 		goto fail;
 	}
 	/* TLS 1.0 and 1.1 need security level 0 in OpenSSL 3. */
-	if (min < 12) {
+	if (sh.min < 12) {
 		SSL_CTX_set_security_level(p->ctx, 0);
-		if (ciphers == NULL)
-			ciphers = "DEFAULT:@SECLEVEL=0";
+		if (sh.ciphers == NULL)
+			sh.ciphers = "DEFAULT:@SECLEVEL=0";
 	}
-	if (!SSL_CTX_set_min_proto_version(p->ctx, tls_openssl_version(min)) ||
-	    !SSL_CTX_set_max_proto_version(p->ctx, tls_openssl_version(max)) ||
-	    (ciphers != NULL && !SSL_CTX_set_cipher_list(p->ctx, ciphers)) ||
-	    (suites != NULL && !SSL_CTX_set_ciphersuites(p->ctx, suites))) {
+	if (!SSL_CTX_set_min_proto_version(
+	        p->ctx, tls_openssl_version(sh.min)) ||
+	    !SSL_CTX_set_max_proto_version(
+	        p->ctx, tls_openssl_version(sh.max)) ||
+	    (sh.ciphers != NULL &&
+	        !SSL_CTX_set_cipher_list(p->ctx, sh.ciphers)) ||
+	    (sh.suites != NULL &&
+	        !SSL_CTX_set_ciphersuites(p->ctx, sh.suites))) {
 		tls_openssl_reason(why, sizeof why);
-		*cause = xasprintf("cannot set up TLS: %s", why);
+		tls_cause(cause, "cannot set up TLS: %s", why);
 		goto fail;
 	}
 	SSL_CTX_set_options(p->ctx, SSL_OP_NO_RENEGOTIATION);
-	if (nalpn > 0) {
-		if (tls_alpn_encode(p, alpn, nalpn, cause) != 0)
+	if (sh.nalpn > 0) {
+		if (tls_alpn_encode(p, sh.alpn, sh.nalpn, cause) != 0)
 			goto fail;
 		SSL_CTX_set_alpn_select_cb(p->ctx, tls_alpn_cb, p);
 	}
 	if (p->alert != 0)
 		SSL_CTX_set_client_hello_cb(p->ctx, tls_alert_cb, p);
-	if (tls_profile_cert(t, p, kind, cause) != 0)
+	if (tls_profile_cert(t, p, sh.kind, cause) != 0)
 		goto fail;
 	return p;
 fail:
@@ -315,6 +379,8 @@ tls_server_new(const struct tls_conf *conf, struct certs *certs,
 	snprintf(t->host, sizeof t->host, "%s", host);
 	t->profiles[0] = tls_profile_new(t, NULL, cause);
 	if (t->profiles[0] == NULL) {
+		if (*cause == NULL)
+			*cause = xstrdup("out of memory");
 		tls_server_free(t);
 		return NULL;
 	}
@@ -353,7 +419,8 @@ tls_profile_for(struct tls_server *t, const struct fault_conf *f)
 	}
 	p = tls_profile_new(t, f, &cause);
 	if (p == NULL) {
-		log_error("tls %s fault: %s", f->kind->name, cause);
+		log_error("tls %s fault: %s", f->kind->name,
+		    cause != NULL ? cause : "out of memory");
 		free(cause);
 		free(key);
 		return t->profiles[0];

@@ -13,7 +13,7 @@
 #include "util.h"
 
 static void
-oom(void)
+util_oom(void)
 {
 	fputs("standin: out of memory\n", stderr);
 	abort();
@@ -25,7 +25,7 @@ xmalloc(size_t n)
 	void *p = malloc(n == 0 ? 1 : n);
 
 	if (p == NULL)
-		oom();
+		util_oom();
 	return p;
 }
 
@@ -35,7 +35,7 @@ xcalloc(size_t n, size_t size)
 	void *p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size);
 
 	if (p == NULL)
-		oom();
+		util_oom();
 	return p;
 }
 
@@ -45,7 +45,7 @@ xrealloc(void *old, size_t n)
 	void *p = realloc(old, n == 0 ? 1 : n);
 
 	if (p == NULL)
-		oom();
+		util_oom();
 	return p;
 }
 
@@ -55,7 +55,7 @@ xstrdup(const char *s)
 	char *p = strdup(s);
 
 	if (p == NULL)
-		oom();
+		util_oom();
 	return p;
 }
 
@@ -65,7 +65,7 @@ xstrndup(const char *s, size_t n)
 	char *p = strndup(s, n);
 
 	if (p == NULL)
-		oom();
+		util_oom();
 	return p;
 }
 
@@ -75,7 +75,7 @@ xvasprintf(const char *fmt, va_list ap)
 	char *p;
 
 	if (vasprintf(&p, fmt, ap) == -1)
-		oom();
+		util_oom();
 	return p;
 }
 
@@ -234,7 +234,7 @@ version_compare(const char *a, const char *b)
 
 /* The value of a hexadecimal digit, or -1. */
 static int
-hexval(int c)
+util_hexval(int c)
 {
 	if (isdigit(c))
 		return c - '0';
@@ -257,8 +257,8 @@ percent_decode(const char *src, size_t n, char *buf, size_t len, int plus)
 		}
 		if (i + 2 >= n)
 			return -1;
-		hi = hexval((unsigned char)src[i + 1]);
-		lo = hexval((unsigned char)src[i + 2]);
+		hi = util_hexval((unsigned char)src[i + 1]);
+		lo = util_hexval((unsigned char)src[i + 2]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 			return -1;
 		buf[o++] = (char)(hi << 4 | lo);
@@ -272,7 +272,7 @@ percent_decode(const char *src, size_t n, char *buf, size_t len, int plus)
 
 /* The length of the valid UTF-8 sequence at p, or 0. */
 static size_t
-utf8_len(const unsigned char *p)
+util_utf8_len(const unsigned char *p)
 {
 	size_t n, i;
 
@@ -307,7 +307,7 @@ json_escape(const char *s, char *buf, size_t len)
 	}
 	buf[o++] = '"';
 	while (*p != '\0') {
-		n = utf8_len(p);
+		n = util_utf8_len(p);
 		if (n == 1 && (*p < 0x20 || *p == '"' || *p == '\\')) {
 			if (*p == '"' || *p == '\\')
 				snprintf(esc, sizeof esc, "\\%c", *p);
