@@ -1,7 +1,9 @@
 /*
  * persona.c: persona instances, the routes both personas share (/health,
  * POST /v1/handshake, the X-Protocol-Version check) and the dispatch of a
- * request to a stub, a route, or a 404 or 405.
+ * request to a stub, a route, or a 404 or 405. A persona is the far end
+ * of the pipeline today (persona_farend, pipeline.h): the http layer hands
+ * it each request that its faults let through.
  */
 #include "config.h"
 

@@ -7,6 +7,11 @@
  * draw). Releasing walks the chunks in order: a slicer hands out one small
  * piece per gap, corrupt flips bits on the way, limit_data stops at its
  * count. Bandwidth is libevent's own rate limiting on the socket.
+ *
+ * A step of the pipeline (pipeline.h) between a connection's socket and
+ * its protocol: conn.c makes one when stream faults apply and points the
+ * protocol's buffers at it; it tells the connection back only through
+ * the callbacks conn.c lends it.
  */
 #include "config.h"
 

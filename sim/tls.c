@@ -2,6 +2,8 @@
  * tls.c: one SSL_CTX per TLS service, and server-side OpenSSL bufferevents
  * over accepted sockets. Old protocol versions are really offered when a
  * scenario asks for them: below TLS 1.2 the security level drops to 0.
+ * A step of the pipeline (pipeline.h): conn.c makes each connection's
+ * TLS bufferevent here, with the tls fault it carries (tls_shapes).
  */
 #include "config.h"
 
