@@ -22,66 +22,72 @@
 /* Phase names: what `standin ctl phase NAME` and the journal show. */
 #define PHASE_NAME_MAX 64
 
-static void root_standin(struct loader *, json_t *, void *);
-static void root_name(struct loader *, json_t *, void *);
-static void root_description(struct loader *, json_t *, void *);
-static void root_seed(struct loader *, json_t *, void *);
-static void root_time_scale(struct loader *, json_t *, void *);
-static void root_faults(struct loader *, json_t *, void *);
-static void root_phases(struct loader *, json_t *, void *);
-static void root_repeat(struct loader *, json_t *, void *);
-static void phase_name(struct loader *, json_t *, void *);
-static void phase_after(struct loader *, json_t *, void *);
-static void phase_after_connections(struct loader *, json_t *, void *);
-static void phase_after_requests(struct loader *, json_t *, void *);
-static void phase_manual(struct loader *, json_t *, void *);
-static void phase_faults(struct loader *, json_t *, void *);
+static void scenario_root_standin(struct scenario_loader *, json_t *, void *);
+static void scenario_root_name(struct scenario_loader *, json_t *, void *);
+static void scenario_root_description(
+    struct scenario_loader *, json_t *, void *);
+static void scenario_root_seed(struct scenario_loader *, json_t *, void *);
+static void scenario_root_time_scale(
+    struct scenario_loader *, json_t *, void *);
+static void scenario_root_services(struct scenario_loader *, json_t *, void *);
+static void scenario_root_stubs(struct scenario_loader *, json_t *, void *);
+static void scenario_root_faults(struct scenario_loader *, json_t *, void *);
+static void scenario_root_phases(struct scenario_loader *, json_t *, void *);
+static void scenario_root_repeat(struct scenario_loader *, json_t *, void *);
+static void scenario_phase_name(struct scenario_loader *, json_t *, void *);
+static void scenario_phase_after(struct scenario_loader *, json_t *, void *);
+static void scenario_phase_after_connections(
+    struct scenario_loader *, json_t *, void *);
+static void scenario_phase_after_requests(
+    struct scenario_loader *, json_t *, void *);
+static void scenario_phase_manual(struct scenario_loader *, json_t *, void *);
+static void scenario_phase_faults(struct scenario_loader *, json_t *, void *);
 
-static const struct key_rule root_rules[] = {
-	{ "standin", 1, root_standin },
-	{ "name", 0, root_name },
-	{ "description", 0, root_description },
-	{ "seed", 0, root_seed },
-	{ "time_scale", 0, root_time_scale },
-	{ "services", 1, root_services },
-	{ "stubs", 0, root_stubs },
-	{ "faults", 0, root_faults },
-	{ "phases", 0, root_phases },
-	{ "repeat", 0, root_repeat },
+static const struct scenario_key_rule scenario_root_rules[] = {
+	{ "standin", 1, scenario_root_standin },
+	{ "name", 0, scenario_root_name },
+	{ "description", 0, scenario_root_description },
+	{ "seed", 0, scenario_root_seed },
+	{ "time_scale", 0, scenario_root_time_scale },
+	{ "services", 1, scenario_root_services },
+	{ "stubs", 0, scenario_root_stubs },
+	{ "faults", 0, scenario_root_faults },
+	{ "phases", 0, scenario_root_phases },
+	{ "repeat", 0, scenario_root_repeat },
 };
 
-static const struct key_rule phase_rules[] = {
-	{ "name", 1, phase_name },
-	{ "after", 0, phase_after },
-	{ "after_connections", 0, phase_after_connections },
-	{ "after_requests", 0, phase_after_requests },
-	{ "manual", 0, phase_manual },
-	{ "faults", 0, phase_faults },
+static const struct scenario_key_rule scenario_phase_rules[] = {
+	{ "name", 1, scenario_phase_name },
+	{ "after", 0, scenario_phase_after },
+	{ "after_connections", 0, scenario_phase_after_connections },
+	{ "after_requests", 0, scenario_phase_after_requests },
+	{ "manual", 0, scenario_phase_manual },
+	{ "faults", 0, scenario_phase_faults },
 };
 
 /* The keys that say how a phase starts; a phase has at most one. */
-static const char *const phase_start_keys[] = { "after", "after_connections",
-	"after_requests", "manual" };
+static const char *const scenario_phase_start_keys[] = { "after",
+	"after_connections", "after_requests", "manual" };
 
 static void
-root_standin(struct loader *ld, json_t *v, void *out)
+scenario_root_standin(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct scenario *sc = out;
 
 	/* Another version stopped the load before this point. */
-	if (expect(ld, v, JSON_INTEGER) == 0)
+	if (scenario_read_expect(ld, v, JSON_INTEGER) == 0)
 		sc->format = (int)json_integer_value(v);
 }
 
 static void
-root_name(struct loader *ld, json_t *v, void *out)
+scenario_root_name(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct scenario *sc = out;
 
-	if (expect(ld, v, JSON_STRING) != 0)
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
 		return;
 	if (*json_string_value(v) == '\0') {
-		verr(ld, "must not be empty");
+		scenario_read_error(ld, "must not be empty");
 		return;
 	}
 	free(sc->name);
@@ -89,25 +95,26 @@ root_name(struct loader *ld, json_t *v, void *out)
 }
 
 static void
-root_description(struct loader *ld, json_t *v, void *out)
+scenario_root_description(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct scenario *sc = out;
 
-	if (expect(ld, v, JSON_STRING) != 0)
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
 		return;
 	free(sc->description);
 	sc->description = xstrdup(json_string_value(v));
 }
 
 static void
-root_seed(struct loader *ld, json_t *v, void *out)
+scenario_root_seed(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct scenario *sc = out;
 
-	if (expect(ld, v, JSON_INTEGER) != 0)
+	if (scenario_read_expect(ld, v, JSON_INTEGER) != 0)
 		return;
 	if (json_integer_value(v) < 0) {
-		verr(ld, "must be 0 or more, got %" JSON_INTEGER_FORMAT,
+		scenario_read_error(ld,
+		    "must be 0 or more, got %" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
 		return;
 	}
@@ -115,38 +122,50 @@ root_seed(struct loader *ld, json_t *v, void *out)
 }
 
 static void
-root_time_scale(struct loader *ld, json_t *v, void *out)
+scenario_root_time_scale(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct scenario *sc = out;
 	char num[64];
 
-	if (expect(ld, v, JSON_REAL) != 0)
+	if (scenario_read_expect(ld, v, JSON_REAL) != 0)
 		return;
 	if (json_number_value(v) <= 0) {
-		number_format(v, num, sizeof num);
-		verr(ld, "must be more than 0, got %s", num);
+		scenario_read_number_format(v, num, sizeof num);
+		scenario_read_error(ld, "must be more than 0, got %s", num);
 		return;
 	}
 	sc->time_scale = json_number_value(v);
 }
 
 static void
-root_faults(struct loader *ld, json_t *v, void *out)
+scenario_root_services(struct scenario_loader *ld, json_t *v, void *out)
 {
-	struct scenario *sc = out;
-
-	faults_read(ld, v, &sc->faults, &sc->nfaults);
+	scenario_service_read_all(ld, v, out);
 }
 
 static void
-root_repeat(struct loader *ld, json_t *v, void *out)
+scenario_root_stubs(struct scenario_loader *ld, json_t *v, void *out)
+{
+	scenario_stub_read_all(ld, v, out);
+}
+
+static void
+scenario_root_faults(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct scenario *sc = out;
 
-	if (expect(ld, v, JSON_TRUE) != 0)
+	scenario_fault_read_list(ld, v, &sc->faults, &sc->nfaults);
+}
+
+static void
+scenario_root_repeat(struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct scenario *sc = out;
+
+	if (scenario_read_expect(ld, v, JSON_TRUE) != 0)
 		return;
 	if (json_is_true(v) && json_object_get(ld->root, "phases") == NULL) {
-		verr(ld, "needs \"phases\" to repeat");
+		scenario_read_error(ld, "needs \"phases\" to repeat");
 		return;
 	}
 	sc->repeat = json_is_true(v);
@@ -154,7 +173,7 @@ root_repeat(struct loader *ld, json_t *v, void *out)
 
 /* Is this a phase name: 1 to 64 letters, digits, "_", "-" or "."? */
 static int
-phase_name_valid(const char *s)
+scenario_phase_name_valid(const char *s)
 {
 	size_t n = strspn(s,
 	    "abcdefghijklmnopqrstuvwxyz"
@@ -164,17 +183,17 @@ phase_name_valid(const char *s)
 }
 
 static void
-phase_name(struct loader *ld, json_t *v, void *out)
+scenario_phase_name(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct phase_conf *ph = out;
 	const char *s;
 	size_t i;
 
-	if (expect(ld, v, JSON_STRING) != 0)
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
 		return;
 	s = json_string_value(v);
-	if (!phase_name_valid(s)) {
-		verr(ld,
+	if (!scenario_phase_name_valid(s)) {
+		scenario_read_error(ld,
 		    "phase name must be 1 to %d letters, digits, \"_\", \"-\" "
 		    "or \".\"",
 		    PHASE_NAME_MAX);
@@ -183,7 +202,8 @@ phase_name(struct loader *ld, json_t *v, void *out)
 	for (i = 0; i < ld->phase; i++) {
 		if (ld->sc->phases[i].name != NULL &&
 		    strcmp(ld->sc->phases[i].name, s) == 0) {
-			verr(ld, "phase %zu is already named %s", i, q(ld, s));
+			scenario_read_error(ld, "phase %zu is already named %s",
+			    i, scenario_read_quote(ld, s));
 			return;
 		}
 	}
@@ -195,28 +215,29 @@ phase_name(struct loader *ld, json_t *v, void *out)
  * unless the phases repeat: then the condition brings the loop back.
  */
 static int
-phase_start_allowed(struct loader *ld, const char *key)
+scenario_phase_start_allowed(struct scenario_loader *ld, const char *key)
 {
 	if (ld->phase > 0 || ld->repeat)
 		return 1;
-	verr(ld,
+	scenario_read_error(ld,
 	    "the first phase begins at start and takes no %s (unless "
 	    "\"repeat\" is true)",
-	    q(ld, key));
+	    scenario_read_quote(ld, key));
 	return 0;
 }
 
 static void
-phase_after(struct loader *ld, json_t *v, void *out)
+scenario_phase_after(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct phase_conf *ph = out;
 	uint64_t us;
 
-	if (!phase_start_allowed(ld, "after") || duration_read(ld, v, &us) != 0)
+	if (!scenario_phase_start_allowed(ld, "after") ||
+	    scenario_read_duration(ld, v, &us) != 0)
 		return;
 	if (us == 0) {
-		verr(ld, "must be more than 0, got %s",
-		    q(ld, json_string_value(v)));
+		scenario_read_error(ld, "must be more than 0, got %s",
+		    scenario_read_quote(ld, json_string_value(v)));
 		return;
 	}
 	ph->start = PHASE_START_AFTER;
@@ -225,13 +246,14 @@ phase_after(struct loader *ld, json_t *v, void *out)
 
 /* Read a count of connections or requests, 1 or more. */
 static void
-phase_after_count(struct loader *ld, json_t *v, struct phase_conf *ph,
-    const char *key, enum phase_start start)
+scenario_phase_after_count(struct scenario_loader *ld, json_t *v,
+    struct phase_conf *ph, const char *key, enum phase_start start)
 {
-	if (!phase_start_allowed(ld, key) || expect(ld, v, JSON_INTEGER) != 0)
+	if (!scenario_phase_start_allowed(ld, key) ||
+	    scenario_read_expect(ld, v, JSON_INTEGER) != 0)
 		return;
 	if (json_integer_value(v) < 1) {
-		range_error(ld, v, 1, 0);
+		scenario_read_range_error(ld, v, 1, 0);
 		return;
 	}
 	ph->start = start;
@@ -239,76 +261,82 @@ phase_after_count(struct loader *ld, json_t *v, struct phase_conf *ph,
 }
 
 static void
-phase_after_connections(struct loader *ld, json_t *v, void *out)
+scenario_phase_after_connections(
+    struct scenario_loader *ld, json_t *v, void *out)
 {
-	phase_after_count(
+	scenario_phase_after_count(
 	    ld, v, out, "after_connections", PHASE_START_CONNECTIONS);
 }
 
 static void
-phase_after_requests(struct loader *ld, json_t *v, void *out)
+scenario_phase_after_requests(struct scenario_loader *ld, json_t *v, void *out)
 {
-	phase_after_count(ld, v, out, "after_requests", PHASE_START_REQUESTS);
+	scenario_phase_after_count(
+	    ld, v, out, "after_requests", PHASE_START_REQUESTS);
 }
 
 static void
-phase_manual(struct loader *ld, json_t *v, void *out)
+scenario_phase_manual(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct phase_conf *ph = out;
 
-	if (!phase_start_allowed(ld, "manual") || expect(ld, v, JSON_TRUE) != 0)
+	if (!scenario_phase_start_allowed(ld, "manual") ||
+	    scenario_read_expect(ld, v, JSON_TRUE) != 0)
 		return;
 	if (!json_is_true(v)) {
-		verr(ld, "must be true (leave it out otherwise)");
+		scenario_read_error(
+		    ld, "must be true (leave it out otherwise)");
 		return;
 	}
 	ph->start = PHASE_START_MANUAL;
 }
 
 static void
-phase_faults(struct loader *ld, json_t *v, void *out)
+scenario_phase_faults(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct phase_conf *ph = out;
 
-	faults_read(ld, v, &ph->faults, &ph->nfaults);
+	scenario_fault_read_list(ld, v, &ph->faults, &ph->nfaults);
 }
 
 /* Report what is wrong with how a phase starts, as a whole. */
 static void
-phase_start_check(struct loader *ld, json_t *obj)
+scenario_phase_start_check(struct scenario_loader *ld, json_t *obj)
 {
 	char *list;
 	size_t i, n = 0;
 
-	for (i = 0; i < nitems(phase_start_keys); i++) {
-		if (json_object_get(obj, phase_start_keys[i]) != NULL)
+	for (i = 0; i < nitems(scenario_phase_start_keys); i++) {
+		if (json_object_get(obj, scenario_phase_start_keys[i]) != NULL)
 			n++;
 	}
-	list = names_join(phase_start_keys, nitems(phase_start_keys), " or ");
+	list = scenario_read_names_join(scenario_phase_start_keys,
+	    nitems(scenario_phase_start_keys), " or ");
 	if (n == 0 && ld->phase > 0)
-		verr(ld, "missing how the phase starts (give %s)", list);
+		scenario_read_error(
+		    ld, "missing how the phase starts (give %s)", list);
 	else if (n == 0 && ld->repeat) {
-		verr(ld,
+		scenario_read_error(ld,
 		    "missing how the phase starts: with \"repeat\" the first "
 		    "phase needs one too, to loop back to it (give %s)",
 		    list);
 	} else if (n > 1)
-		verr(ld, "give only one of %s", list);
+		scenario_read_error(ld, "give only one of %s", list);
 	free(list);
 }
 
 static void
-root_phases(struct loader *ld, json_t *v, void *out)
+scenario_root_phases(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct scenario *sc = out;
 	struct phase_conf *ph;
 	json_t *e;
 	size_t i, saved;
 
-	if (expect(ld, v, JSON_ARRAY) != 0)
+	if (scenario_read_expect(ld, v, JSON_ARRAY) != 0)
 		return;
 	if (json_array_size(v) == 0) {
-		verr(ld, "must list at least one phase");
+		scenario_read_error(ld, "must list at least one phase");
 		return;
 	}
 	sc->phases = xcalloc(json_array_size(v), sizeof *sc->phases);
@@ -317,19 +345,19 @@ root_phases(struct loader *ld, json_t *v, void *out)
 		ph = &sc->phases[sc->nphases++];
 		ph->start = PHASE_START_NOW;
 		ld->phase = i;
-		saved = ptr_push_index(ld, i);
-		if (expect(ld, e, JSON_OBJECT) == 0) {
-			phase_start_check(ld, e);
-			parse_object(
-			    ld, e, phase_rules, nitems(phase_rules), ph);
+		saved = scenario_read_push_index(ld, i);
+		if (scenario_read_expect(ld, e, JSON_OBJECT) == 0) {
+			scenario_phase_start_check(ld, e);
+			scenario_read_object(ld, e, scenario_phase_rules,
+			    nitems(scenario_phase_rules), ph);
 		}
-		ptr_pop(ld, saved);
+		scenario_read_pop(ld, saved);
 	}
 }
 
 /* The file's base name without ".json": the default scenario name. */
 static char *
-default_name(const char *label)
+scenario_base_name(const char *label)
 {
 	const char *base = strrchr(label, '/');
 	size_t len;
@@ -345,7 +373,7 @@ default_name(const char *label)
 
 /* Is this text nothing but JSON white space? */
 static int
-blank(const char *text, size_t len)
+scenario_blank(const char *text, size_t len)
 {
 	size_t i;
 
@@ -360,7 +388,7 @@ struct scenario *
 scenario_load_text(
     const char *label, const char *text, size_t len, struct errlist *errs)
 {
-	struct loader ld;
+	struct scenario_loader ld;
 	struct scenario *sc;
 	json_error_t jerr;
 	json_t *root, *format;
@@ -372,7 +400,7 @@ scenario_load_text(
 	sc = xcalloc(1, sizeof *sc);
 	sc->file = xstrdup(label);
 	sc->format = SCENARIO_FORMAT;
-	sc->name = default_name(label);
+	sc->name = scenario_base_name(label);
 	sc->description = xstrdup("");
 	sc->seed = 1;
 	sc->time_scale = 1;
@@ -382,8 +410,9 @@ scenario_load_text(
 	sc->source_len = len;
 	ld.sc = sc;
 
-	if (blank(text, len)) {
-		verr(&ld, "expected an object, got an empty file");
+	if (scenario_blank(text, len)) {
+		scenario_read_error(
+		    &ld, "expected an object, got an empty file");
 		goto fail;
 	}
 	/*
@@ -400,7 +429,7 @@ scenario_load_text(
 			errlist_add(errs, "%s: %s", label, jerr.text);
 		goto fail;
 	}
-	if (expect(&ld, root, JSON_OBJECT) != 0)
+	if (scenario_read_expect(&ld, root, JSON_OBJECT) != 0)
 		goto done;
 
 	/*
@@ -410,8 +439,8 @@ scenario_load_text(
 	format = json_object_get(root, "standin");
 	if (json_is_integer(format) &&
 	    json_integer_value(format) != SCENARIO_FORMAT) {
-		ptr_push(&ld, "standin");
-		verr(&ld,
+		scenario_read_push(&ld, "standin");
+		scenario_read_error(&ld,
 		    "format version %" JSON_INTEGER_FORMAT " is not "
 		    "supported (this standin reads %d)",
 		    json_integer_value(format), SCENARIO_FORMAT);
@@ -422,7 +451,8 @@ scenario_load_text(
 		ld.services = NULL;
 	ld.root = root;
 	ld.repeat = json_is_true(json_object_get(root, "repeat"));
-	parse_object(&ld, root, root_rules, nitems(root_rules), sc);
+	scenario_read_object(
+	    &ld, root, scenario_root_rules, nitems(scenario_root_rules), sc);
 	/* Without "phases" there is one, with the root faults only. */
 	if (json_object_get(root, "phases") == NULL) {
 		sc->phases = xcalloc(1, sizeof *sc->phases);
@@ -492,7 +522,7 @@ scenario_parse_faults(const struct scenario *sc, const char *label,
     const char *text, size_t len, struct fault_conf **faults, size_t *nfaults,
     struct errlist *errs)
 {
-	struct loader ld;
+	struct scenario_loader ld;
 	json_error_t jerr;
 	json_t *doc, *v;
 	size_t i, n = 0;
@@ -506,7 +536,7 @@ scenario_parse_faults(const struct scenario *sc, const char *label,
 	v = json_loadb(
 	    text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (v == NULL) {
-		if (blank(text, len))
+		if (scenario_blank(text, len))
 			errlist_add(errs,
 			    "%s: expected a fault object or an "
 			    "array of them, got nothing",
@@ -526,14 +556,15 @@ scenario_parse_faults(const struct scenario *sc, const char *label,
 	ld.root = doc;
 	if (json_is_array(v)) {
 		if (json_array_size(v) == 0)
-			verr(&ld, "expected at least one fault");
-		faults_read(&ld, v, faults, &n);
+			scenario_read_error(&ld, "expected at least one fault");
+		scenario_fault_read_list(&ld, v, faults, &n);
 	} else if (json_is_object(v)) {
 		*faults = xcalloc(1, sizeof **faults);
-		parse_fault(&ld, v, &(*faults)[n++]);
+		scenario_fault_read(&ld, v, &(*faults)[n++]);
 	} else
-		verr(&ld, "expected a fault object or an array of them, got %s",
-		    type_name(v));
+		scenario_read_error(&ld,
+		    "expected a fault object or an array of them, got %s",
+		    scenario_read_type_name(v));
 	json_decref(v);
 	json_decref(doc);
 	free(ld.ptr);
@@ -572,7 +603,7 @@ scenario_default(void)
 
 /* Free what a phase owns, not the struct itself. */
 static void
-phase_conf_clear(struct phase_conf *ph)
+scenario_phase_clear(struct phase_conf *ph)
 {
 	size_t i;
 
@@ -593,13 +624,13 @@ scenario_free(struct scenario *sc)
 		fault_conf_clear(&sc->faults[i]);
 	free(sc->faults);
 	for (i = 0; i < sc->nphases; i++)
-		phase_conf_clear(&sc->phases[i]);
+		scenario_phase_clear(&sc->phases[i]);
 	free(sc->phases);
 	for (i = 0; i < sc->nservices; i++)
-		service_conf_clear(&sc->services[i]);
+		scenario_service_clear(&sc->services[i]);
 	free(sc->services);
 	for (i = 0; i < sc->nstubs; i++)
-		stub_conf_clear(&sc->stubs[i]);
+		scenario_stub_clear(&sc->stubs[i]);
 	free(sc->stubs);
 	free(sc->file);
 	free(sc->name);

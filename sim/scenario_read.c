@@ -16,12 +16,12 @@
 #include "scenario_impl.h"
 #include "util.h"
 
-static const char *const http_methods[] = { "GET", "HEAD", "POST", "PUT",
-	"PATCH", "DELETE", "OPTIONS" };
+static const char *const scenario_read_methods[] = { "GET", "HEAD", "POST",
+	"PUT", "PATCH", "DELETE", "OPTIONS" };
 
 /* Add one error about the value at the current pointer. */
 void
-verr(struct loader *ld, const char *fmt, ...)
+scenario_read_error(struct scenario_loader *ld, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
@@ -37,7 +37,7 @@ verr(struct loader *ld, const char *fmt, ...)
 
 /* Append bytes to the current pointer. */
 static void
-ptr_append(struct loader *ld, const char *s, size_t len)
+scenario_read_ptr_append(struct scenario_loader *ld, const char *s, size_t len)
 {
 	if (ld->ptrlen + len + 1 > ld->ptrcap) {
 		while (ld->ptrlen + len + 1 > ld->ptrcap)
@@ -52,43 +52,43 @@ ptr_append(struct loader *ld, const char *s, size_t len)
 /*
  * Descend into a key, escaped as RFC 6901 says ("~" is "~0", "/" is
  * "~1"). Control characters are shown as \uXXXX so that every message
- * stays one line. Returns the length to give back to ptr_pop.
+ * stays one line. Returns the length to give back to scenario_read_pop.
  */
 size_t
-ptr_push(struct loader *ld, const char *key)
+scenario_read_push(struct scenario_loader *ld, const char *key)
 {
 	size_t saved = ld->ptrlen;
 	char esc[8];
 
-	ptr_append(ld, "/", 1);
+	scenario_read_ptr_append(ld, "/", 1);
 	for (; *key != '\0'; key++) {
 		if (*key == '~')
-			ptr_append(ld, "~0", 2);
+			scenario_read_ptr_append(ld, "~0", 2);
 		else if (*key == '/')
-			ptr_append(ld, "~1", 2);
+			scenario_read_ptr_append(ld, "~1", 2);
 		else if ((unsigned char)*key < 0x20 || *key == 0x7f) {
 			snprintf(
 			    esc, sizeof esc, "\\u%04x", (unsigned char)*key);
-			ptr_append(ld, esc, strlen(esc));
+			scenario_read_ptr_append(ld, esc, strlen(esc));
 		} else
-			ptr_append(ld, key, 1);
+			scenario_read_ptr_append(ld, key, 1);
 	}
 	return saved;
 }
 
 /* Descend into an array element. */
 size_t
-ptr_push_index(struct loader *ld, size_t i)
+scenario_read_push_index(struct scenario_loader *ld, size_t i)
 {
 	char buf[32];
 
 	snprintf(buf, sizeof buf, "%zu", i);
-	return ptr_push(ld, buf);
+	return scenario_read_push(ld, buf);
 }
 
-/* Go back up to where ptr_push was called. */
+/* Go back up to where scenario_read_push was called. */
 void
-ptr_pop(struct loader *ld, size_t saved)
+scenario_read_pop(struct scenario_loader *ld, size_t saved)
 {
 	ld->ptrlen = saved;
 	if (ld->ptr != NULL)
@@ -100,13 +100,13 @@ ptr_pop(struct loader *ld, size_t saved)
  * when long. The result lives until four more quotes have been made.
  */
 const char *
-q(struct loader *ld, const char *s)
+scenario_read_quote(struct scenario_loader *ld, const char *s)
 {
 	char *buf = ld->quotes[ld->nextquote++ % nitems(ld->quotes)], *p;
 	size_t n = strlen(s), i, cut = n;
 
-	if (cut > QUOTE_MAX) {
-		cut = QUOTE_MAX;
+	if (cut > SCENARIO_QUOTE_MAX) {
+		cut = SCENARIO_QUOTE_MAX;
 		/* Do not split a UTF-8 sequence. */
 		while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
 			cut--;
@@ -131,7 +131,7 @@ q(struct loader *ld, const char *s)
 
 /* "a string", "an object", ... for the type of a value. */
 const char *
-type_name(const json_t *v)
+scenario_read_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -158,9 +158,10 @@ type_name(const json_t *v)
  * either boolean.
  */
 int
-expect(struct loader *ld, const json_t *v, json_type type)
+scenario_read_expect(
+    struct scenario_loader *ld, const json_t *v, json_type type)
 {
-	const char *want, *got = type_name(v);
+	const char *want, *got = scenario_read_type_name(v);
 
 	if (json_typeof(v) == type)
 		return 0;
@@ -191,13 +192,13 @@ expect(struct loader *ld, const json_t *v, json_type type)
 			return 0;
 		break;
 	}
-	verr(ld, "expected %s, got %s", want, got);
+	scenario_read_error(ld, "expected %s, got %s", want, got);
 	return -1;
 }
 
 /* Format a JSON number as it might have been written. */
 void
-number_format(const json_t *v, char *buf, size_t len)
+scenario_read_number_format(const json_t *v, char *buf, size_t len)
 {
 	if (json_is_integer(v))
 		snprintf(
@@ -208,7 +209,7 @@ number_format(const json_t *v, char *buf, size_t len)
 
 /* Is one string the other with two neighbouring characters swapped? */
 static int
-swapped(const char *a, const char *b)
+scenario_read_swapped(const char *a, const char *b)
 {
 	size_t i, n = strlen(a);
 
@@ -228,13 +229,14 @@ swapped(const char *a, const char *b)
  * "PATCH"). NULL if none is.
  */
 const char *
-suggest(const char *word, const char *const *cands, size_t n)
+scenario_read_suggest(const char *word, const char *const *cands, size_t n)
 {
 	const char *best = NULL;
 	size_t i, d, bestd, limit, len = strlen(word);
 
 	for (i = 0; i < n; i++) {
-		if (strcasecmp(word, cands[i]) == 0 || swapped(word, cands[i]))
+		if (strcasecmp(word, cands[i]) == 0 ||
+		    scenario_read_swapped(word, cands[i]))
 			return cands[i];
 	}
 	limit = (len < 3 ? 3 : len) / 3;
@@ -251,19 +253,20 @@ suggest(const char *word, const char *const *cands, size_t n)
 
 /* Report an unknown key, with a hint when a known one is close. */
 static void
-unknown_key(struct loader *ld, const char *key, const struct key_rule *rules,
-    size_t nrules)
+scenario_read_unknown_key(struct scenario_loader *ld, const char *key,
+    const struct scenario_key_rule *rules, size_t nrules)
 {
 	const char *names[16], *hint;
 	size_t i;
 
 	for (i = 0; i < nrules && i < nitems(names); i++)
 		names[i] = rules[i].name;
-	hint = suggest(key, names, i);
+	hint = scenario_read_suggest(key, names, i);
 	if (hint != NULL)
-		verr(ld, "unknown key (did you mean %s?)", q(ld, hint));
+		scenario_read_error(ld, "unknown key (did you mean %s?)",
+		    scenario_read_quote(ld, hint));
 	else
-		verr(ld, "unknown key");
+		scenario_read_error(ld, "unknown key");
 }
 
 /*
@@ -272,8 +275,8 @@ unknown_key(struct loader *ld, const char *key, const struct key_rule *rules,
  * errors come in document order.
  */
 void
-parse_object(struct loader *ld, json_t *obj, const struct key_rule *rules,
-    size_t nrules, void *out)
+scenario_read_object(struct scenario_loader *ld, json_t *obj,
+    const struct scenario_key_rule *rules, size_t nrules, void *out)
 {
 	const char *key;
 	json_t *v;
@@ -283,29 +286,29 @@ parse_object(struct loader *ld, json_t *obj, const struct key_rule *rules,
 	for (i = 0; i < nrules; i++) {
 		if (rules[i].required &&
 		    json_object_get(obj, rules[i].name) == NULL)
-			verr(ld, "missing required key %s",
-			    q(ld, rules[i].name));
+			scenario_read_error(ld, "missing required key %s",
+			    scenario_read_quote(ld, rules[i].name));
 	}
 	for (it = json_object_iter(obj); it != NULL;
 	     it = json_object_iter_next(obj, it)) {
 		key = json_object_iter_key(it);
 		v = json_object_iter_value(it);
-		saved = ptr_push(ld, key);
+		saved = scenario_read_push(ld, key);
 		for (i = 0; i < nrules; i++) {
 			if (strcmp(key, rules[i].name) == 0)
 				break;
 		}
 		if (i == nrules)
-			unknown_key(ld, key, rules, nrules);
+			scenario_read_unknown_key(ld, key, rules, nrules);
 		else
 			rules[i].parse(ld, v, out);
-		ptr_pop(ld, saved);
+		scenario_read_pop(ld, saved);
 	}
 }
 
 /* The names of the declared services, for did-you-mean; caller frees. */
 static const char **
-service_names(struct loader *ld, size_t *n)
+scenario_read_service_names(struct scenario_loader *ld, size_t *n)
 {
 	const char **names;
 	void *it;
@@ -322,18 +325,21 @@ service_names(struct loader *ld, size_t *n)
 
 /* Report a reference to a service that is not declared. */
 void
-unknown_service(struct loader *ld, const char *name)
+scenario_read_unknown_service(struct scenario_loader *ld, const char *name)
 {
 	const char **names, *hint;
 	size_t n;
 
-	names = service_names(ld, &n);
-	hint = suggest(name, names, n);
+	names = scenario_read_service_names(ld, &n);
+	hint = scenario_read_suggest(name, names, n);
 	if (hint != NULL) {
-		verr(ld, "no service named %s (did you mean %s?)", q(ld, name),
-		    q(ld, hint));
+		scenario_read_error(ld,
+		    "no service named %s (did you mean %s?)",
+		    scenario_read_quote(ld, name),
+		    scenario_read_quote(ld, hint));
 	} else
-		verr(ld, "no service named %s", q(ld, name));
+		scenario_read_error(
+		    ld, "no service named %s", scenario_read_quote(ld, name));
 	free(names);
 }
 
@@ -342,30 +348,31 @@ unknown_service(struct loader *ld, const char *name)
  * (left NULL when v is not an array or is empty).
  */
 void
-versions_read(struct loader *ld, json_t *v, char ***versions, size_t *nversions)
+scenario_read_versions(
+    struct scenario_loader *ld, json_t *v, char ***versions, size_t *nversions)
 {
 	const char *s;
 	json_t *e;
 	size_t i, j, saved;
 
-	if (expect(ld, v, JSON_ARRAY) != 0)
+	if (scenario_read_expect(ld, v, JSON_ARRAY) != 0)
 		return;
 	if (json_array_size(v) == 0) {
-		verr(ld, "must list at least one version");
+		scenario_read_error(ld, "must list at least one version");
 		return;
 	}
 	*versions = xcalloc(json_array_size(v), sizeof **versions);
 	for (i = 0; i < json_array_size(v); i++) {
 		e = json_array_get(v, i);
-		saved = ptr_push_index(ld, i);
-		if (expect(ld, e, JSON_STRING) == 0) {
+		saved = scenario_read_push_index(ld, i);
+		if (scenario_read_expect(ld, e, JSON_STRING) == 0) {
 			s = json_string_value(e);
 			if (!version_valid(s)) {
-				verr(ld,
+				scenario_read_error(ld,
 				    "%s is not a version (use digits and "
 				    "dots, e.g. 1.2)",
-				    q(ld, s));
-				ptr_pop(ld, saved);
+				    scenario_read_quote(ld, s));
+				scenario_read_pop(ld, saved);
 				continue;
 			}
 			/* "1.2" and "1.02" are the same version. */
@@ -374,56 +381,60 @@ versions_read(struct loader *ld, json_t *v, char ***versions, size_t *nversions)
 					break;
 			}
 			if (j < *nversions)
-				verr(ld, "%s is listed twice", q(ld, s));
+				scenario_read_error(ld, "%s is listed twice",
+				    scenario_read_quote(ld, s));
 			else
 				(*versions)[(*nversions)++] = xstrdup(s);
 		}
-		ptr_pop(ld, saved);
+		scenario_read_pop(ld, saved);
 	}
 }
 
 /* Read an HTTP method; returns a copy, or NULL if it is not one. */
 char *
-method_read(struct loader *ld, json_t *v)
+scenario_read_method(struct scenario_loader *ld, json_t *v)
 {
 	const char *s, *hint;
 	size_t i;
 
-	if (expect(ld, v, JSON_STRING) != 0)
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
 		return NULL;
 	s = json_string_value(v);
-	for (i = 0; i < nitems(http_methods); i++) {
-		if (strcmp(s, http_methods[i]) == 0)
+	for (i = 0; i < nitems(scenario_read_methods); i++) {
+		if (strcmp(s, scenario_read_methods[i]) == 0)
 			return xstrdup(s);
 	}
-	hint = suggest(s, http_methods, nitems(http_methods));
+	hint = scenario_read_suggest(
+	    s, scenario_read_methods, nitems(scenario_read_methods));
 	if (hint != NULL) {
-		verr(ld, "unknown method %s (did you mean %s?)", q(ld, s),
-		    q(ld, hint));
+		scenario_read_error(ld, "unknown method %s (did you mean %s?)",
+		    scenario_read_quote(ld, s), scenario_read_quote(ld, hint));
 	} else {
-		verr(ld,
+		scenario_read_error(ld,
 		    "unknown method %s (use GET, HEAD, POST, PUT, PATCH, "
 		    "DELETE or OPTIONS)",
-		    q(ld, s));
+		    scenario_read_quote(ld, s));
 	}
 	return NULL;
 }
 
 /* Read a path pattern; returns a copy, or NULL if it is not one. */
 char *
-path_read(struct loader *ld, json_t *v)
+scenario_read_path(struct scenario_loader *ld, json_t *v)
 {
 	const char *s, *cause = NULL;
 
-	if (expect(ld, v, JSON_STRING) != 0)
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
 		return NULL;
 	s = json_string_value(v);
 	if (*s != '/') {
-		verr(ld, "%s does not start with \"/\"", q(ld, s));
+		scenario_read_error(ld, "%s does not start with \"/\"",
+		    scenario_read_quote(ld, s));
 		return NULL;
 	}
 	if (route_pattern_valid(s, &cause) != 0) {
-		verr(ld, "%s is not a path pattern: %s", q(ld, s),
+		scenario_read_error(ld, "%s is not a path pattern: %s",
+		    scenario_read_quote(ld, s),
 		    cause != NULL ? cause : "malformed");
 		return NULL;
 	}
@@ -432,12 +443,13 @@ path_read(struct loader *ld, json_t *v)
 
 /* Read an HTTP status, 100 to 599; returns it, or -1. */
 int
-status_read(struct loader *ld, json_t *v)
+scenario_read_status(struct scenario_loader *ld, json_t *v)
 {
-	if (expect(ld, v, JSON_INTEGER) != 0)
+	if (scenario_read_expect(ld, v, JSON_INTEGER) != 0)
 		return -1;
 	if (json_integer_value(v) < 100 || json_integer_value(v) > 599) {
-		verr(ld, "must be 100 to 599, got %" JSON_INTEGER_FORMAT,
+		scenario_read_error(ld,
+		    "must be 100 to 599, got %" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
 		return -1;
 	}
@@ -446,7 +458,7 @@ status_read(struct loader *ld, json_t *v)
 
 /* Is this an HTTP token (RFC 9110 5.6.2), as a header name must be? */
 static int
-http_token_valid(const char *s)
+scenario_read_token_valid(const char *s)
 {
 	size_t n = strspn(s,
 	    "abcdefghijklmnopqrstuvwxyz"
@@ -457,7 +469,7 @@ http_token_valid(const char *s)
 
 /* May this be sent as a header value: no control characters but tab? */
 static int
-header_value_valid(const char *s)
+scenario_read_header_value_valid(const char *s)
 {
 	for (; *s != '\0'; s++) {
 		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
@@ -468,8 +480,8 @@ header_value_valid(const char *s)
 
 /* Read an object of response headers into a new array. */
 void
-headers_read(struct loader *ld, json_t *v, struct header_conf **headers,
-    size_t *nheaders)
+scenario_read_headers(struct scenario_loader *ld, json_t *v,
+    struct header_conf **headers, size_t *nheaders)
 {
 	struct header_conf *h;
 	const char *key;
@@ -477,22 +489,23 @@ headers_read(struct loader *ld, json_t *v, struct header_conf **headers,
 	void *it;
 	size_t saved;
 
-	if (expect(ld, v, JSON_OBJECT) != 0)
+	if (scenario_read_expect(ld, v, JSON_OBJECT) != 0)
 		return;
 	*headers = xcalloc(json_object_size(v), sizeof **headers);
 	for (it = json_object_iter(v); it != NULL;
 	     it = json_object_iter_next(v, it)) {
 		key = json_object_iter_key(it);
 		e = json_object_iter_value(it);
-		saved = ptr_push(ld, key);
-		if (!http_token_valid(key)) {
-			verr(ld,
+		saved = scenario_read_push(ld, key);
+		if (!scenario_read_token_valid(key)) {
+			scenario_read_error(ld,
 			    "not a header name (use letters, digits and "
 			    "!#$%%&'*+-.^_`|~)");
-		} else if (expect(ld, e, JSON_STRING) != 0)
+		} else if (scenario_read_expect(ld, e, JSON_STRING) != 0)
 			;
-		else if (!header_value_valid(json_string_value(e)))
-			verr(ld,
+		else if (!scenario_read_header_value_valid(
+		             json_string_value(e)))
+			scenario_read_error(ld,
 			    "header value must not contain control "
 			    "characters");
 		else {
@@ -500,7 +513,7 @@ headers_read(struct loader *ld, json_t *v, struct header_conf **headers,
 			h->name = xstrdup(key);
 			h->value = xstrdup(json_string_value(e));
 		}
-		ptr_pop(ld, saved);
+		scenario_read_pop(ld, saved);
 	}
 }
 
@@ -509,7 +522,7 @@ headers_read(struct loader *ld, json_t *v, struct header_conf **headers,
  * compact JSON. Returns the allocated text; sets its length and kind.
  */
 char *
-body_read(json_t *v, size_t *len, int *is_json)
+scenario_read_body(json_t *v, size_t *len, int *is_json)
 {
 	char *text;
 
@@ -536,7 +549,7 @@ body_read(json_t *v, size_t *len, int *is_json)
  * says). The caller frees the result.
  */
 char *
-names_join(const char *const *names, size_t n, const char *conj)
+scenario_read_names_join(const char *const *names, size_t n, const char *conj)
 {
 	char *list = xstrdup(""), *tmp;
 	size_t i;
@@ -555,43 +568,47 @@ names_join(const char *const *names, size_t n, const char *conj)
  * "unknown NOUN" with a hint or the list of choices.
  */
 int
-choice_read(struct loader *ld, json_t *v, const char *noun,
+scenario_read_choice(struct scenario_loader *ld, json_t *v, const char *noun,
     const char *const *choices, size_t n)
 {
 	const char *s, *hint;
 	char *list;
 	size_t i;
 
-	if (expect(ld, v, JSON_STRING) != 0)
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
 		return -1;
 	s = json_string_value(v);
 	for (i = 0; i < n; i++) {
 		if (strcmp(s, choices[i]) == 0)
 			return (int)i;
 	}
-	if ((hint = suggest(s, choices, n)) != NULL) {
-		verr(ld, "unknown %s %s (did you mean %s?)", noun, q(ld, s),
-		    q(ld, hint));
+	if ((hint = scenario_read_suggest(s, choices, n)) != NULL) {
+		scenario_read_error(ld, "unknown %s %s (did you mean %s?)",
+		    noun, scenario_read_quote(ld, s),
+		    scenario_read_quote(ld, hint));
 		return -1;
 	}
-	list = names_join(choices, n, " or ");
-	verr(ld, "unknown %s %s (use %s)", noun, q(ld, s), list);
+	list = scenario_read_names_join(choices, n, " or ");
+	scenario_read_error(ld, "unknown %s %s (use %s)", noun,
+	    scenario_read_quote(ld, s), list);
 	free(list);
 	return -1;
 }
 
 /* Read a duration string such as "250ms"; returns 0 or -1. */
 int
-duration_read(struct loader *ld, json_t *v, uint64_t *us)
+scenario_read_duration(struct scenario_loader *ld, json_t *v, uint64_t *us)
 {
 	if (!json_is_string(v)) {
-		verr(ld, "expected a duration such as \"250ms\", got %s",
-		    type_name(v));
+		scenario_read_error(ld,
+		    "expected a duration such as \"250ms\", got %s",
+		    scenario_read_type_name(v));
 		return -1;
 	}
 	if (duration_parse(json_string_value(v), us) != 0) {
-		verr(ld, "%s is not a duration (use 250ms, 1.5s, 2m)",
-		    q(ld, json_string_value(v)));
+		scenario_read_error(ld,
+		    "%s is not a duration (use 250ms, 1.5s, 2m)",
+		    scenario_read_quote(ld, json_string_value(v)));
 		return -1;
 	}
 	return 0;
@@ -599,40 +616,44 @@ duration_read(struct loader *ld, json_t *v, uint64_t *us)
 
 /* Report a number outside [min, max] (max 0: no upper bound). */
 void
-range_error(struct loader *ld, const json_t *v, double min, double max)
+scenario_read_range_error(
+    struct scenario_loader *ld, const json_t *v, double min, double max)
 {
 	char num[64];
 
-	number_format(v, num, sizeof num);
+	scenario_read_number_format(v, num, sizeof num);
 	if (max != 0)
-		verr(ld, "must be %.15g to %.15g, got %s", min, max, num);
+		scenario_read_error(
+		    ld, "must be %.15g to %.15g, got %s", min, max, num);
 	else
-		verr(ld, "must be %.15g or more, got %s", min, num);
+		scenario_read_error(
+		    ld, "must be %.15g or more, got %s", min, num);
 }
 
 /* Read a non-empty array of strings (the names schema_drift drops). */
 void
-strings_read(struct loader *ld, json_t *v, char ***list, size_t *n)
+scenario_read_strings(
+    struct scenario_loader *ld, json_t *v, char ***list, size_t *n)
 {
 	json_t *e;
 	size_t i, saved;
 
-	if (expect(ld, v, JSON_ARRAY) != 0)
+	if (scenario_read_expect(ld, v, JSON_ARRAY) != 0)
 		return;
 	if (json_array_size(v) == 0) {
-		verr(ld, "must list at least one name");
+		scenario_read_error(ld, "must list at least one name");
 		return;
 	}
 	*list = xcalloc(json_array_size(v), sizeof **list);
 	for (i = 0; i < json_array_size(v); i++) {
 		e = json_array_get(v, i);
-		saved = ptr_push_index(ld, i);
-		if (expect(ld, e, JSON_STRING) == 0) {
+		saved = scenario_read_push_index(ld, i);
+		if (scenario_read_expect(ld, e, JSON_STRING) == 0) {
 			if (*json_string_value(e) == '\0')
-				verr(ld, "must not be empty");
+				scenario_read_error(ld, "must not be empty");
 			else
 				(*list)[(*n)++] = xstrdup(json_string_value(e));
 		}
-		ptr_pop(ld, saved);
+		scenario_read_pop(ld, saved);
 	}
 }

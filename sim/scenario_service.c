@@ -26,19 +26,22 @@
 /* Service names: what may appear in a journal, a URL or a ready file. */
 #define SERVICE_NAME_MAX 32
 
-static void service_persona(struct loader *, json_t *, void *);
-static void service_listen(struct loader *, json_t *, void *);
-static void service_versions(struct loader *, json_t *, void *);
-static void service_users_from(struct loader *, json_t *, void *);
+static void scenario_service_persona(
+    struct scenario_loader *, json_t *, void *);
+static void scenario_service_listen(struct scenario_loader *, json_t *, void *);
+static void scenario_service_versions(
+    struct scenario_loader *, json_t *, void *);
+static void scenario_service_users_from(
+    struct scenario_loader *, json_t *, void *);
 
-static void service_tls(struct loader *, json_t *, void *);
+static void scenario_service_tls(struct scenario_loader *, json_t *, void *);
 
-static const struct key_rule service_rules[] = {
-	{ "persona", 1, service_persona },
-	{ "listen", 0, service_listen },
-	{ "versions", 0, service_versions },
-	{ "users_from", 0, service_users_from },
-	{ "tls", 0, service_tls },
+static const struct scenario_key_rule scenario_service_rules[] = {
+	{ "persona", 1, scenario_service_persona },
+	{ "listen", 0, scenario_service_listen },
+	{ "versions", 0, scenario_service_versions },
+	{ "users_from", 0, scenario_service_users_from },
+	{ "tls", 0, scenario_service_tls },
 };
 
 /*
@@ -47,7 +50,7 @@ static const struct key_rule service_rules[] = {
  * names none that exists.
  */
 static const struct persona_type *
-declared_type(struct loader *ld, const char *service)
+scenario_service_declared_type(struct scenario_loader *ld, const char *service)
 {
 	json_t *svc, *persona;
 
@@ -64,7 +67,7 @@ declared_type(struct loader *ld, const char *service)
 
 /* Is this a service name: 1 to 32 letters, digits, "_" or "-"? */
 static int
-service_name_valid(const char *s)
+scenario_service_name_valid(const char *s)
 {
 	size_t n = strspn(s,
 	    "abcdefghijklmnopqrstuvwxyz"
@@ -81,7 +84,8 @@ enum clash {
 
 /* Can the two addresses not be bound at once? */
 static enum clash
-address_clash(const struct service_conf *a, const struct service_conf *b)
+scenario_service_clash(
+    const struct service_conf *a, const struct service_conf *b)
 {
 	unsigned char x[16], y[16];
 	static const unsigned char any[16];
@@ -109,7 +113,8 @@ address_clash(const struct service_conf *a, const struct service_conf *b)
  * message tells a default address apart from one that was written.
  */
 static void
-check_clash(struct loader *ld, const struct service_conf *svc, int written)
+scenario_service_check_clash(
+    struct scenario_loader *ld, const struct service_conf *svc, int written)
 {
 	const struct service_conf *other;
 	enum clash how;
@@ -121,21 +126,26 @@ check_clash(struct loader *ld, const struct service_conf *svc, int written)
 			break;
 		if (other->listen == NULL)
 			continue;
-		if ((how = address_clash(svc, other)) == CLASH_NONE)
+		if ((how = scenario_service_clash(svc, other)) == CLASH_NONE)
 			continue;
 		if (how == CLASH_SAME && written) {
-			verr(ld, "%s is already used by service %s",
-			    q(ld, svc->listen), q(ld, other->name));
+			scenario_read_error(ld,
+			    "%s is already used by service %s",
+			    scenario_read_quote(ld, svc->listen),
+			    scenario_read_quote(ld, other->name));
 		} else if (how == CLASH_SAME) {
-			verr(ld,
+			scenario_read_error(ld,
 			    "default listen address %s is already used by "
 			    "service %s (set \"listen\")",
-			    q(ld, svc->listen), q(ld, other->name));
+			    scenario_read_quote(ld, svc->listen),
+			    scenario_read_quote(ld, other->name));
 		} else {
-			verr(ld, "%s%s overlaps %s of service %s",
+			scenario_read_error(ld,
+			    "%s%s overlaps %s of service %s",
 			    written ? "" : "default listen address ",
-			    q(ld, svc->listen), q(ld, other->listen),
-			    q(ld, other->name));
+			    scenario_read_quote(ld, svc->listen),
+			    scenario_read_quote(ld, other->listen),
+			    scenario_read_quote(ld, other->name));
 		}
 		return;
 	}
@@ -146,7 +156,8 @@ check_clash(struct loader *ld, const struct service_conf *svc, int written)
  * out of range, an IPv6 address without brackets, or anything else.
  */
 static void
-listen_error(struct loader *ld, const char *s, const char *example)
+scenario_service_listen_error(
+    struct scenario_loader *ld, const char *s, const char *example)
 {
 	const char *colon = strrchr(s, ':'), *port;
 	char *fix;
@@ -158,22 +169,22 @@ listen_error(struct loader *ld, const char *s, const char *example)
 	    (digits > 5 || strtoul(port, NULL, 10) > 65535) &&
 	    (*s != '[' || colon[-1] == ']') &&
 	    (*s == '[' || memchr(s, ':', (size_t)(colon - s)) == NULL)) {
-		verr(ld, "port must be 0 to 65535, got %.12s%s", port,
-		    digits > 12 ? "..." : "");
+		scenario_read_error(ld, "port must be 0 to 65535, got %.12s%s",
+		    port, digits > 12 ? "..." : "");
 		return;
 	}
 	if (*s != '[' && colon != NULL && digits > 0 && port[digits] == '\0' &&
 	    memchr(s, ':', (size_t)(colon - s)) != NULL) {
 		fix = xasprintf("[%.*s]:%s", (int)(colon - s), s, port);
-		verr(ld,
+		scenario_read_error(ld,
 		    "%s is not an address (an IPv6 address goes in "
 		    "brackets: %s)",
-		    q(ld, s), q(ld, fix));
+		    scenario_read_quote(ld, s), scenario_read_quote(ld, fix));
 		free(fix);
 		return;
 	}
-	verr(ld, "%s is not an address (use HOST:PORT, e.g. %s)", q(ld, s),
-	    example);
+	scenario_read_error(ld, "%s is not an address (use HOST:PORT, e.g. %s)",
+	    scenario_read_quote(ld, s), example);
 }
 
 /*
@@ -181,8 +192,8 @@ listen_error(struct loader *ld, const char *s, const char *example)
  * localhost: standin binds before anything else happens and does no DNS.
  */
 static int
-listen_set(struct loader *ld, struct service_conf *svc, const char *s,
-    const char *example)
+scenario_service_listen_set(struct scenario_loader *ld,
+    struct service_conf *svc, const char *s, const char *example)
 {
 	char host[sizeof svc->host];
 	unsigned char addr[16];
@@ -190,7 +201,7 @@ listen_set(struct loader *ld, struct service_conf *svc, const char *s,
 	int af;
 
 	if (hostport_parse(s, host, sizeof host, &port) != 0) {
-		listen_error(ld, s, example);
+		scenario_service_listen_error(ld, s, example);
 		return -1;
 	}
 	if (*s != '[' && strcasecmp(host, "localhost") == 0)
@@ -198,13 +209,14 @@ listen_set(struct loader *ld, struct service_conf *svc, const char *s,
 	af = *s == '[' ? AF_INET6 : AF_INET;
 	if (inet_pton(af, host, addr) != 1) {
 		if (af == AF_INET6) {
-			verr(ld,
+			scenario_read_error(ld,
 			    "host %s is not an IPv6 address (only IPv6 "
 			    "goes in brackets)",
-			    q(ld, host));
+			    scenario_read_quote(ld, host));
 		} else {
-			verr(ld, "host %s is not an IP address or localhost",
-			    q(ld, host));
+			scenario_read_error(ld,
+			    "host %s is not an IP address or localhost",
+			    scenario_read_quote(ld, host));
 		}
 		return -1;
 	}
@@ -218,7 +230,7 @@ listen_set(struct loader *ld, struct service_conf *svc, const char *s,
 }
 
 static void
-service_persona(struct loader *ld, json_t *v, void *out)
+scenario_service_persona(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct service_conf *svc = out;
 	const struct persona_type *pt;
@@ -226,7 +238,7 @@ service_persona(struct loader *ld, json_t *v, void *out)
 	char *list, *tmp;
 	size_t i, n;
 
-	if (expect(ld, v, JSON_STRING) != 0)
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
 		return;
 	s = json_string_value(v);
 	if ((pt = persona_type_find(s)) != NULL) {
@@ -235,9 +247,9 @@ service_persona(struct loader *ld, json_t *v, void *out)
 	}
 	for (n = 0; n < npersona_types && n < nitems(names); n++)
 		names[n] = persona_types[n].name;
-	if ((hint = suggest(s, names, n)) != NULL) {
-		verr(ld, "unknown persona %s (did you mean %s?)", q(ld, s),
-		    q(ld, hint));
+	if ((hint = scenario_read_suggest(s, names, n)) != NULL) {
+		scenario_read_error(ld, "unknown persona %s (did you mean %s?)",
+		    scenario_read_quote(ld, s), scenario_read_quote(ld, hint));
 		return;
 	}
 	list = xstrdup("");
@@ -247,57 +259,60 @@ service_persona(struct loader *ld, json_t *v, void *out)
 		free(list);
 		list = tmp;
 	}
-	verr(ld, "unknown persona %s (use %s)", q(ld, s), list);
+	scenario_read_error(ld, "unknown persona %s (use %s)",
+	    scenario_read_quote(ld, s), list);
 	free(list);
 }
 
 static void
-service_listen(struct loader *ld, json_t *v, void *out)
+scenario_service_listen(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct service_conf *svc = out;
 	const struct persona_type *pt;
 
-	if (expect(ld, v, JSON_STRING) != 0)
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
 		return;
-	pt = declared_type(ld, svc->name);
-	if (listen_set(ld, svc, json_string_value(v),
+	pt = scenario_service_declared_type(ld, svc->name);
+	if (scenario_service_listen_set(ld, svc, json_string_value(v),
 	        pt != NULL ? pt->default_listen : "127.0.0.1:8080") == 0)
-		check_clash(ld, svc, 1);
+		scenario_service_check_clash(ld, svc, 1);
 }
 
 static void
-service_versions(struct loader *ld, json_t *v, void *out)
+scenario_service_versions(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct service_conf *svc = out;
 
-	versions_read(ld, v, &svc->versions, &svc->nversions);
+	scenario_read_versions(ld, v, &svc->versions, &svc->nversions);
 }
 
 static void
-service_users_from(struct loader *ld, json_t *v, void *out)
+scenario_service_users_from(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct service_conf *svc = out;
 	const struct persona_type *self, *target;
 	const char *s;
 
-	if (expect(ld, v, JSON_STRING) != 0)
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
 		return;
 	s = json_string_value(v);
-	self = declared_type(ld, svc->name);
+	self = scenario_service_declared_type(ld, svc->name);
 	if (self != NULL && self->kind != PERSONA_FINANCIAL_ENGINE) {
-		verr(ld, "only allowed on a %s service",
+		scenario_read_error(ld, "only allowed on a %s service",
 		    persona_type_get(PERSONA_FINANCIAL_ENGINE)->name);
 		return;
 	}
 	if (json_object_get(ld->services, s) == NULL) {
-		unknown_service(ld, s);
+		scenario_read_unknown_service(ld, s);
 		return;
 	}
-	target = declared_type(ld, s);
+	target = scenario_service_declared_type(ld, s);
 	if (target != NULL && target->kind != PERSONA_UMS) {
-		verr(ld, "service %s has persona %s, not %s", q(ld, s),
-		    q(ld, target->name),
-		    q(ld, persona_type_get(PERSONA_UMS)->name));
+		scenario_read_error(ld, "service %s has persona %s, not %s",
+		    scenario_read_quote(ld, s),
+		    scenario_read_quote(ld, target->name),
+		    scenario_read_quote(
+		        ld, persona_type_get(PERSONA_UMS)->name));
 		return;
 	}
 	svc->users_from = xstrdup(s);
@@ -305,37 +320,44 @@ service_users_from(struct loader *ld, json_t *v, void *out)
 
 /* Read "min_version" or "max_version" of "tls". */
 static void
-tls_version_read(struct loader *ld, json_t *v, int *out)
+scenario_service_tls_version(struct scenario_loader *ld, json_t *v, int *out)
 {
-	if (expect(ld, v, JSON_STRING) != 0)
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
 		return;
 	if (tls_version_parse(json_string_value(v), out) != 0)
-		verr(ld, "%s is not a TLS version (use 1.0, 1.1, 1.2 or 1.3)",
-		    q(ld, json_string_value(v)));
+		scenario_read_error(ld,
+		    "%s is not a TLS version (use 1.0, 1.1, 1.2 or 1.3)",
+		    scenario_read_quote(ld, json_string_value(v)));
 }
 
 static void
-tls_min_version(struct loader *ld, json_t *v, void *out)
+scenario_service_tls_min_version(
+    struct scenario_loader *ld, json_t *v, void *out)
 {
-	tls_version_read(ld, v, &((struct tls_conf *)out)->min_version);
+	scenario_service_tls_version(
+	    ld, v, &((struct tls_conf *)out)->min_version);
 }
 
 static void
-tls_max_version(struct loader *ld, json_t *v, void *out)
+scenario_service_tls_max_version(
+    struct scenario_loader *ld, json_t *v, void *out)
 {
-	tls_version_read(ld, v, &((struct tls_conf *)out)->max_version);
+	scenario_service_tls_version(
+	    ld, v, &((struct tls_conf *)out)->max_version);
 }
 
 /* Read "ciphers" or "ciphersuites": a list OpenSSL understands. */
 static void
-tls_cipher_list_read(struct loader *ld, json_t *v, int tls13, char **out)
+scenario_service_tls_cipher_list(
+    struct scenario_loader *ld, json_t *v, int tls13, char **out)
 {
 	char *cause = NULL;
 
-	if (expect(ld, v, JSON_STRING) != 0)
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
 		return;
 	if (tls_ciphers_check(json_string_value(v), tls13, &cause) != 0) {
-		verr(ld, "%s: %s", q(ld, json_string_value(v)), cause);
+		scenario_read_error(ld, "%s: %s",
+		    scenario_read_quote(ld, json_string_value(v)), cause);
 		free(cause);
 		return;
 	}
@@ -343,41 +365,45 @@ tls_cipher_list_read(struct loader *ld, json_t *v, int tls13, char **out)
 }
 
 static void
-tls_ciphers(struct loader *ld, json_t *v, void *out)
+scenario_service_tls_ciphers(struct scenario_loader *ld, json_t *v, void *out)
 {
-	tls_cipher_list_read(ld, v, 0, &((struct tls_conf *)out)->ciphers);
+	scenario_service_tls_cipher_list(
+	    ld, v, 0, &((struct tls_conf *)out)->ciphers);
 }
 
 static void
-tls_ciphersuites(struct loader *ld, json_t *v, void *out)
+scenario_service_tls_ciphersuites(
+    struct scenario_loader *ld, json_t *v, void *out)
 {
-	tls_cipher_list_read(ld, v, 1, &((struct tls_conf *)out)->ciphersuites);
+	scenario_service_tls_cipher_list(
+	    ld, v, 1, &((struct tls_conf *)out)->ciphersuites);
 }
 
 static void
-tls_alpn(struct loader *ld, json_t *v, void *out)
+scenario_service_tls_alpn(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct tls_conf *tls = out;
 
-	strings_read(ld, v, &tls->alpn, &tls->nalpn);
+	scenario_read_strings(ld, v, &tls->alpn, &tls->nalpn);
 }
 
 static void
-tls_names(struct loader *ld, json_t *v, void *out)
+scenario_service_tls_names(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct tls_conf *tls = out;
 
-	strings_read(ld, v, &tls->names, &tls->nnames);
+	scenario_read_strings(ld, v, &tls->names, &tls->nnames);
 }
 
 /* Read one file name of "cert": {"cert": FILE, "key": FILE}. */
 static void
-tls_file_read(struct loader *ld, json_t *v, char **out)
+scenario_service_tls_file(struct scenario_loader *ld, json_t *v, char **out)
 {
-	if (expect(ld, v, JSON_STRING) != 0)
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
 		return;
 	if (access(json_string_value(v), R_OK) != 0) {
-		verr(ld, "%s: cannot read: %s", q(ld, json_string_value(v)),
+		scenario_read_error(ld, "%s: cannot read: %s",
+		    scenario_read_quote(ld, json_string_value(v)),
 		    strerror(errno));
 		return;
 	}
@@ -385,57 +411,58 @@ tls_file_read(struct loader *ld, json_t *v, char **out)
 }
 
 static void
-tls_cert_file(struct loader *ld, json_t *v, void *out)
+scenario_service_tls_cert_file(struct scenario_loader *ld, json_t *v, void *out)
 {
-	tls_file_read(ld, v, &((struct tls_conf *)out)->cert_file);
+	scenario_service_tls_file(ld, v, &((struct tls_conf *)out)->cert_file);
 }
 
 static void
-tls_key_file(struct loader *ld, json_t *v, void *out)
+scenario_service_tls_key_file(struct scenario_loader *ld, json_t *v, void *out)
 {
-	tls_file_read(ld, v, &((struct tls_conf *)out)->key_file);
+	scenario_service_tls_file(ld, v, &((struct tls_conf *)out)->key_file);
 }
 
-static const struct key_rule tls_cert_rules[] = {
-	{ "cert", 1, tls_cert_file },
-	{ "key", 1, tls_key_file },
+static const struct scenario_key_rule scenario_service_tls_cert_rules[] = {
+	{ "cert", 1, scenario_service_tls_cert_file },
+	{ "key", 1, scenario_service_tls_key_file },
 };
 
 /* "cert": "auto" (made in memory at start) or {"cert", "key"} files. */
 static void
-tls_cert(struct loader *ld, json_t *v, void *out)
+scenario_service_tls_cert(struct scenario_loader *ld, json_t *v, void *out)
 {
 	if (json_is_string(v)) {
 		if (strcmp(json_string_value(v), "auto") != 0)
-			verr(ld,
+			scenario_read_error(ld,
 			    "%s is not \"auto\" (or give {\"cert\": FILE, "
 			    "\"key\": FILE})",
-			    q(ld, json_string_value(v)));
+			    scenario_read_quote(ld, json_string_value(v)));
 		return;
 	}
 	if (!json_is_object(v)) {
-		verr(ld,
+		scenario_read_error(ld,
 		    "expected \"auto\" or an object {\"cert\", \"key\"}, "
 		    "got %s",
-		    type_name(v));
+		    scenario_read_type_name(v));
 		return;
 	}
-	parse_object(ld, v, tls_cert_rules, nitems(tls_cert_rules), out);
+	scenario_read_object(ld, v, scenario_service_tls_cert_rules,
+	    nitems(scenario_service_tls_cert_rules), out);
 }
 
-static const struct key_rule tls_rules[] = {
-	{ "min_version", 0, tls_min_version },
-	{ "max_version", 0, tls_max_version },
-	{ "ciphers", 0, tls_ciphers },
-	{ "ciphersuites", 0, tls_ciphersuites },
-	{ "alpn", 0, tls_alpn },
-	{ "cert", 0, tls_cert },
-	{ "names", 0, tls_names },
+static const struct scenario_key_rule scenario_service_tls_rules[] = {
+	{ "min_version", 0, scenario_service_tls_min_version },
+	{ "max_version", 0, scenario_service_tls_max_version },
+	{ "ciphers", 0, scenario_service_tls_ciphers },
+	{ "ciphersuites", 0, scenario_service_tls_ciphersuites },
+	{ "alpn", 0, scenario_service_tls_alpn },
+	{ "cert", 0, scenario_service_tls_cert },
+	{ "names", 0, scenario_service_tls_names },
 };
 
 /* A service's "tls": the protocol window, ciphers, ALPN, certificate. */
 static void
-service_tls(struct loader *ld, json_t *v, void *out)
+scenario_service_tls(struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct service_conf *svc = out;
 	struct tls_conf *tls = &svc->tls;
@@ -443,37 +470,41 @@ service_tls(struct loader *ld, json_t *v, void *out)
 	tls->enabled = 1;
 	tls->min_version = 12;
 	tls->max_version = 13;
-	if (expect(ld, v, JSON_OBJECT) != 0)
+	if (scenario_read_expect(ld, v, JSON_OBJECT) != 0)
 		return;
-	parse_object(ld, v, tls_rules, nitems(tls_rules), tls);
+	scenario_read_object(ld, v, scenario_service_tls_rules,
+	    nitems(scenario_service_tls_rules), tls);
 	if (tls->min_version > tls->max_version)
-		verr(ld, "min_version 1.%d is above max_version 1.%d",
+		scenario_read_error(ld,
+		    "min_version 1.%d is above max_version 1.%d",
 		    tls->min_version - 10, tls->max_version - 10);
 }
 
 /* Read one service; its name and persona are already set. */
 static void
-parse_service(struct loader *ld, json_t *v, struct service_conf *svc)
+scenario_service_read(
+    struct scenario_loader *ld, json_t *v, struct service_conf *svc)
 {
 	const struct persona_type *pt;
 	size_t i;
 
-	if (!service_name_valid(svc->name)) {
-		verr(ld,
+	if (!scenario_service_name_valid(svc->name)) {
+		scenario_read_error(ld,
 		    "service name must be 1 to %d letters, digits, \"_\" "
 		    "or \"-\"",
 		    SERVICE_NAME_MAX);
 	}
-	if (expect(ld, v, JSON_OBJECT) != 0)
+	if (scenario_read_expect(ld, v, JSON_OBJECT) != 0)
 		return;
-	pt = declared_type(ld, svc->name);
+	pt = scenario_service_declared_type(ld, svc->name);
 	/* A default address clashes at the service itself, before its keys. */
 	if (pt != NULL && json_object_get(v, "listen") == NULL) {
-		if (listen_set(
+		if (scenario_service_listen_set(
 		        ld, svc, pt->default_listen, pt->default_listen) == 0)
-			check_clash(ld, svc, 0);
+			scenario_service_check_clash(ld, svc, 0);
 	}
-	parse_object(ld, v, service_rules, nitems(service_rules), svc);
+	scenario_read_object(
+	    ld, v, scenario_service_rules, nitems(scenario_service_rules), svc);
 	if (pt != NULL && json_object_get(v, "versions") == NULL) {
 		svc->versions =
 		    xcalloc(pt->ndefault_versions, sizeof *svc->versions);
@@ -483,20 +514,21 @@ parse_service(struct loader *ld, json_t *v, struct service_conf *svc)
 	}
 }
 
+/* Read "services", the object of every service by name, into sc. */
 void
-root_services(struct loader *ld, json_t *v, void *out)
+scenario_service_read_all(
+    struct scenario_loader *ld, json_t *v, struct scenario *sc)
 {
-	struct scenario *sc = out;
 	struct service_conf *svc;
 	const char *key;
 	json_t *e;
 	void *it;
 	size_t saved;
 
-	if (expect(ld, v, JSON_OBJECT) != 0)
+	if (scenario_read_expect(ld, v, JSON_OBJECT) != 0)
 		return;
 	if (json_object_size(v) == 0) {
-		verr(ld, "must declare at least one service");
+		scenario_read_error(ld, "must declare at least one service");
 		return;
 	}
 	sc->services = xcalloc(json_object_size(v), sizeof *sc->services);
@@ -506,9 +538,9 @@ root_services(struct loader *ld, json_t *v, void *out)
 		e = json_object_iter_value(it);
 		svc = &sc->services[sc->nservices++];
 		svc->name = xstrdup(key);
-		saved = ptr_push(ld, key);
-		parse_service(ld, e, svc);
-		ptr_pop(ld, saved);
+		saved = scenario_read_push(ld, key);
+		scenario_service_read(ld, e, svc);
+		scenario_read_pop(ld, saved);
 	}
 }
 
@@ -526,7 +558,7 @@ scenario_service(const struct scenario *sc, const char *name)
 
 /* Free what a service owns, not the struct itself. */
 void
-service_conf_clear(struct service_conf *svc)
+scenario_service_clear(struct service_conf *svc)
 {
 	size_t i;
 
