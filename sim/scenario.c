@@ -69,6 +69,7 @@ static const struct scenario_key_rule scenario_phase_rules[] = {
 static const char *const scenario_phase_start_keys[] = { "after",
 	"after_connections", "after_requests", "manual" };
 
+/* The format version (another one has stopped the load already). */
 static void
 scenario_root_standin(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -79,6 +80,7 @@ scenario_root_standin(struct scenario_loader *ld, json_t *v, void *out)
 		sc->format = (int)json_integer_value(v);
 }
 
+/* "name": not empty; it replaces the one taken from the file name. */
 static void
 scenario_root_name(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -94,6 +96,7 @@ scenario_root_name(struct scenario_loader *ld, json_t *v, void *out)
 	sc->name = xstrdup(json_string_value(v));
 }
 
+/* "description": any string. */
 static void
 scenario_root_description(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -105,6 +108,7 @@ scenario_root_description(struct scenario_loader *ld, json_t *v, void *out)
 	sc->description = xstrdup(json_string_value(v));
 }
 
+/* "seed": an integer, 0 or more. */
 static void
 scenario_root_seed(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -121,6 +125,7 @@ scenario_root_seed(struct scenario_loader *ld, json_t *v, void *out)
 	sc->seed = (uint64_t)json_integer_value(v);
 }
 
+/* "time_scale": a number above 0. */
 static void
 scenario_root_time_scale(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -137,18 +142,21 @@ scenario_root_time_scale(struct scenario_loader *ld, json_t *v, void *out)
 	sc->time_scale = json_number_value(v);
 }
 
+/* "services", read by scenario_service.c. */
 static void
 scenario_root_services(struct scenario_loader *ld, json_t *v, void *out)
 {
 	scenario_service_read_all(ld, v, out);
 }
 
+/* "stubs", read by scenario_stub.c. */
 static void
 scenario_root_stubs(struct scenario_loader *ld, json_t *v, void *out)
 {
 	scenario_stub_read_all(ld, v, out);
 }
 
+/* The root "faults", active in every phase. */
 static void
 scenario_root_faults(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -157,6 +165,7 @@ scenario_root_faults(struct scenario_loader *ld, json_t *v, void *out)
 	scenario_fault_read_list(ld, v, &sc->faults, &sc->nfaults);
 }
 
+/* "repeat": a boolean; true needs "phases". */
 static void
 scenario_root_repeat(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -182,6 +191,7 @@ scenario_phase_name_valid(const char *s)
 	return n > 0 && n <= PHASE_NAME_MAX && s[n] == '\0';
 }
 
+/* A phase's "name": valid, and no earlier phase's. */
 static void
 scenario_phase_name(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -226,6 +236,7 @@ scenario_phase_start_allowed(struct scenario_loader *ld, const char *key)
 	return 0;
 }
 
+/* "after": a duration above 0 since the previous phase began. */
 static void
 scenario_phase_after(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -260,6 +271,7 @@ scenario_phase_after_count(struct scenario_loader *ld, json_t *v,
 	ph->after_n = (uint64_t)json_integer_value(v);
 }
 
+/* "after_connections": N connections since the previous phase began. */
 static void
 scenario_phase_after_connections(
     struct scenario_loader *ld, json_t *v, void *out)
@@ -268,6 +280,7 @@ scenario_phase_after_connections(
 	    ld, v, out, "after_connections", PHASE_START_CONNECTIONS);
 }
 
+/* "after_requests": N requests since the previous phase began. */
 static void
 scenario_phase_after_requests(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -275,6 +288,7 @@ scenario_phase_after_requests(struct scenario_loader *ld, json_t *v, void *out)
 	    ld, v, out, "after_requests", PHASE_START_REQUESTS);
 }
 
+/* "manual": true (only by hand), or left out. */
 static void
 scenario_phase_manual(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -291,6 +305,7 @@ scenario_phase_manual(struct scenario_loader *ld, json_t *v, void *out)
 	ph->start = PHASE_START_MANUAL;
 }
 
+/* A phase's "faults", active while it lasts. */
 static void
 scenario_phase_faults(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -325,6 +340,7 @@ scenario_phase_start_check(struct scenario_loader *ld, json_t *obj)
 	free(list);
 }
 
+/* "phases": a non-empty array of phase objects. */
 static void
 scenario_root_phases(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -384,6 +400,7 @@ scenario_blank(const char *text, size_t len)
 	return 1;
 }
 
+/* Load and validate a scenario from text in memory. */
 struct scenario *
 scenario_load_text(
     const char *label, const char *text, size_t len, struct errlist *errs)
@@ -473,6 +490,7 @@ fail:
 	return NULL;
 }
 
+/* Load and validate a scenario file. */
 struct scenario *
 scenario_load_file(const char *path, struct errlist *errs)
 {
@@ -517,6 +535,7 @@ fail:
 	return NULL;
 }
 
+/* Read faults given at run time against a running scenario's services. */
 int
 scenario_parse_faults(const struct scenario *sc, const char *label,
     const char *text, size_t len, struct fault_conf **faults, size_t *nfaults,
@@ -579,6 +598,7 @@ scenario_parse_faults(const struct scenario *sc, const char *label,
 	return -1;
 }
 
+/* The built-in default scenario; a bad one is a bug, and fatal. */
 struct scenario *
 scenario_default(void)
 {
@@ -613,6 +633,7 @@ scenario_phase_clear(struct phase_conf *ph)
 	free(ph->faults);
 }
 
+/* Free a scenario; safe on NULL and on a half-built one. */
 void
 scenario_free(struct scenario *sc)
 {

@@ -307,6 +307,7 @@ scenario_fault_param_defaults(struct scenario_loader *ld, struct fault_conf *fc)
 	}
 }
 
+/* A fault's "service": a declared one. */
 static void
 scenario_fault_service(
     struct scenario_loader *ld, json_t *v, struct fault_conf *fc)
@@ -336,6 +337,7 @@ scenario_fault_layer_has_faults(enum fault_layer layer)
 	return 0;
 }
 
+/* A fault's "layer": one with faults in this build, else a hint. */
 static void
 scenario_fault_layer(
     struct scenario_loader *ld, json_t *v, struct fault_conf *fc)
@@ -384,6 +386,7 @@ scenario_fault_peek_layer(json_t *obj, enum fault_layer *layer)
 	return fault_layer_parse(json_string_value(v), layer);
 }
 
+/* A fault's "type": one of its layer's, else where it is or a hint. */
 static void
 scenario_fault_type(
     struct scenario_loader *ld, json_t *v, struct fault_conf *fc, json_t *obj)
@@ -449,6 +452,7 @@ scenario_fault_is_state(
 	return 1;
 }
 
+/* "probability": 0 to 1; a fault that is a listener state takes none. */
 static void
 scenario_fault_probability(
     struct scenario_loader *ld, json_t *v, struct fault_conf *fc)
@@ -464,6 +468,7 @@ scenario_fault_probability(
 	fc->probability = json_number_value(v);
 }
 
+/* "times": 1 or more; a fault that is a listener state takes none. */
 static void
 scenario_fault_times(
     struct scenario_loader *ld, json_t *v, struct fault_conf *fc)
@@ -479,6 +484,7 @@ scenario_fault_times(
 	fc->times = json_integer_value(v);
 }
 
+/* "direction" of a stream fault: both, upstream or downstream. */
 static void
 scenario_fault_direction(
     struct scenario_loader *ld, json_t *v, struct fault_conf *fc)
@@ -493,6 +499,7 @@ scenario_fault_direction(
 		fc->direction = dirs[i];
 }
 
+/* "at" of an http fault: request or response. */
 static void
 scenario_fault_at(struct scenario_loader *ld, json_t *v, struct fault_conf *fc)
 {
@@ -522,6 +529,7 @@ scenario_fault_match_path(struct scenario_loader *ld, json_t *v, void *out)
 	fc->match_path = scenario_read_path(ld, v);
 }
 
+/* "match" of an http fault: a method and a path pattern. */
 static void
 scenario_fault_match(
     struct scenario_loader *ld, json_t *v, struct fault_conf *fc)

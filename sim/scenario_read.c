@@ -16,6 +16,7 @@
 #include "scenario_impl.h"
 #include "util.h"
 
+/* The methods a stub or a fault's "match" may name. */
 static const char *const scenario_read_methods[] = { "GET", "HEAD", "POST",
 	"PUT", "PATCH", "DELETE", "OPTIONS" };
 
@@ -630,7 +631,7 @@ scenario_read_range_error(
 		    ld, "must be %.15g or more, got %s", min, num);
 }
 
-/* Read a non-empty array of strings (the names schema_drift drops). */
+/* Read a non-empty array of strings (ALPN, names, what schema_drift drops). */
 void
 scenario_read_strings(
     struct scenario_loader *ld, json_t *v, char ***list, size_t *n)

@@ -33,7 +33,6 @@ static void scenario_service_versions(
     struct scenario_loader *, json_t *, void *);
 static void scenario_service_users_from(
     struct scenario_loader *, json_t *, void *);
-
 static void scenario_service_tls(struct scenario_loader *, json_t *, void *);
 
 static const struct scenario_key_rule scenario_service_rules[] = {
@@ -229,6 +228,7 @@ scenario_service_listen_set(struct scenario_loader *ld,
 	return 0;
 }
 
+/* A service's "persona": a known type, else a hint or the list. */
 static void
 scenario_service_persona(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -264,6 +264,7 @@ scenario_service_persona(struct scenario_loader *ld, json_t *v, void *out)
 	free(list);
 }
 
+/* A service's "listen": HOST:PORT, clashing with no earlier service. */
 static void
 scenario_service_listen(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -286,6 +287,7 @@ scenario_service_versions(struct scenario_loader *ld, json_t *v, void *out)
 	scenario_read_versions(ld, v, &svc->versions, &svc->nversions);
 }
 
+/* A financial engine's "users_from": a declared UMS service. */
 static void
 scenario_service_users_from(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -544,6 +546,7 @@ scenario_service_read_all(
 	}
 }
 
+/* The service of that name, or NULL. */
 const struct service_conf *
 scenario_service(const struct scenario *sc, const char *name)
 {

@@ -26,6 +26,7 @@ static const struct scenario_key_rule scenario_stub_rules[] = {
 	{ "body", 0, scenario_stub_body },
 };
 
+/* A stub's "service": a declared one (without it: every service). */
 static void
 scenario_stub_service(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -58,6 +59,7 @@ scenario_stub_path(struct scenario_loader *ld, json_t *v, void *out)
 	stub->path = scenario_read_path(ld, v);
 }
 
+/* A stub's "status", 100 to 599 (default 200). */
 static void
 scenario_stub_status(struct scenario_loader *ld, json_t *v, void *out)
 {
@@ -76,6 +78,7 @@ scenario_stub_headers(struct scenario_loader *ld, json_t *v, void *out)
 	scenario_read_headers(ld, v, &stub->headers, &stub->nheaders);
 }
 
+/* A stub's "body": any JSON value; a string is sent as it is. */
 static void
 scenario_stub_body(struct scenario_loader *ld, json_t *v, void *out)
 {
