@@ -1,7 +1,7 @@
 /*
  * scenario.h: a scenario file turned into plain C structs. Nothing outside
- * scenario.c touches the JSON of a scenario file; everything else reads
- * these structs.
+ * the scenario loader (scenario.c and the scenario_*.c it calls) touches
+ * the JSON of a scenario file; everything else reads these structs.
  */
 #ifndef STANDIN_SCENARIO_H
 #define STANDIN_SCENARIO_H

@@ -1,0 +1,584 @@
+/*
+ * scenario_service.c: read a scenario's "services": persona, listen
+ * address, versions, users_from and the "tls" block.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "persona.h"
+#include "scenario_impl.h"
+#include "tls.h"
+#include "util.h"
+
+/* Service names: what may appear in a journal, a URL or a ready file. */
+#define SERVICE_NAME_MAX 32
+
+static void scenario_service_persona(
+    struct scenario_loader *, json_t *, void *);
+static void scenario_service_listen(struct scenario_loader *, json_t *, void *);
+static void scenario_service_versions(
+    struct scenario_loader *, json_t *, void *);
+static void scenario_service_users_from(
+    struct scenario_loader *, json_t *, void *);
+static void scenario_service_tls(struct scenario_loader *, json_t *, void *);
+
+static const struct scenario_key_rule scenario_service_rules[] = {
+	{ "persona", 1, scenario_service_persona },
+	{ "listen", 0, scenario_service_listen },
+	{ "versions", 0, scenario_service_versions },
+	{ "users_from", 0, scenario_service_users_from },
+	{ "tls", 0, scenario_service_tls },
+};
+
+/*
+ * The persona type a declared service names, read without reporting
+ * anything (its own "persona" key reports what is wrong); NULL if it
+ * names none that exists.
+ */
+static const struct persona_type *
+scenario_service_declared_type(struct scenario_loader *ld, const char *service)
+{
+	json_t *svc, *persona;
+
+	if (ld->services == NULL)
+		return NULL;
+	svc = json_object_get(ld->services, service);
+	if (!json_is_object(svc))
+		return NULL;
+	persona = json_object_get(svc, "persona");
+	if (!json_is_string(persona))
+		return NULL;
+	return persona_type_find(json_string_value(persona));
+}
+
+/* Is this a service name: 1 to 32 letters, digits, "_" or "-"? */
+static int
+scenario_service_name_valid(const char *s)
+{
+	size_t n = strspn(s,
+	    "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
+	return n > 0 && n <= SERVICE_NAME_MAX && s[n] == '\0';
+}
+
+enum clash {
+	CLASH_NONE,
+	CLASH_SAME, /* the same address and port */
+	CLASH_OVERLAPS, /* one is the unspecified address on the same port */
+};
+
+/* Can the two addresses not be bound at once? */
+static enum clash
+scenario_service_clash(
+    const struct service_conf *a, const struct service_conf *b)
+{
+	unsigned char x[16], y[16];
+	static const unsigned char any[16];
+	int xf, yf, xany, yany;
+
+	if (a->port == 0 || a->port != b->port)
+		return CLASH_NONE;
+	xf = strchr(a->host, ':') != NULL ? AF_INET6 : AF_INET;
+	yf = strchr(b->host, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(xf, a->host, x) != 1 || inet_pton(yf, b->host, y) != 1)
+		return CLASH_NONE;
+	if (xf == yf && memcmp(x, y, xf == AF_INET ? 4 : 16) == 0)
+		return CLASH_SAME;
+	xany = memcmp(x, any, xf == AF_INET ? 4 : 16) == 0;
+	yany = memcmp(y, any, yf == AF_INET ? 4 : 16) == 0;
+	/* "::" takes IPv4 too, as a dual-stack socket does. */
+	if ((xany && (xf == yf || xf == AF_INET6)) ||
+	    (yany && (xf == yf || yf == AF_INET6)))
+		return CLASH_OVERLAPS;
+	return CLASH_NONE;
+}
+
+/*
+ * Report when a service's address clashes with an earlier one's. The
+ * message tells a default address apart from one that was written.
+ */
+static void
+scenario_service_check_clash(
+    struct scenario_loader *ld, const struct service_conf *svc, int written)
+{
+	const struct service_conf *other;
+	enum clash how;
+	size_t i;
+
+	for (i = 0; i < ld->sc->nservices; i++) {
+		other = &ld->sc->services[i];
+		if (other == svc)
+			break;
+		if (other->listen == NULL)
+			continue;
+		if ((how = scenario_service_clash(svc, other)) == CLASH_NONE)
+			continue;
+		if (how == CLASH_SAME && written) {
+			scenario_read_error(ld,
+			    "%s is already used by service %s",
+			    scenario_read_quote(ld, svc->listen),
+			    scenario_read_quote(ld, other->name));
+		} else if (how == CLASH_SAME) {
+			scenario_read_error(ld,
+			    "default listen address %s is already used by "
+			    "service %s (set \"listen\")",
+			    scenario_read_quote(ld, svc->listen),
+			    scenario_read_quote(ld, other->name));
+		} else {
+			scenario_read_error(ld,
+			    "%s%s overlaps %s of service %s",
+			    written ? "" : "default listen address ",
+			    scenario_read_quote(ld, svc->listen),
+			    scenario_read_quote(ld, other->listen),
+			    scenario_read_quote(ld, other->name));
+		}
+		return;
+	}
+}
+
+/*
+ * Say what is wrong with a listen address that is not HOST:PORT: a port
+ * out of range, an IPv6 address without brackets, or anything else.
+ */
+static void
+scenario_service_listen_error(
+    struct scenario_loader *ld, const char *s, const char *example)
+{
+	const char *colon = strrchr(s, ':'), *port;
+	char *fix;
+	size_t digits;
+
+	port = colon != NULL ? colon + 1 : "";
+	digits = strspn(port, "0123456789");
+	if (colon != NULL && colon != s && digits > 0 && port[digits] == '\0' &&
+	    (digits > 5 || strtoul(port, NULL, 10) > 65535) &&
+	    (*s != '[' || colon[-1] == ']') &&
+	    (*s == '[' || memchr(s, ':', (size_t)(colon - s)) == NULL)) {
+		scenario_read_error(ld, "port must be 0 to 65535, got %.12s%s",
+		    port, digits > 12 ? "..." : "");
+		return;
+	}
+	if (*s != '[' && colon != NULL && digits > 0 && port[digits] == '\0' &&
+	    memchr(s, ':', (size_t)(colon - s)) != NULL) {
+		fix = xasprintf("[%.*s]:%s", (int)(colon - s), s, port);
+		scenario_read_error(ld,
+		    "%s is not an address (an IPv6 address goes in "
+		    "brackets: %s)",
+		    scenario_read_quote(ld, s), scenario_read_quote(ld, fix));
+		free(fix);
+		return;
+	}
+	scenario_read_error(ld, "%s is not an address (use HOST:PORT, e.g. %s)",
+	    scenario_read_quote(ld, s), example);
+}
+
+/*
+ * Parse "HOST:PORT" into a service. HOST must be an IP literal or
+ * localhost: standin binds before anything else happens and does no DNS.
+ */
+static int
+scenario_service_listen_set(struct scenario_loader *ld,
+    struct service_conf *svc, const char *s, const char *example)
+{
+	char host[sizeof svc->host];
+	unsigned char addr[16];
+	uint16_t port;
+	int af;
+
+	if (hostport_parse(s, host, sizeof host, &port) != 0) {
+		scenario_service_listen_error(ld, s, example);
+		return -1;
+	}
+	if (*s != '[' && strcasecmp(host, "localhost") == 0)
+		snprintf(host, sizeof host, "127.0.0.1");
+	af = *s == '[' ? AF_INET6 : AF_INET;
+	if (inet_pton(af, host, addr) != 1) {
+		if (af == AF_INET6) {
+			scenario_read_error(ld,
+			    "host %s is not an IPv6 address (only IPv6 "
+			    "goes in brackets)",
+			    scenario_read_quote(ld, host));
+		} else {
+			scenario_read_error(ld,
+			    "host %s is not an IP address or localhost",
+			    scenario_read_quote(ld, host));
+		}
+		return -1;
+	}
+	/* Keep the canonical spelling, so that equal addresses compare equal. */
+	if (inet_ntop(af, addr, svc->host, sizeof svc->host) == NULL)
+		snprintf(svc->host, sizeof svc->host, "%s", host);
+	svc->port = port;
+	free(svc->listen);
+	svc->listen = xstrdup(s);
+	return 0;
+}
+
+/* A service's "persona": a known type, else a hint or the list. */
+static void
+scenario_service_persona(struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+	const struct persona_type *pt;
+	const char *names[8] = { NULL }, *hint, *s;
+	char *list, *tmp;
+	size_t i, n;
+
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
+		return;
+	s = json_string_value(v);
+	if ((pt = persona_type_find(s)) != NULL) {
+		svc->persona = pt->kind;
+		return;
+	}
+	for (n = 0; n < npersona_types && n < nitems(names); n++)
+		names[n] = persona_types[n].name;
+	if ((hint = scenario_read_suggest(s, names, n)) != NULL) {
+		scenario_read_error(ld, "unknown persona %s (did you mean %s?)",
+		    scenario_read_quote(ld, s), scenario_read_quote(ld, hint));
+		return;
+	}
+	list = xstrdup("");
+	for (i = 0; i < n; i++) {
+		tmp = xasprintf("%s%s\"%s\"", list,
+		    i == 0 ? "" : (i + 1 == n ? " or " : ", "), names[i]);
+		free(list);
+		list = tmp;
+	}
+	scenario_read_error(ld, "unknown persona %s (use %s)",
+	    scenario_read_quote(ld, s), list);
+	free(list);
+}
+
+/* A service's "listen": HOST:PORT, clashing with no earlier service. */
+static void
+scenario_service_listen(struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+	const struct persona_type *pt;
+
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
+		return;
+	pt = scenario_service_declared_type(ld, svc->name);
+	if (scenario_service_listen_set(ld, svc, json_string_value(v),
+	        pt != NULL ? pt->default_listen : "127.0.0.1:8080") == 0)
+		scenario_service_check_clash(ld, svc, 1);
+}
+
+static void
+scenario_service_versions(struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+
+	scenario_read_versions(ld, v, &svc->versions, &svc->nversions);
+}
+
+/* A financial engine's "users_from": a declared UMS service. */
+static void
+scenario_service_users_from(struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+	const struct persona_type *self, *target;
+	const char *s;
+
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
+		return;
+	s = json_string_value(v);
+	self = scenario_service_declared_type(ld, svc->name);
+	if (self != NULL && self->kind != PERSONA_FINANCIAL_ENGINE) {
+		scenario_read_error(ld, "only allowed on a %s service",
+		    persona_type_get(PERSONA_FINANCIAL_ENGINE)->name);
+		return;
+	}
+	if (json_object_get(ld->services, s) == NULL) {
+		scenario_read_unknown_service(ld, s);
+		return;
+	}
+	target = scenario_service_declared_type(ld, s);
+	if (target != NULL && target->kind != PERSONA_UMS) {
+		scenario_read_error(ld, "service %s has persona %s, not %s",
+		    scenario_read_quote(ld, s),
+		    scenario_read_quote(ld, target->name),
+		    scenario_read_quote(
+		        ld, persona_type_get(PERSONA_UMS)->name));
+		return;
+	}
+	svc->users_from = xstrdup(s);
+}
+
+/* Read "min_version" or "max_version" of "tls". */
+static void
+scenario_service_tls_version(struct scenario_loader *ld, json_t *v, int *out)
+{
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
+		return;
+	if (tls_version_parse(json_string_value(v), out) != 0)
+		scenario_read_error(ld,
+		    "%s is not a TLS version (use 1.0, 1.1, 1.2 or 1.3)",
+		    scenario_read_quote(ld, json_string_value(v)));
+}
+
+static void
+scenario_service_tls_min_version(
+    struct scenario_loader *ld, json_t *v, void *out)
+{
+	scenario_service_tls_version(
+	    ld, v, &((struct tls_conf *)out)->min_version);
+}
+
+static void
+scenario_service_tls_max_version(
+    struct scenario_loader *ld, json_t *v, void *out)
+{
+	scenario_service_tls_version(
+	    ld, v, &((struct tls_conf *)out)->max_version);
+}
+
+/* Read "ciphers" or "ciphersuites": a list OpenSSL understands. */
+static void
+scenario_service_tls_cipher_list(
+    struct scenario_loader *ld, json_t *v, int tls13, char **out)
+{
+	char *cause = NULL;
+
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
+		return;
+	if (tls_ciphers_check(json_string_value(v), tls13, &cause) != 0) {
+		scenario_read_error(ld, "%s: %s",
+		    scenario_read_quote(ld, json_string_value(v)), cause);
+		free(cause);
+		return;
+	}
+	*out = xstrdup(json_string_value(v));
+}
+
+static void
+scenario_service_tls_ciphers(struct scenario_loader *ld, json_t *v, void *out)
+{
+	scenario_service_tls_cipher_list(
+	    ld, v, 0, &((struct tls_conf *)out)->ciphers);
+}
+
+static void
+scenario_service_tls_ciphersuites(
+    struct scenario_loader *ld, json_t *v, void *out)
+{
+	scenario_service_tls_cipher_list(
+	    ld, v, 1, &((struct tls_conf *)out)->ciphersuites);
+}
+
+static void
+scenario_service_tls_alpn(struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct tls_conf *tls = out;
+
+	scenario_read_strings(ld, v, &tls->alpn, &tls->nalpn);
+}
+
+static void
+scenario_service_tls_names(struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct tls_conf *tls = out;
+
+	scenario_read_strings(ld, v, &tls->names, &tls->nnames);
+}
+
+/* Read one file name of "cert": {"cert": FILE, "key": FILE}. */
+static void
+scenario_service_tls_file(struct scenario_loader *ld, json_t *v, char **out)
+{
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
+		return;
+	if (access(json_string_value(v), R_OK) != 0) {
+		scenario_read_error(ld, "%s: cannot read: %s",
+		    scenario_read_quote(ld, json_string_value(v)),
+		    strerror(errno));
+		return;
+	}
+	*out = xstrdup(json_string_value(v));
+}
+
+static void
+scenario_service_tls_cert_file(struct scenario_loader *ld, json_t *v, void *out)
+{
+	scenario_service_tls_file(ld, v, &((struct tls_conf *)out)->cert_file);
+}
+
+static void
+scenario_service_tls_key_file(struct scenario_loader *ld, json_t *v, void *out)
+{
+	scenario_service_tls_file(ld, v, &((struct tls_conf *)out)->key_file);
+}
+
+static const struct scenario_key_rule scenario_service_tls_cert_rules[] = {
+	{ "cert", 1, scenario_service_tls_cert_file },
+	{ "key", 1, scenario_service_tls_key_file },
+};
+
+/* "cert": "auto" (made in memory at start) or {"cert", "key"} files. */
+static void
+scenario_service_tls_cert(struct scenario_loader *ld, json_t *v, void *out)
+{
+	if (json_is_string(v)) {
+		if (strcmp(json_string_value(v), "auto") != 0)
+			scenario_read_error(ld,
+			    "%s is not \"auto\" (or give {\"cert\": FILE, "
+			    "\"key\": FILE})",
+			    scenario_read_quote(ld, json_string_value(v)));
+		return;
+	}
+	if (!json_is_object(v)) {
+		scenario_read_error(ld,
+		    "expected \"auto\" or an object {\"cert\", \"key\"}, "
+		    "got %s",
+		    scenario_read_type_name(v));
+		return;
+	}
+	scenario_read_object(ld, v, scenario_service_tls_cert_rules,
+	    nitems(scenario_service_tls_cert_rules), out);
+}
+
+static const struct scenario_key_rule scenario_service_tls_rules[] = {
+	{ "min_version", 0, scenario_service_tls_min_version },
+	{ "max_version", 0, scenario_service_tls_max_version },
+	{ "ciphers", 0, scenario_service_tls_ciphers },
+	{ "ciphersuites", 0, scenario_service_tls_ciphersuites },
+	{ "alpn", 0, scenario_service_tls_alpn },
+	{ "cert", 0, scenario_service_tls_cert },
+	{ "names", 0, scenario_service_tls_names },
+};
+
+/* A service's "tls": the protocol window, ciphers, ALPN, certificate. */
+static void
+scenario_service_tls(struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+	struct tls_conf *tls = &svc->tls;
+
+	tls->enabled = 1;
+	tls->min_version = 12;
+	tls->max_version = 13;
+	if (scenario_read_expect(ld, v, JSON_OBJECT) != 0)
+		return;
+	scenario_read_object(ld, v, scenario_service_tls_rules,
+	    nitems(scenario_service_tls_rules), tls);
+	if (tls->min_version > tls->max_version)
+		scenario_read_error(ld,
+		    "min_version 1.%d is above max_version 1.%d",
+		    tls->min_version - 10, tls->max_version - 10);
+}
+
+/* Read one service; its name and persona are already set. */
+static void
+scenario_service_read(
+    struct scenario_loader *ld, json_t *v, struct service_conf *svc)
+{
+	const struct persona_type *pt;
+	size_t i;
+
+	if (!scenario_service_name_valid(svc->name)) {
+		scenario_read_error(ld,
+		    "service name must be 1 to %d letters, digits, \"_\" "
+		    "or \"-\"",
+		    SERVICE_NAME_MAX);
+	}
+	if (scenario_read_expect(ld, v, JSON_OBJECT) != 0)
+		return;
+	pt = scenario_service_declared_type(ld, svc->name);
+	/* A default address clashes at the service itself, before its keys. */
+	if (pt != NULL && json_object_get(v, "listen") == NULL) {
+		if (scenario_service_listen_set(
+		        ld, svc, pt->default_listen, pt->default_listen) == 0)
+			scenario_service_check_clash(ld, svc, 0);
+	}
+	scenario_read_object(
+	    ld, v, scenario_service_rules, nitems(scenario_service_rules), svc);
+	if (pt != NULL && json_object_get(v, "versions") == NULL) {
+		svc->versions =
+		    xcalloc(pt->ndefault_versions, sizeof *svc->versions);
+		for (i = 0; i < pt->ndefault_versions; i++)
+			svc->versions[i] = xstrdup(pt->default_versions[i]);
+		svc->nversions = pt->ndefault_versions;
+	}
+}
+
+/* Read "services", the object of every service by name, into sc. */
+void
+scenario_service_read_all(
+    struct scenario_loader *ld, json_t *v, struct scenario *sc)
+{
+	struct service_conf *svc;
+	const char *key;
+	json_t *e;
+	void *it;
+	size_t saved;
+
+	if (scenario_read_expect(ld, v, JSON_OBJECT) != 0)
+		return;
+	if (json_object_size(v) == 0) {
+		scenario_read_error(ld, "must declare at least one service");
+		return;
+	}
+	sc->services = xcalloc(json_object_size(v), sizeof *sc->services);
+	for (it = json_object_iter(v); it != NULL;
+	     it = json_object_iter_next(v, it)) {
+		key = json_object_iter_key(it);
+		e = json_object_iter_value(it);
+		svc = &sc->services[sc->nservices++];
+		svc->name = xstrdup(key);
+		saved = scenario_read_push(ld, key);
+		scenario_service_read(ld, e, svc);
+		scenario_read_pop(ld, saved);
+	}
+}
+
+/* The service of that name, or NULL. */
+const struct service_conf *
+scenario_service(const struct scenario *sc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sc->nservices; i++) {
+		if (strcmp(sc->services[i].name, name) == 0)
+			return &sc->services[i];
+	}
+	return NULL;
+}
+
+/* Free what a service owns, not the struct itself. */
+void
+scenario_service_clear(struct service_conf *svc)
+{
+	size_t i;
+
+	free(svc->name);
+	free(svc->listen);
+	for (i = 0; i < svc->nversions; i++)
+		free(svc->versions[i]);
+	free(svc->versions);
+	free(svc->users_from);
+	free(svc->tls.ciphers);
+	free(svc->tls.ciphersuites);
+	for (i = 0; i < svc->tls.nalpn; i++)
+		free(svc->tls.alpn[i]);
+	free(svc->tls.alpn);
+	for (i = 0; i < svc->tls.nnames; i++)
+		free(svc->tls.names[i]);
+	free(svc->tls.names);
+	free(svc->tls.cert_file);
+	free(svc->tls.key_file);
+}
