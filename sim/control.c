@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
@@ -43,11 +44,22 @@
 struct control {
 	struct control_target t; /* what it drives, lent by its owner */
 	struct evhttp *http;
+	struct evconnlistener *lev; /* its port; connections go to http */
+	struct event *resume; /* accepts again after a pause (EMFILE) */
 	char address[300];
 	int has_token;
 	unsigned char token_digest[EVP_MAX_MD_SIZE]; /* of "Bearer TOKEN" */
 	unsigned int token_digest_len;
+	TAILQ_ENTRY(control) entry; /* in control_all */
 };
+
+/*
+ * The control APIs running (one, outside tests): libevent 2.1 hands the
+ * listener's error callback evhttp's pointer, not ours, and has no public
+ * call that gives evhttp an accepted socket, so the callback finds its
+ * control API here.
+ */
+static TAILQ_HEAD(, control) control_all = TAILQ_HEAD_INITIALIZER(control_all);
 
 typedef void control_fn(
     struct control *, struct evhttp_request *, const char *arg);
@@ -863,6 +875,45 @@ control_address_loopback(const char *addr)
 	return -1;
 }
 
+/*
+ * accept() failed on the control port: out of descriptors (EMFILE) and
+ * the like. Pause a second rather than spin on a socket that stays
+ * readable, as the services' listeners do.
+ */
+static void
+control_accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct timeval one = { 1, 0 };
+	int e = EVUTIL_SOCKET_ERROR();
+	struct control *ctl;
+
+	/* arg is evhttp's (evhttp_bind_listener took the listener over). */
+	TAILQ_FOREACH(ctl, &control_all, entry)
+	{
+		if (ctl->http == arg)
+			break;
+	}
+	if (ctl == NULL) {
+		evconnlistener_disable(lev);
+		return;
+	}
+	log_warn("control API: accept on %s failed: %s; pausing for 1s",
+	    ctl->address, evutil_socket_error_to_string(e));
+	evconnlistener_disable(lev);
+	evtimer_add(ctl->resume, &one);
+}
+
+/* The pause is over: accept again. */
+static void
+control_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *ctl = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(ctl->lev);
+}
+
 struct control *
 control_start(struct event_base *base, const struct control_target *t,
     const char *addr, const char *token, char **cause)
@@ -907,6 +958,11 @@ control_start(struct event_base *base, const struct control_target *t,
 		*cause = xstrdup("cannot start the control API");
 		goto fail;
 	}
+	ctl->resume = evtimer_new(base, control_resume_cb, ctl);
+	if (ctl->resume == NULL) {
+		*cause = xstrdup("cannot start the control API");
+		goto fail;
+	}
 	lev = evconnlistener_new_bind(base, NULL, NULL,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
 	    128, (struct sockaddr *)&ss, (int)len);
@@ -920,6 +976,9 @@ control_start(struct event_base *base, const struct control_target *t,
 		*cause = xasprintf("control API: cannot listen on %s", addr);
 		goto fail;
 	}
+	ctl->lev = lev;
+	evconnlistener_set_error_cb(lev, control_accept_error_cb);
+	TAILQ_INSERT_TAIL(&control_all, ctl, entry);
 	len = sizeof ss;
 	getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&ss, &len);
 	sockaddr_format(&ss, ctl->address, sizeof ctl->address);
@@ -950,6 +1009,11 @@ control_free(struct control *ctl)
 {
 	if (ctl == NULL)
 		return;
+	if (ctl->lev != NULL)
+		TAILQ_REMOVE(&control_all, ctl, entry);
+	if (ctl->resume != NULL)
+		event_free(ctl->resume);
+	/* evhttp frees the listener bound to it. */
 	if (ctl->http != NULL)
 		evhttp_free(ctl->http);
 	OPENSSL_cleanse(ctl->token_digest, sizeof ctl->token_digest);
