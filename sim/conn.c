@@ -318,7 +318,9 @@ conn_set_state(struct conn *c, enum conn_state state)
 	switch (state) {
 	case CONN_READING:
 		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-		bufferevent_enable(c->bev, EV_READ);
+		/* After the client's FIN there is nothing more to read. */
+		if (!c->link.peer_closed)
+			bufferevent_enable(c->bev, EV_READ);
 		break;
 	case CONN_BLOCKED:
 		/* The write callback fires when output falls to a quarter. */
@@ -453,7 +455,12 @@ conn_follow(struct conn *c, enum flow flow)
 	return 0;
 }
 
-/* Hand what the client sent down to the protocol while it reads on. */
+/*
+ * Hand what the client sent down to the protocol while it reads on. A
+ * client that half-closed (sent its requests, then its FIN) gets every
+ * answer to what it sent before the connection ends: only when nothing it
+ * sent is left to hand down does the connection close (after flushing).
+ */
 static void
 conn_feed(struct conn *c)
 {
@@ -467,6 +474,9 @@ conn_feed(struct conn *c)
 		if (conn_follow(c, flow) == -1)
 			return;
 	}
+	if (c->state == CONN_READING && c->link.peer_closed &&
+	    stream_input_pending(c->stream) == 0)
+		conn_end(c, CONN_DRAINING, "client closed");
 }
 
 /* The protocol moved on from a held answer (link's wake). */
@@ -566,14 +576,18 @@ conn_peer_eof(struct conn *c)
 		if (c->service->proto->held_eof(c->session) == FLOW_ABORT)
 			conn_close(c, "client closed");
 		return;
+	case CONN_READING:
+		conn_feed(c); /* ends the connection once all is answered */
+		return;
+	case CONN_BLOCKED:
 	case CONN_DRAINING:
 	case CONN_RESETTING:
-		return;
+		return; /* answering (or ending) goes on */
 	default:
 		break;
 	}
 	if (conn_pending(c) > 0 || c->stream != NULL)
-		conn_drain(c);
+		conn_end(c, CONN_DRAINING, "client closed");
 	else
 		conn_close(c, "client closed");
 }

@@ -349,11 +349,15 @@ http_request_ready(struct http_session *s, const char **why)
 	return 0;
 }
 
-/* An answer is out: the connection goes on, or closes as asked. */
+/*
+ * An answer is out: the connection goes on, or closes as the request
+ * asked (Connection: close, HTTP/1.0). A client that half-closed still
+ * gets the answers to what it sent: the connection ends it (conn.c).
+ */
 static enum flow
 http_after(struct http_session *s)
 {
-	if (!s->keep_alive || s->link->peer_closed)
+	if (!s->keep_alive)
 		return FLOW_CLOSE;
 	return FLOW_NEXT;
 }

@@ -435,6 +435,14 @@ stream_read(struct stream *s)
 }
 
 size_t
+stream_input_pending(const struct stream *s)
+{
+	return s != NULL && s->up.staged != NULL
+	    ? evbuffer_get_length(s->up.staged)
+	    : 0;
+}
+
+size_t
 stream_pending(const struct stream *s)
 {
 	return s != NULL && s->down.staged != NULL

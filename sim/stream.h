@@ -45,6 +45,9 @@ struct evbuffer *stream_input(struct stream *);
 /* The socket has bytes from the client: take them in. */
 void stream_read(struct stream *);
 
+/* Bytes the client sent that the stream holds yet (upstream faults). */
+size_t stream_input_pending(const struct stream *);
+
 /* Bytes written by the layer above and not yet handed to the socket. */
 size_t stream_pending(const struct stream *);
 

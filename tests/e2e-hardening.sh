@@ -46,4 +46,52 @@ expect_eq "... and once descriptors are free it answers again" "$CODE" 200
 stop_standin
 expect_eq "... and stops cleanly" "$STATUS" 0
 
+# halfclose HOST:PORT N: send N pipelined requests, then shut down the
+# write side (as `nc -N` does) and count the answers until the server
+# closes; prints "ANSWERS SECONDS".
+halfclose() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+h, p = sys.argv[1].rsplit(":", 1)
+n = int(sys.argv[2])
+s = socket.create_connection((h, int(p)), timeout=15)
+t0 = time.monotonic()
+s.sendall(b"GET /v1/users/u1001 HTTP/1.1\r\nHost: x\r\n\r\n" * n)
+s.shutdown(socket.SHUT_WR)
+data = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    data += b
+print(data.count(b"HTTP/1.1 200 "), "%.2f" % (time.monotonic() - t0))
+PY
+}
+
+# fault JSON: add a fault through the control API (removed by reset).
+fault() {
+	http POST "http://$ctl/faults" -d "$1"
+	[ "$CODE" = 201 ] || not_ok "adding fault $1" "$CODE $BODY"
+}
+
+# --- 2. A half-closed client gets every answer, whatever fault is on ------
+start_standin "$SCEN/port0.json" || exit 1
+ums=$(addr ums)
+ctl=$(ctl_addr)
+read -r n secs < <(halfclose "$ums" 5)
+expect_eq "half-close, no fault: 5 of 5 pipelined answers" "$n" 5
+for f in '{"layer":"stream","type":"latency","latency":"50ms"}' \
+	'{"layer":"stream","type":"latency","latency":"50ms","direction":"upstream"}' \
+	'{"layer":"stream","type":"slicer","size":7,"delay":"1ms"}' \
+	'{"layer":"stream","type":"slicer","size":7,"delay":"1ms","direction":"upstream"}' \
+	'{"layer":"http","type":"delay","delay":"100ms"}' \
+	'{"layer":"http","type":"delay","delay":"50ms","at":"response"}' \
+	'{"layer":"http","type":"drip","chunk":200,"interval":"1ms"}'; do
+	fault "$f"
+	read -r n secs < <(halfclose "$ums" 5)
+	expect_eq "half-close under $f: 5 of 5 answers" "$n" 5
+	http POST "http://$ctl/reset"
+done
+stop_standin
+
 done_testing
