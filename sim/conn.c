@@ -166,21 +166,28 @@ conn_bev_setup(struct conn *c)
 
 /*
  * A slow TLS handshake's hold is over: only now does TLS start over the
- * socket, so the ClientHello waited unanswered until here.
+ * socket, so the ClientHello waited unanswered until here. TLS runs on
+ * the socket itself, as for any connection (not as a filter over the
+ * plain bufferevent, which would keep encrypted bytes in a buffer of its
+ * own that a close could lose).
  */
 static void
-conn_tls_hold_cb(evutil_socket_t fd, short what, void *arg)
+conn_tls_hold_cb(evutil_socket_t unused, short what, void *arg)
 {
 	struct conn *c = arg;
 	struct bufferevent *tls;
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
 
-	(void)fd;
+	(void)unused;
 	(void)what;
-	tls = tls_accept_over(c->service->tls, c->bev);
+	tls = tls_accept(c->service->tls, NULL, c->link.pipeline->base, fd);
 	if (tls == NULL) {
 		conn_close(c, "cannot start TLS: out of memory");
 		return;
 	}
+	/* The plain bufferevent goes; the socket stays, the TLS one's now. */
+	bufferevent_setfd(c->bev, -1);
+	bufferevent_free(c->bev);
 	c->bev = tls;
 	conn_set_state(c, CONN_TLS);
 	conn_bev_setup(c);

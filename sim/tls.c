@@ -452,24 +452,6 @@ tls_accept(struct tls_server *t, const struct fault_conf *f,
 	return bev;
 }
 
-struct bufferevent *
-tls_accept_over(struct tls_server *t, struct bufferevent *under)
-{
-	struct bufferevent *bev;
-	SSL *ssl = SSL_new(t->profiles[0]->ctx);
-
-	if (ssl == NULL)
-		return NULL;
-	bev = bufferevent_openssl_filter_new(bufferevent_get_base(under), under,
-	    ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		SSL_free(ssl);
-		return NULL;
-	}
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	return bev;
-}
-
 void
 tls_describe(struct bufferevent *bev, char *buf, size_t len)
 {

@@ -47,12 +47,6 @@ struct bufferevent *tls_accept(struct tls_server *, const struct fault_conf *,
     struct event_base *, evutil_socket_t);
 
 /*
- * TLS (the service's own) over a plain bufferevent that has not read yet,
- * which it takes over; NULL if out of memory.
- */
-struct bufferevent *tls_accept_over(struct tls_server *, struct bufferevent *);
-
-/*
  * After a TLS bufferevent's handshake: what was negotiated, as a JSON
  * fragment ("\"version\":\"TLSv1.3\",\"cipher\":...") for the journal.
  */

@@ -94,4 +94,36 @@ for f in '{"layer":"stream","type":"latency","latency":"50ms"}' \
 done
 stop_standin
 
+# metric NAME LABELS: a sample's value from GET /metrics (0 if absent).
+metric() {
+	curl -s "http://$ctl/metrics" | awk -v k="$1{$2}" '$1 == k { v = $2 } END { print v + 0 }'
+}
+
+# --- 3, 4. slow_handshake: every byte reaches the socket; a handshake that
+# completes is counted as completed -------------------------------------
+start_standin "$SCEN/tls.json" --ca-out "$TMP/ca.pem" --journal "$TMP/tls.jsonl" || exit 1
+ums=$(addr ums)
+ctl=$(ctl_addr)
+fault '{"service":"ums","layer":"tls","type":"slow_handshake","delay":"100ms"}'
+out=$(curl -s --max-time 5 --cacert "$TMP/ca.pem" -H 'Connection: close' \
+	-w ' %{http_code}' "https://$ums/v1/users/u1001" | tr -d '\n'; echo " rc=${PIPESTATUS[0]}")
+expect_match "slow_handshake, Connection: close: the answer arrives (curl 0, 200)" "$out" '"id":"u1001".* 200 rc=0$'
+out=$(curl -s -0 --max-time 5 --cacert "$TMP/ca.pem" \
+	-w ' %{http_code}' "https://$ums/v1/users/u1001" | tr -d '\n'; echo " rc=${PIPESTATUS[0]}")
+expect_match "slow_handshake, HTTP/1.0: the answer arrives (curl 0, 200)" "$out" '"id":"u1001".* 200 rc=0$'
+before_ok=$(metric standin_tls_handshakes_total 'service="ums",outcome="ok"')
+before_failed=$(metric standin_tls_handshakes_total 'service="ums",outcome="failed"')
+for i in $(seq 1 12); do
+	# A TLS health check: handshake, then close at once.
+	timeout 5 openssl s_client -connect "$ums" -CAfile "$TMP/ca.pem" </dev/null >/dev/null 2>&1
+done
+sleep 0.3
+expect_eq "slow_handshake, 12 health checks: 12 handshakes ok" \
+	"$(($(metric standin_tls_handshakes_total 'service="ums",outcome="ok"') - before_ok))" 12
+expect_eq "... none counted failed" \
+	"$(($(metric standin_tls_handshakes_total 'service="ums",outcome="failed"') - before_failed))" 0
+stop_standin
+expect_eq "... and a tls event for each of the 14 handshakes in the journal" \
+	"$(jq -c 'select(.event=="tls" and .service=="ums")' "$TMP/tls.jsonl" | wc -l)" 14
+
 done_testing
