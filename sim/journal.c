@@ -45,6 +45,8 @@ struct journal {
 	size_t ring_size;
 	size_t head; /* the oldest entry */
 	size_t count; /* entries in use */
+	size_t bytes; /* held by the entries' buffers */
+	size_t bytes_max; /* the ring drops its oldest past this */
 
 	char *path;
 	int fd; /* -1: no file, or abandoned after an error */
@@ -67,6 +69,7 @@ journal_new(
 	j->next_seq = 1;
 	j->fd = -1;
 	j->ring_size = ring_size;
+	j->bytes_max = JOURNAL_RING_BYTES_DEFAULT;
 	if (ring_size > 0)
 		j->ring = xcalloc(ring_size, sizeof *j->ring);
 	if (path == NULL)
@@ -163,10 +166,20 @@ journal_write(struct journal *j, const char *line, size_t len)
 
 /* Free one ring entry's memory. */
 static void
-journal_entry_clear(struct journal_entry *e)
+journal_entry_clear(struct journal *j, struct journal_entry *e)
 {
+	j->bytes -= e->cap;
 	free(e->line);
 	memset(e, 0, sizeof *e);
+}
+
+/* Drop the oldest entry of the ring. */
+static void
+journal_drop_oldest(struct journal *j)
+{
+	journal_entry_clear(j, &j->ring[j->head]);
+	j->head = (j->head + 1) % j->ring_size;
+	j->count--;
 }
 
 /*
@@ -179,7 +192,7 @@ journal_store(struct journal *j, uint64_t seq, const char *line, size_t len,
     const char *service, const char *event)
 {
 	struct journal_entry *e;
-	size_t slen, elen, need;
+	size_t slen, elen, need, want;
 	char *p;
 
 	if (j->ring_size == 0)
@@ -187,6 +200,7 @@ journal_store(struct journal *j, uint64_t seq, const char *line, size_t len,
 	slen = service != NULL ? strlen(service) + 1 : 0;
 	elen = strlen(event) + 1;
 	need = len + 1 + slen + elen;
+	want = need < 256 ? 256 : need;
 	if (j->count == j->ring_size) {
 		/* Overwrite the oldest slot, keeping its buffer if it fits. */
 		e = &j->ring[j->head];
@@ -194,14 +208,16 @@ journal_store(struct journal *j, uint64_t seq, const char *line, size_t len,
 		j->count--;
 	} else
 		e = &j->ring[(j->head + j->count) % j->ring_size];
-	if (e->cap < need) {
-		p = realloc(e->line, need < 256 ? 256 : need);
+	/* A buffer far larger than needed is given back, not kept. */
+	if (e->cap < need || e->cap > 2 * want) {
+		p = realloc(e->line, want);
 		if (p == NULL) {
-			journal_entry_clear(e);
+			journal_entry_clear(j, e);
 			return;
 		}
 		e->line = p;
-		e->cap = need < 256 ? 256 : need;
+		j->bytes += want - e->cap;
+		e->cap = want;
 	}
 	j->count++;
 	p = e->line;
@@ -216,6 +232,23 @@ journal_store(struct journal *j, uint64_t seq, const char *line, size_t len,
 	}
 	e->event = p;
 	memcpy(p, event, elen);
+	/* Bounded by bytes too: the oldest go first, never the newest. */
+	while (j->bytes > j->bytes_max && j->count > 1)
+		journal_drop_oldest(j);
+}
+
+void
+journal_set_ring_bytes(struct journal *j, size_t bytes)
+{
+	j->bytes_max = bytes;
+	while (j->bytes > j->bytes_max && j->count > 1)
+		journal_drop_oldest(j);
+}
+
+size_t
+journal_ring_bytes(const struct journal *j)
+{
+	return j->bytes;
 }
 
 /* Record one event; see journal.h. */
@@ -234,7 +267,7 @@ journal_line(struct journal *j, const char *service, uint64_t conn,
 	static const char *const reserved[] = { "seq", "time", "mono_ms",
 		"service", "conn", "event" };
 	char stamp[64], buf[4096], *line = buf, *big = NULL;
-	size_t len, room, need, i;
+	size_t len, head_len, room, need, i;
 	uint64_t seq;
 	int n;
 
@@ -251,7 +284,7 @@ journal_line(struct journal *j, const char *service, uint64_t conn,
 		    (unsigned long long)conn);
 	n += snprintf(
 	    buf + n, sizeof buf - (size_t)n, ",\"event\":\"%s\"", event);
-	len = (size_t)n;
+	len = head_len = (size_t)n;
 	if (fragment != NULL && *fragment != '\0') {
 		n = snprintf(buf + len, sizeof buf - len, ",%s}", fragment);
 		if (n < 0 || (size_t)n >= sizeof buf - len)
@@ -275,6 +308,13 @@ journal_line(struct journal *j, const char *service, uint64_t conn,
 	} else
 		line[len++] = '}';
 	line[len] = '\0';
+	if (len > JOURNAL_LINE_MAX) {
+		/* Too long to keep: its keys, and what it was. */
+		n = snprintf(buf + head_len, sizeof buf - head_len,
+		    ",\"truncated\":true,\"bytes\":%zu}", len);
+		line = buf;
+		len = head_len + (size_t)n;
+	}
 	journal_store(j, seq, line, len, service, event);
 	journal_write(j, line, len);
 	free(big);
@@ -378,14 +418,11 @@ journal_last_seq(const struct journal *j)
 void
 journal_clear(struct journal *j)
 {
-	size_t i;
-
 	if (j == NULL)
 		return;
-	for (i = 0; i < j->count; i++)
-		journal_entry_clear(&j->ring[(j->head + i) % j->ring_size]);
+	while (j->count > 0)
+		journal_drop_oldest(j);
 	j->head = 0;
-	j->count = 0;
 }
 
 /* Flush and free a journal; safe on NULL and on a half-built one. */

@@ -16,6 +16,14 @@ struct event_base;
 struct journal;
 
 #define JOURNAL_RING_DEFAULT 10000
+/* ...and at most this many bytes of them: the ring is bounded by both. */
+#define JOURNAL_RING_BYTES_DEFAULT (8 * 1024 * 1024)
+/*
+ * One event's line is at most this long, in the ring and in the file: a
+ * longer one keeps its first keys (seq, time, mono_ms, service, conn,
+ * event) and says "truncated": true with the "bytes" it had.
+ */
+#define JOURNAL_LINE_MAX (16 * 1024)
 
 /*
  * A journal keeping the last ring_size events in memory and, if path is
@@ -58,6 +66,12 @@ json_t *journal_query(struct journal *, uint64_t since, size_t limit,
 struct evbuffer;
 size_t journal_query_text(struct journal *, uint64_t since, size_t limit,
     const char *service, const char *event, struct evbuffer *out);
+
+/* Keep at most this many bytes of events in memory (default above). */
+void journal_set_ring_bytes(struct journal *, size_t);
+
+/* Bytes the ring holds now (its lines' buffers). */
+size_t journal_ring_bytes(const struct journal *);
 
 /* The seq of the last event recorded so far (0: none yet). */
 uint64_t journal_last_seq(const struct journal *);

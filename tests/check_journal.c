@@ -136,6 +136,66 @@ START_TEST(test_ring_keeps_the_last_events)
 }
 END_TEST
 
+/* An event with a body of n bytes (a string field). */
+static uint64_t
+add_big(struct journal *j, size_t n)
+{
+	char *text = malloc(n + 1);
+	uint64_t seq;
+
+	memset(text, 'x', n);
+	text[n] = '\0';
+	seq = journal_add(
+	    j, "ums", 1, "control", json_pack("{s:s}", "big", text));
+	free(text);
+	return seq;
+}
+
+/*
+ * One huge event is cut down to its keys in the ring (and the file), and
+ * huge events over and over do not grow what the ring holds: it is
+ * bounded by bytes as well as by count.
+ */
+START_TEST(test_ring_is_bounded_by_bytes)
+{
+	struct journal *j = journal_new(NULL, 10000, NULL, NULL);
+	json_t *a, *o;
+	size_t i, held;
+
+	add_big(j, 2 * 1024 * 1024);
+	a = journal_query(j, 0, 0, NULL, NULL);
+	ck_assert_uint_eq(json_array_size(a), 1);
+	o = json_array_get(a, 0);
+	ck_assert(json_is_true(json_object_get(o, "truncated")));
+	ck_assert_int_gt(
+	    json_integer_value(json_object_get(o, "bytes")), 2 * 1024 * 1024);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(o, "event")), "control");
+	ck_assert_ptr_null(json_object_get(o, "big"));
+	json_decref(a);
+	ck_assert_uint_le(journal_ring_bytes(j), JOURNAL_LINE_MAX + 1024);
+
+	/* Events just under the line limit, many: held bytes stay bounded. */
+	journal_set_ring_bytes(j, 256 * 1024);
+	for (i = 0; i < 200; i++)
+		add_big(j, JOURNAL_LINE_MAX - 200);
+	held = journal_ring_bytes(j);
+	ck_assert_uint_le(held, 256 * 1024);
+	a = journal_query(j, 0, 0, NULL, NULL);
+	/* The newest are kept, in order, as many as fit. */
+	ck_assert_uint_gt(json_array_size(a), 10);
+	ck_assert_uint_eq(seq_at(a, json_array_size(a) - 1), 201);
+	json_decref(a);
+	/* Small events reuse or give back the big buffers. */
+	for (i = 0; i < 1000; i++)
+		journal_add(j, "ums", 1, "request", NULL);
+	ck_assert_uint_lt(journal_ring_bytes(j), held);
+	journal_clear(j);
+	ck_assert_uint_eq(journal_ring_bytes(j), 0);
+	journal_free(j);
+}
+END_TEST
+
 START_TEST(test_query_filters)
 {
 	struct journal *j = journal_new(NULL, 100, NULL, NULL);
@@ -404,6 +464,7 @@ journal_suite(void)
 	tcase_add_test(tc, test_event_without_service_or_conn);
 	tcase_add_test(tc, test_caller_cannot_replace_journal_keys);
 	tcase_add_test(tc, test_ring_keeps_the_last_events);
+	tcase_add_test(tc, test_ring_is_bounded_by_bytes);
 	tcase_add_test(tc, test_query_filters);
 	tcase_add_test(tc, test_query_text_matches_query);
 	tcase_add_test(tc, test_clear_keeps_seq_going);

@@ -126,4 +126,26 @@ stop_standin
 expect_eq "... and a tls event for each of the 14 handshakes in the journal" \
 	"$(jq -c 'select(.event=="tls" and .service=="ums")' "$TMP/tls.jsonl" | wc -l)" 14
 
+# --- 9. The journal's ring is bounded by bytes; control events are small --
+start_standin "$SCEN/port0.json" || exit 1
+ctl=$(ctl_addr)
+python3 -c "import json; print(json.dumps({'layer':'http','type':'status','status':503,'body':'x'*900000}))" >"$TMP/big.json"
+rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$PID/status")
+for i in $(seq 1 40); do
+	curl -s -o /dev/null -X POST --data-binary @"$TMP/big.json" "http://$ctl/faults"
+	curl -s -o /dev/null -X DELETE "http://$ctl/faults"
+done
+rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$PID/status")
+http GET "http://$ctl/journal?event=control"
+expect_eq "40 fault_add events of a 0.9 MB fault each: all in the ring" \
+	"$(jq '[.events[] | select(.action == "fault_add")] | length' <<<"$BODY")" 40
+expect_le "... each naming ids, not the whole fault (longest event, bytes)" \
+	"$(jq '[.events[] | tostring | length] | max' <<<"$BODY")" 400
+if [ -z "${STANDIN_WRAPPER:-}" ]; then
+	expect_le "... and RSS grew by less than 16 MB ($rss0 -> $rss1 kB)" "$((rss1 - rss0))" 16384
+else
+	echo "# RSS not measured under $STANDIN_WRAPPER"
+fi
+stop_standin
+
 done_testing
