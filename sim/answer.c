@@ -746,27 +746,42 @@ answer_timer_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * The handshake layer: the hello, and the version header on /v1. Returns
- * ANSWER_GO_ON unless a fault took the request over.
+ * Does the request show which protocol versions the service speaks: the
+ * hello, a /v1 request with X-Protocol-Version, or GET /health (which
+ * lists them)? The handshake layer's faults apply to these only; a
+ * version_mismatch makes the service speak its versions on all of them,
+ * so /health never contradicts the hello.
+ */
+static int
+answer_shows_versions(const struct request *req, int hello)
+{
+	if (hello)
+		return 1;
+	if (strncmp(req->path, "/v1/", 4) == 0)
+		return request_header(req, "X-Protocol-Version") != NULL;
+	return strcmp(req->path, "/health") == 0 &&
+	    strcmp(req->method, "GET") == 0;
+}
+
+/*
+ * The handshake layer: the hello, the version header on /v1, and the
+ * versions /health lists. Returns ANSWER_GO_ON unless a fault took the
+ * request over.
  */
 static enum flow
 answer_handshake(struct answer *a, struct inject_ctx *ctx)
 {
 	const struct request *req = a->req;
 	const struct fault_conf *f;
-	enum flow flow;
 
 	ctx->hello = answer_is_hello(req);
-	if (!ctx->hello &&
-	    (strncmp(req->path, "/v1/", 4) != 0 ||
-	        request_header(req, "X-Protocol-Version") == NULL))
+	if (!answer_shows_versions(req, ctx->hello))
 		return ANSWER_GO_ON;
 	f = inject_pick(a->link->pipeline->inject, FAULT_LAYER_HANDSHAKE, ctx);
 	ctx->hello = 0;
 	if (f == NULL || answer_fault_row(f)->before == NULL)
 		return ANSWER_GO_ON;
-	flow = answer_fault_row(f)->before(a, f);
-	return flow;
+	return answer_fault_row(f)->before(a, f);
 }
 
 enum flow

@@ -148,4 +148,20 @@ else
 fi
 stop_standin
 
+# --- 10. A server that speaks only 2.0 says so everywhere -----------------
+start_standin "$SCEN/port0.json" || exit 1
+fin=$(addr fin)
+ctl=$(ctl_addr)
+http GET "http://$fin/health"
+expect_eq "/health lists the service's versions" "$(jq -c '[.version, .versions]' <<<"$BODY")" '["2.0",["1.2","2.0"]]'
+fault '{"service":"fin","layer":"handshake","type":"version_mismatch","server_versions":["3.0"]}'
+http POST "http://$fin/v1/handshake" -d '{"client":"ums","versions":["1.2"]}'
+expect_eq "version_mismatch: the hello says 3.0 only" "$CODE $(jq -c .server_versions <<<"$BODY")" '426 ["3.0"]'
+http GET "http://$fin/health"
+expect_eq "... and /health says the same" "$CODE $(jq -c '[.version, .versions]' <<<"$BODY")" '200 ["3.0",["3.0"]]'
+http POST "http://$ctl/reset"
+http GET "http://$fin/health"
+expect_eq "... until the fault is gone" "$(jq -c .versions <<<"$BODY")" '["1.2","2.0"]'
+stop_standin
+
 done_testing
