@@ -24,6 +24,7 @@
 #include "journal.h"
 #include "log.h"
 #include "metrics.h"
+#include "scenario.h"
 #include "service.h"
 #include "stream.h"
 #include "tls.h"
@@ -250,6 +251,9 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 	c->link.conn = c->id;
 	c->link.counts = &svc->counts;
 	c->link.farend = &svc->farend;
+	c->link.request_timeout_us = svc->conf != NULL
+	    ? svc->conf->request_timeout_us
+	    : SCENARIO_REQUEST_TIMEOUT_US;
 	c->link.wake = conn_wake;
 	c->link.owner = c;
 	conn_link_buffers(c);
@@ -450,7 +454,9 @@ conn_follow(struct conn *c, enum flow flow)
 		conn_set_state(c, CONN_WAITING);
 		break;
 	case FLOW_CLOSE:
-		conn_drain(c);
+		conn_end(c, CONN_DRAINING,
+		    c->link.reason != NULL ? c->link.reason : "done");
+		c->link.reason = NULL;
 		break;
 	case FLOW_RESET:
 		conn_end(c, CONN_RESETTING, "reset by an http fault");

@@ -20,9 +20,11 @@
 #include <sys/time.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <http_parser.h>
 
 #include "answer.h"
+#include "clock.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -62,6 +64,9 @@ struct http_session {
 	struct request req; /* the request being answered */
 	char path[2048]; /* its decoded path */
 	char *query; /* its query, inside buf */
+	int in_request; /* a request has begun and is not complete yet */
+	uint64_t started_us; /* ... its first byte was parsed then */
+	struct event *deadline; /* fires when it must be whole (408) */
 };
 
 static int http_on_message_begin(http_parser *);
@@ -139,6 +144,8 @@ http_on_message_begin(http_parser *p)
 	s->header_bytes = 0;
 	s->in_value = s->in_body = s->complete = 0;
 	s->error_status = 0;
+	s->in_request = 1;
+	s->started_us = clock_now_us();
 	return 0;
 }
 
@@ -263,6 +270,7 @@ http_on_message_complete(http_parser *p)
 	if (http_append(s, "", 1) == -1) /* ends the body */
 		return -1;
 	s->complete = 1;
+	s->in_request = 0;
 	s->keep_alive = http_should_keep_alive(p) && !p->upgrade;
 	http_parser_pause(p, 1);
 	return 0;
@@ -349,6 +357,61 @@ http_request_ready(struct http_session *s, const char **why)
 	return 0;
 }
 
+static void http_deadline_cb(evutil_socket_t, short, void *);
+
+/*
+ * A request has begun and waits for more bytes: make sure the deadline
+ * for it is armed. A request that arrives in one read costs no timer.
+ */
+static void
+http_deadline_arm(struct http_session *s)
+{
+	struct timeval tv;
+	uint64_t now = clock_now_us(), due;
+
+	if (s->deadline == NULL) {
+		s->deadline =
+		    evtimer_new(s->link->pipeline->base, http_deadline_cb, s);
+		if (s->deadline == NULL)
+			return; /* out of memory: the idle timeout still holds */
+	}
+	if (evtimer_pending(s->deadline, NULL))
+		return;
+	due = s->started_us + s->link->request_timeout_us;
+	tv = clock_tv(due > now ? due - now : 0);
+	evtimer_add(s->deadline, &tv);
+}
+
+/*
+ * The deadline of a request fired: if it is still not whole (a slowloris
+ * client trickling headers or a body), answer 408 and close.
+ */
+static void
+http_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_session *s = arg;
+	struct link *l = s->link;
+	char why[128], limit[32];
+
+	(void)fd;
+	(void)what;
+	if (!s->in_request)
+		return;
+	if (clock_now_us() < s->started_us + l->request_timeout_us) {
+		http_deadline_arm(s); /* a later request's: not due yet */
+		return;
+	}
+	duration_format(l->request_timeout_us, limit, sizeof limit);
+	snprintf(why, sizeof why,
+	    "the request did not arrive whole within %s of its first byte",
+	    limit);
+	s->in_request = 0;
+	http_fail(s, 408, "request_timeout", why);
+	l->reason = "request timeout";
+	/* Last: the connection may close and free the session. */
+	l->wake(l, FLOW_CLOSE);
+}
+
 /*
  * An answer is out: the connection goes on, or closes as the request
  * asked (Connection: close, HTTP/1.0). A client that half-closed still
@@ -396,6 +459,8 @@ http_input(void *arg)
 		err = HTTP_PARSER_ERRNO(&s->parser);
 		if (err == HPE_PAUSED) {
 			http_parser_pause(&s->parser, 0);
+			if (s->deadline != NULL)
+				evtimer_del(s->deadline);
 			if (http_request_ready(s, &why) == -1)
 				return http_fail(s, 400, "bad_request", why);
 			o = http_opts(s, !s->keep_alive);
@@ -416,6 +481,8 @@ http_input(void *arg)
 		if (n < v.iov_len)
 			break; /* should not happen without an error; wait */
 	}
+	if (s->in_request)
+		http_deadline_arm(s);
 	return FLOW_NEED;
 }
 
@@ -450,6 +517,8 @@ http_close(void *arg)
 	struct http_session *s = arg;
 
 	answer_free(&s->answer);
+	if (s->deadline != NULL)
+		event_free(s->deadline);
 	http_buf_free(s);
 	free(s);
 }

@@ -82,8 +82,9 @@ struct link {
 	    *in; /* the client's bytes, past tls and stream faults */
 	struct evbuffer *out; /* bytes to the client */
 	uint64_t requests; /* requests begun on this connection */
+	uint64_t request_timeout_us; /* a request's first byte to its last */
 	int peer_closed; /* the client sent its FIN */
-	const char *reason; /* why, with FLOW_ABORT */
+	const char *reason; /* why, with FLOW_ABORT (or FLOW_CLOSE) */
 	/*
 	 * The owner's: a step that held the connection (FLOW_HOLD) moved on.
 	 * The connection may be gone when it returns: call it last.

@@ -44,7 +44,14 @@ struct service_conf {
 	/* Financial engine: the UMS service whose users it checks, or NULL. */
 	char *users_from;
 	struct tls_conf tls; /* "tls" */
+	/* "request_timeout": a request must arrive whole within this much of
+	 * its first byte (408 past it); SCENARIO_REQUEST_TIMEOUT_US if not
+	 * given. */
+	uint64_t request_timeout_us;
 };
+
+/* A request's first byte to its last, unless a service says otherwise. */
+#define SCENARIO_REQUEST_TIMEOUT_US (30 * 1000000ULL)
 
 /* One entry of "stubs": a canned answer that adds or overrides a route. */
 struct stub_conf {

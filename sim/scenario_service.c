@@ -34,6 +34,8 @@ static void scenario_service_versions(
 static void scenario_service_users_from(
     struct scenario_loader *, json_t *, void *);
 static void scenario_service_tls(struct scenario_loader *, json_t *, void *);
+static void scenario_service_request_timeout(
+    struct scenario_loader *, json_t *, void *);
 
 static const struct scenario_key_rule scenario_service_rules[] = {
 	{ "persona", 1, scenario_service_persona },
@@ -41,6 +43,7 @@ static const struct scenario_key_rule scenario_service_rules[] = {
 	{ "versions", 0, scenario_service_versions },
 	{ "users_from", 0, scenario_service_users_from },
 	{ "tls", 0, scenario_service_tls },
+	{ "request_timeout", 0, scenario_service_request_timeout },
 };
 
 /*
@@ -482,6 +485,27 @@ scenario_service_tls(struct scenario_loader *ld, json_t *v, void *out)
 		    tls->min_version - 10, tls->max_version - 10);
 }
 
+/*
+ * "request_timeout": how long a request may take to arrive whole, from
+ * its first byte (a slowloris client is answered 408 and closed).
+ */
+static void
+scenario_service_request_timeout(
+    struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+	uint64_t us;
+
+	if (scenario_read_duration(ld, v, &us) != 0)
+		return;
+	if (us < 1000 || us > 3600 * 1000000ULL) {
+		scenario_read_error(ld, "must be 1ms to 1h, got %s",
+		    scenario_read_quote(ld, json_string_value(v)));
+		return;
+	}
+	svc->request_timeout_us = us;
+}
+
 /* Read one service; its name and persona are already set. */
 static void
 scenario_service_read(
@@ -496,6 +520,7 @@ scenario_service_read(
 		    "or \"-\"",
 		    SERVICE_NAME_MAX);
 	}
+	svc->request_timeout_us = SCENARIO_REQUEST_TIMEOUT_US;
 	if (scenario_read_expect(ld, v, JSON_OBJECT) != 0)
 		return;
 	pt = scenario_service_declared_type(ld, svc->name);

@@ -164,4 +164,67 @@ http GET "http://$fin/health"
 expect_eq "... until the fault is gone" "$(jq -c .versions <<<"$BODY")" '["1.2","2.0"]'
 stop_standin
 
+# --- 13. A request deadline: slowloris gets 408, then the close -----------
+start_standin "$SCEN/slowloris.json" --journal "$TMP/slow.jsonl" || exit 1
+ums=$(addr ums)
+out=$(python3 - "$ums" <<'PY'
+import socket, sys, time
+h, p = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((h, int(p)), timeout=10)
+t0 = time.monotonic()
+s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+data = b""
+s.settimeout(0.2)
+# One header byte every 200 ms: never idle, never whole.
+for c in b"X-Slow: " + b"y" * 40:
+    try:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+    except socket.timeout:
+        pass
+    try:
+        s.sendall(bytes([c]))
+    except OSError:
+        break
+s.settimeout(5)
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+except OSError:
+    pass
+print("%.1f %s" % (time.monotonic() - t0, data.split(b"\r\n")[0].decode()))
+print(data.split(b"\r\n\r\n", 1)[-1].decode())
+PY
+)
+read -r secs status_line <<<"$(head -n 1 <<<"$out")"
+expect_match "slowloris (a header byte every 200 ms): 408" "$status_line" '^HTTP/1.1 408 Request Timeout$'
+expect_match "... a JSON error saying why" "$(tail -n 1 <<<"$out")" '"error":"request_timeout".*within 1s'
+if awk -v t="$secs" 'BEGIN { exit !(t >= 0.9 && t < 5) }'; then ok "... after the 1s deadline, then closed ($secs s)"
+else not_ok "... after the 1s deadline, then closed" "took $secs s"; fi
+# A client that sends a whole request slowly, but within the deadline, is served.
+out=$(python3 - "$ums" <<'PY'
+import socket, sys, time
+h, p = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((h, int(p)), timeout=5)
+for part in (b"GET /health HTTP/1.1\r\n", b"Host: x\r\n", b"\r\n"):
+    s.sendall(part)
+    time.sleep(0.2)
+print(s.recv(65536).split(b"\r\n")[0].decode())
+# Idle between requests is not a request: no 408 after the deadline.
+time.sleep(1.5)
+s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+print(s.recv(65536).split(b"\r\n")[0].decode())
+PY
+)
+expect_eq "a slow but timely request is served; an idle keep-alive is not a request" \
+	"$(tr '\n' '|' <<<"$out")" 'HTTP/1.1 200 OK|HTTP/1.1 200 OK|'
+stop_standin
+expect_match "the journal says why it closed" \
+	"$(jq -r 'select(.event=="close") | .reason' "$TMP/slow.jsonl")" 'request timeout'
+
 done_testing
