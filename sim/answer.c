@@ -91,6 +91,7 @@ answer_hold(struct answer *a, enum answer_step step, uint64_t usec, int arm)
 	struct timeval tv = clock_tv(usec);
 
 	a->step = step;
+	a->due_us = clock_now_us() + usec;
 	if (a->timer == NULL)
 		a->timer =
 		    evtimer_new(a->link->pipeline->base, answer_timer_cb, a);
@@ -713,6 +714,11 @@ answer_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* How late the loop let this go: timed again when it is written. */
+	a->link->released_us = clock_now_us();
+	a->link->late_us = a->link->released_us > a->due_us
+	    ? a->link->released_us - a->due_us
+	    : 0;
 	switch (a->step) {
 	case ANSWER_FAREND:
 		a->step = ANSWER_IDLE;
@@ -727,6 +733,7 @@ answer_timer_cb(evutil_socket_t fd, short what, void *arg)
 		evbuffer_remove_buffer(a->held, a->link->out, a->drip_chunk);
 		if (evbuffer_get_length(a->held) > 0) {
 			tv = clock_tv(a->drip_interval_us);
+			a->due_us = a->link->released_us + a->drip_interval_us;
 			evtimer_add(a->timer, &tv);
 			return;
 		}
@@ -734,6 +741,7 @@ answer_timer_cb(evutil_socket_t fd, short what, void *arg)
 		flow = FLOW_NEXT;
 		break;
 	case ANSWER_HOLD:
+		a->link->released_us = 0; /* nothing to write */
 		a->link->reason = "timeout fault: closed";
 		flow = FLOW_ABORT;
 		break;

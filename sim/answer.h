@@ -46,6 +46,7 @@ struct answer {
 	size_t drip_chunk;
 	uint64_t drip_interval_us;
 	uint64_t started_us; /* the request was complete (for the metrics) */
+	uint64_t due_us; /* when the timer should fire (its lateness) */
 };
 
 /* Ready to answer on a link; done(arg, flow) after a held answer. */

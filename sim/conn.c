@@ -538,6 +538,12 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	size_t left = conn_pending(c);
 
 	(void)bev;
+	if (left == 0 && c->link.released_us != 0) {
+		/* A held answer's last byte is with the kernel: time it. */
+		metrics_hold(c->link.pipeline->metrics, c->service->name,
+		    c->link.late_us, clock_now_us() - c->link.released_us);
+		c->link.released_us = 0;
+	}
 	switch (c->state) {
 	case CONN_DRAINING:
 	case CONN_RESETTING:

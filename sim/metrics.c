@@ -26,6 +26,8 @@ enum metrics_family {
 	MF_HELLOS,
 	MF_REQUESTS,
 	MF_DURATION,
+	MF_HOLD_LATENESS,
+	MF_WRITE_LAG,
 	MF_FAULTS,
 	MF_PHASE,
 	MF_PHASE_CHANGES,
@@ -35,6 +37,46 @@ enum metrics_family {
 /* Most string labels a family has (besides "status" and "le"). */
 #define METRICS_KEYS_MAX 3
 
+/* A histogram's upper bound, in microseconds and as rendered. */
+struct metrics_bucket {
+	uint64_t us;
+	const char *le;
+};
+
+/* Request durations. */
+static const struct metrics_bucket metrics_duration_buckets[] = {
+	{ 500, "0.0005" },
+	{ 1000, "0.001" },
+	{ 2500, "0.0025" },
+	{ 5000, "0.005" },
+	{ 10000, "0.01" },
+	{ 25000, "0.025" },
+	{ 50000, "0.05" },
+	{ 100000, "0.1" },
+	{ 250000, "0.25" },
+	{ 500000, "0.5" },
+	{ 1000000, "1" },
+	{ 2500000, "2.5" },
+	{ 5000000, "5" },
+	{ 10000000, "10" },
+};
+
+/* How late a held answer goes out: microseconds matter. */
+static const struct metrics_bucket metrics_late_buckets[] = {
+	{ 25, "0.000025" },
+	{ 50, "0.00005" },
+	{ 100, "0.0001" },
+	{ 250, "0.00025" },
+	{ 500, "0.0005" },
+	{ 1000, "0.001" },
+	{ 2500, "0.0025" },
+	{ 5000, "0.005" },
+	{ 10000, "0.01" },
+	{ 100000, "0.1" },
+};
+
+#define METRICS_BUCKETS(b) (b), nitems(b)
+
 struct metrics_family_def {
 	const char *name;
 	const char *type; /* "counter", "gauge", "histogram" */
@@ -42,6 +84,8 @@ struct metrics_family_def {
 	const char *keys[METRICS_KEYS_MAX]; /* string labels, in order */
 	size_t nkeys;
 	int status; /* has an integer "status" label after the keys */
+	const struct metrics_bucket *buckets; /* histograms: upper bounds */
+	size_t nbuckets; /* ... not counting +Inf */
 };
 
 /* Every family, in the order they are rendered (docs/control-api.md). */
@@ -63,7 +107,15 @@ static const struct metrics_family_def metrics_families[MF_COUNT] = {
 	[MF_DURATION] = { "standin_request_duration_seconds", "histogram",
 	    "Time from a request complete to its answer queued, "
 	    "for requests that got an HTTP answer.",
-	    { "service" }, 1, 0 },
+	    { "service" }, 1, 0, METRICS_BUCKETS(metrics_duration_buckets) },
+	[MF_HOLD_LATENESS] = { "standin_hold_lateness_seconds", "histogram",
+	    "How much later than its fault said a held answer was released "
+	    "(delay, drip, slow hello): the loop's timer error.",
+	    { "service" }, 1, 0, METRICS_BUCKETS(metrics_late_buckets) },
+	[MF_WRITE_LAG] = { "standin_hold_write_seconds", "histogram",
+	    "From a held answer's release to its last byte handed to the "
+	    "kernel.",
+	    { "service" }, 1, 0, METRICS_BUCKETS(metrics_late_buckets) },
 	[MF_FAULTS] = { "standin_faults_injected_total", "counter",
 	    "Faults injected, by layer and type.",
 	    { "service", "layer", "type" }, 3, 0 },
@@ -73,28 +125,6 @@ static const struct metrics_family_def metrics_families[MF_COUNT] = {
 	[MF_PHASE_CHANGES] = { "standin_phase_changes_total", "counter",
 	    "Phase changes since standin started.", { NULL }, 0, 0 },
 };
-
-/* The histogram's upper bounds, in microseconds and as rendered. */
-static const struct {
-	uint64_t us;
-	const char *le;
-} metrics_buckets[] = {
-	{ 500, "0.0005" },
-	{ 1000, "0.001" },
-	{ 2500, "0.0025" },
-	{ 5000, "0.005" },
-	{ 10000, "0.01" },
-	{ 25000, "0.025" },
-	{ 50000, "0.05" },
-	{ 100000, "0.1" },
-	{ 250000, "0.25" },
-	{ 500000, "0.5" },
-	{ 1000000, "1" },
-	{ 2500000, "2.5" },
-	{ 5000000, "5" },
-	{ 10000000, "10" },
-};
-#define METRICS_NBUCKETS nitems(metrics_buckets)
 
 struct metrics_series {
 	struct metrics_series
@@ -203,8 +233,8 @@ metrics_series_new(struct metrics *m, enum metrics_family f,
 	size_t len[METRICS_KEYS_MAX], size = sizeof *s, nb = 0, i;
 	char *p;
 
-	if (f == MF_DURATION)
-		nb = METRICS_NBUCKETS + 1;
+	if (metrics_families[f].buckets != NULL)
+		nb = metrics_families[f].nbuckets + 1;
 	size += nb * sizeof *s->buckets;
 	for (i = 0; i < n; i++) {
 		len[i] = strlen(keys[i]) + 1;
@@ -347,9 +377,10 @@ metrics_fault(
 static void
 metrics_observe(struct metrics_series *h, uint64_t us)
 {
+	const struct metrics_family_def *d = &metrics_families[h->family];
 	size_t i;
 
-	for (i = 0; i < METRICS_NBUCKETS && us > metrics_buckets[i].us; i++)
+	for (i = 0; i < d->nbuckets && us > d->buckets[i].us; i++)
 		;
 	h->buckets[i]++;
 	h->count++;
@@ -379,6 +410,27 @@ metrics_request(struct metrics *m, const char *service, const char *route,
 	}
 	if (h != NULL)
 		metrics_observe(h, duration_us);
+}
+
+/* Put one duration in a service's series of a histogram family. */
+static void
+metrics_time(
+    struct metrics *m, enum metrics_family f, const char *service, uint64_t us)
+{
+	struct metrics_series *h;
+
+	if (m == NULL)
+		return;
+	if ((h = metrics_find(m, f, service, NULL, NULL, 0)) != NULL)
+		metrics_observe(h, us);
+}
+
+void
+metrics_hold(
+    struct metrics *m, const char *service, uint64_t late_us, uint64_t write_us)
+{
+	metrics_time(m, MF_HOLD_LATENESS, service, late_us);
+	metrics_time(m, MF_WRITE_LAG, service, write_us);
 }
 
 void
@@ -455,15 +507,16 @@ metrics_gauge(struct evbuffer *out, enum metrics_family f, const char *v,
 static void
 metrics_render_histogram(struct evbuffer *out, const struct metrics_series *s)
 {
-	const char *name = metrics_families[s->family].name;
+	const struct metrics_family_def *d = &metrics_families[s->family];
+	const char *name = d->name;
 	uint64_t cum = 0;
 	size_t i;
 
-	for (i = 0; i <= METRICS_NBUCKETS; i++) {
+	for (i = 0; i <= d->nbuckets; i++) {
 		cum += s->buckets[i];
 		evbuffer_add_printf(out, "%s_bucket", name);
-		metrics_labels(out, s,
-		    i < METRICS_NBUCKETS ? metrics_buckets[i].le : "+Inf");
+		metrics_labels(
+		    out, s, i < d->nbuckets ? d->buckets[i].le : "+Inf");
 		evbuffer_add_printf(out, " %llu\n", (unsigned long long)cum);
 	}
 	evbuffer_add_printf(out, "%s_sum", name);
@@ -521,7 +574,7 @@ metrics_render(
 		}
 		for (s = m != NULL ? m->head[f] : NULL; s != NULL;
 		     s = s->next) {
-			if (f == MF_DURATION) {
+			if (d->buckets != NULL) {
 				metrics_render_histogram(out, s);
 				continue;
 			}

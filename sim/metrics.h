@@ -65,6 +65,14 @@ void metrics_hello(struct metrics *, const char *service, const char *outcome);
 void metrics_request(struct metrics *, const char *service, const char *route,
     int status, uint64_t duration_us);
 
+/*
+ * A held answer (delay, drip, slow hello) went out: late_us after its
+ * fault said it should be released, and its last byte reached the
+ * kernel write_us after that.
+ */
+void metrics_hold(
+    struct metrics *, const char *service, uint64_t late_us, uint64_t write_us);
+
 /* Count one injected fault by its layer and type names. */
 void metrics_fault(
     struct metrics *, const char *service, const char *layer, const char *type);

@@ -85,6 +85,9 @@ struct link {
 	uint64_t request_timeout_us; /* a request's first byte to its last */
 	int peer_closed; /* the client sent its FIN */
 	const char *reason; /* why, with FLOW_ABORT (or FLOW_CLOSE) */
+	/* A held answer went out at released_us, late_us after its fault said
+	 * (0: none waiting to be measured): the connection times its write. */
+	uint64_t released_us, late_us;
 	/*
 	 * The owner's: a step that held the connection (FLOW_HOLD) moved on.
 	 * The connection may be gone when it returns: call it last.

@@ -227,4 +227,22 @@ stop_standin
 expect_match "the journal says why it closed" \
 	"$(jq -r 'select(.event=="close") | .reason' "$TMP/slow.jsonl")" 'request timeout'
 
+# --- 14. Held answers are timed from inside: lateness and write lag -------
+start_standin "$SCEN/port0.json" || exit 1
+ums=$(addr ums)
+ctl=$(ctl_addr)
+fault '{"service":"ums","layer":"http","type":"delay","delay":"50ms"}'
+for i in 1 2 3; do http GET "http://$ums/v1/users/u1001"; done
+fault '{"service":"ums","layer":"http","type":"drip","chunk":100,"interval":"5ms"}'
+http GET "http://$ums/v1/users/u1001"
+late=$(metric standin_hold_lateness_seconds_count 'service="ums"')
+written=$(metric standin_hold_write_seconds_count 'service="ums"')
+# 3 delays, and a drip of about 400 bytes in 100-byte pieces.
+expect_le "3 delays and a drip: every release timed ($late)" 6 "$late"
+expect_eq "... and each one's write timed too" "$written" "$late"
+expect_le "... a release is never more than 100 ms late here" \
+	"$(metric standin_hold_lateness_seconds_count 'service="ums"')" \
+	"$(metric standin_hold_lateness_seconds_bucket 'service="ums",le="0.1"')"
+stop_standin
+
 done_testing
