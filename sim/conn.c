@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,19 @@ conn_tls_hold(struct conn *c, const struct fault_conf *f)
 	return 0;
 }
 
+/*
+ * No Nagle: every write a fault times (a drip's piece, a slicer's slice, a
+ * held answer) leaves when the fault says, not when the client's ACK of
+ * the last one comes back. (Not TCP: nothing to do.)
+ */
+static void
+conn_nodelay(evutil_socket_t fd)
+{
+	int one = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 /* The state a new connection starts in. */
 static enum conn_state
 conn_first_state(struct service *svc, enum fault_accept how, int hold)
@@ -231,6 +245,7 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 	int hold;
 
 	(void)salen;
+	conn_nodelay(fd);
 	c = calloc(1, sizeof *c);
 	if (c == NULL)
 		goto fail;
