@@ -244,3 +244,75 @@ echo "blackhole holding $hold_n connections for ${hold_s}s:"
 echo "  RSS ${h_before} kB before, ${h_held} kB holding, ${h_peak} kB at the end:" \
 	"$(awk -v a="$h_before" -v b="$h_peak" -v n="$hold_n" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }') bytes per held connection (target < 4096)"
 echo "  health checks answered meanwhile: $h_ok of $h_tries, slowest ${h_worst} ms"
+
+# The financial engine's store filled with 100,000 donations (each with its
+# own 36-character Idempotency-Key, pipelined on one connection): RSS per
+# donation, the time of one page of 1,000 of the user's donations, and of
+# POST /reset, which drops the whole store and reloads the fixture.
+fill_n=${BENCH_FILL_DONATIONS:-100000}
+rm -f "$tmp/ready.json"
+"$STANDIN" serve "$here/scenario.json" --control 127.0.0.1:0 --ready-file "$tmp/ready.json" -q &
+spid=$!
+while [ ! -s "$tmp/ready.json" ]; do sleep 0.01; done
+fin=$(jq -r .services.fin "$tmp/ready.json")
+ctl=$(jq -r .control "$tmp/ready.json")
+sleep 0.2
+f_rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$spid/status")
+read -r f_secs f_made < <(python3 - "$fin" "$fill_n" <<'PY'
+import re, socket, sys, time
+
+host, port = sys.argv[1].rsplit(":", 1)
+n = int(sys.argv[2])
+body = b'{"user_id":"u1001","charity_id":"c-wwf","amount_cents":1500,"currency":"EUR"}'
+head = (b"POST /v1/donations HTTP/1.1\r\nHost: fin\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n"
+        b"Idempotency-Key: fill-%%08d-7b44-4d0a-9c1e-5a2b8e\r\n\r\n" % len(body))
+length = re.compile(rb"content-length: *(\d+)", re.I)
+s = socket.create_connection((host, int(port)))
+batches = [(i, min(256, n - i)) for i in range(0, n, 256)]
+
+
+def send(b):
+    s.sendall(b"".join(head % (b[0] + j) + body for j in range(b[1])))
+
+
+# One batch ahead: the next requests go out while the answers to the last
+# come in, so neither side waits on a delayed ACK.
+buf, made, t0 = bytearray(), 0, time.monotonic()
+send(batches[0])
+for i, (start, k) in enumerate(batches):
+    if i + 1 < len(batches):
+        send(batches[i + 1])
+    pos = got = 0
+    while got < k:
+        end = buf.find(b"\r\n\r\n", pos)
+        m = length.search(buf, pos, end) if end >= 0 else None
+        if end < 0 or len(buf) < end + 4 + (int(m.group(1)) if m else 0):
+            chunk = s.recv(1 << 16)
+            if not chunk:
+                sys.exit("bench: fill: the connection closed")
+            buf += chunk
+            continue
+        made += buf.startswith(b"HTTP/1.1 201", pos)
+        pos = end + 4 + (int(m.group(1)) if m else 0)
+        got += 1
+    del buf[:pos]
+print("%.2f %d" % (time.monotonic() - t0, made))
+PY
+)
+f_rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$spid/status")
+f_count=$(curl -s "http://$fin/v1/ledger" | jq -r .count)
+f_page=$(curl -s -o "$tmp/page.json" -w '%{time_total}' "http://$fin/v1/users/u1001/donations?limit=1000")
+f_page_bytes=$(wc -c <"$tmp/page.json")
+f_reset=$(curl -s -o /dev/null -w '%{time_total}' -X POST "http://$ctl/reset")
+f_after=$(curl -s "http://$fin/v1/ledger" | jq -r .count)
+f_rss2=$(awk '/^VmRSS/ {print $2}' "/proc/$spid/status")
+kill "$spid"; wait "$spid" || true; spid=
+
+echo
+echo "financial engine filled with $fill_n donations in ${f_secs}s ($f_made created, $f_count stored):"
+echo "  RSS ${f_rss0} kB before, ${f_rss1} kB full:" \
+	"$(awk -v a="$f_rss0" -v b="$f_rss1" -v n="$f_made" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }') bytes per donation (target < 300)"
+echo "  GET a page of the user's donations (limit=1000): $(awk -v t="$f_page" 'BEGIN { printf "%.1f", t * 1000 }') ms, $f_page_bytes bytes"
+echo "  POST /reset on the full store: $(awk -v t="$f_reset" 'BEGIN { printf "%.1f", t * 1000 }') ms" \
+	"($f_after donations after it, RSS ${f_rss2} kB)"

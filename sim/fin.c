@@ -1,18 +1,31 @@
 /*
  * fin.c: the financial engine persona: donations, taken at most once per
- * Idempotency-Key, and a ledger that adds them up per currency.
+ * Idempotency-Key, a ledger that adds them up per currency, and each
+ * user's donations a page at a time.
+ *
+ * The store is plain C: a donation is a 28-byte struct in chunks of
+ * thousands (arena.c), and its strings are numbers in sets of interned
+ * strings (intern.c): user ids, charity ids and times repeat, an
+ * Idempotency-Key is stored once, with the number of its donation beside
+ * it. Answers are JSON built from the structs when asked for. Freeing the
+ * store frees its chunks, so a reset costs a few hundred free()s however
+ * many donations it held.
  */
 #include "config.h"
 
 #include <ctype.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "arena.h"
 #include "clock.h"
 #include "fin.h"
+#include "intern.h"
 #include "persona_impl.h"
 #include "persona_kit.h"
 #include "reply.h"
@@ -31,19 +44,71 @@
 /* The number of the first donation id when the fixture has none ("d5001"). */
 #define FIN_FIRST_ID 5001
 
+/* Digits of a fixture id's number, and of one asked for. */
+#define FIN_FIXTURE_DIGITS 9
+#define FIN_ID_DIGITS 10
+
+/* A page of a user's donations: its size unless ?limit= says, and most. */
+#define FIN_PAGE_DEFAULT 100
+#define FIN_PAGE_MAX 1000
+
+/* Room for the value of ?limit= or ?after=. */
+#define FIN_QUERY_MAX 32
+
+/* Room for a cursor: "c" and 8 hex digits. */
+#define FIN_CURSOR_LEN 16
+
+/* 2^N records a chunk: donations, users' lists, keys' donations. */
+#define FIN_CHUNK_SHIFT 13
+
+/* No donation: the end of a user's list. */
+#define FIN_NONE UINT32_MAX
+
+/* Currency codes, three letters A to Z, as numbers below 26^3. */
+#define FIN_NCURRENCIES (26 * 26 * 26)
+
 /*
- * Stored donations never change, so replies hold them without copying;
- * the per-user lists and the totals do change, so replies copy those.
+ * A stored donation. Its id is "d" and its number; its status is always
+ * "succeeded", so it is not stored. Donations are stored in id order.
  */
-struct fin_store {
-	json_t *by_id; /* id -> donation */
-	json_t *by_user; /* user id -> that user's donations, oldest first */
-	json_t *keys; /* Idempotency-Key -> {"request", "donation"} */
-	json_t *totals; /* currency -> {"count", "amount_cents"} */
-	unsigned long next; /* the number of the next id */
+struct fin_donation {
+	uint32_t number; /* "d5001" is 5001 */
+	uint32_t user; /* in users */
+	uint32_t charity; /* in text */
+	uint32_t created_at; /* in text */
+	uint32_t amount_cents;
+	uint32_t next; /* the same user's next donation, or FIN_NONE */
+	uint16_t currency; /* fin_currency_code() */
 };
 
-/* The fields of a donation request, once checked. */
+/* A user's donations: a list threaded through them, oldest first. */
+struct fin_user {
+	uint32_t first; /* index in donations, or FIN_NONE */
+	uint32_t last;
+};
+
+/* A currency's line of the ledger. */
+struct fin_total {
+	uint16_t currency;
+	json_int_t count;
+	json_int_t amount_cents;
+};
+
+struct fin_store {
+	struct arena_array donations; /* struct fin_donation, ids ascending */
+	struct intern users; /* user ids */
+	struct arena_array lists; /* struct fin_user, by user number */
+	struct intern text; /* charity ids and created_at times */
+	struct intern keys; /* Idempotency-Keys */
+	struct arena_array keyed; /* uint32_t: key number -> donation index */
+	struct fin_total *totals; /* by the currency's first donation */
+	size_t ntotals;
+	size_t totals_room;
+	uint16_t total_of[FIN_NCURRENCIES]; /* currency -> totals index + 1 */
+	uint32_t next; /* the number of the next id */
+};
+
+/* The fields of a donation, once checked. */
 struct fin_fields {
 	const char *user_id;
 	const char *charity_id;
@@ -64,6 +129,25 @@ fin_currency_valid(const char *s)
 	return s[3] == '\0';
 }
 
+/* A valid currency code as a number below FIN_NCURRENCIES. */
+static uint16_t
+fin_currency_code(const char *s)
+{
+	return (
+	    uint16_t)(((s[0] - 'A') * 26 + (s[1] - 'A')) * 26 + (s[2] - 'A'));
+}
+
+/* The three letters of a currency's number, in buf (4 bytes). */
+static const char *
+fin_currency_text(uint16_t code, char *buf)
+{
+	buf[0] = (char)('A' + code / (26 * 26));
+	buf[1] = (char)('A' + code / 26 % 26);
+	buf[2] = (char)('A' + code % 26);
+	buf[3] = '\0';
+	return buf;
+}
+
 /* Is an Idempotency-Key 1 to 255 printable ASCII characters? */
 static int
 fin_key_valid(const char *key)
@@ -76,6 +160,208 @@ fin_key_valid(const char *key)
 			return 0;
 	}
 	return n >= 1 && n <= FIN_KEY_MAX;
+}
+
+/*
+ * The number of an id such as "d5001" (no leading zero, at most digits
+ * digits, at most UINT32_MAX); 0 if it is not one.
+ */
+static uint32_t
+fin_id_number(const char *id, size_t digits)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	if (id == NULL || id[0] != 'd' || id[1] < '1' || id[1] > '9')
+		return 0;
+	for (i = 1; id[i] != '\0'; i++) {
+		if (i > digits || !isdigit((unsigned char)id[i]))
+			return 0;
+		n = n * 10 + (uint64_t)(id[i] - '0');
+	}
+	return n <= UINT32_MAX ? (uint32_t)n : 0;
+}
+
+/* Donation i of the store (below its count). */
+static struct fin_donation *
+fin_at(const struct fin_store *st, size_t i)
+{
+	return arena_array_at(&st->donations, i);
+}
+
+/* The index of the donation numbered number, or FIN_NONE. */
+static uint32_t
+fin_find(const struct fin_store *st, uint32_t number)
+{
+	size_t lo = 0, hi = st->donations.n, mid;
+	uint32_t have;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		have = fin_at(st, mid)->number;
+		if (have == number)
+			return (uint32_t)mid;
+		if (have < number)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return FIN_NONE;
+}
+
+/*
+ * The most donations the store takes. persona.c gives every persona
+ * PERSONA_MAX_RECORDS, sized for UMS's users (jansson objects); the
+ * financial engine's compact store takes FIN_MAX_DONATIONS instead,
+ * unless max_records was set otherwise (tests lower it).
+ */
+static size_t
+fin_limit(const struct persona *p)
+{
+	return p->max_records != PERSONA_MAX_RECORDS ? p->max_records
+	                                             : FIN_MAX_DONATIONS;
+}
+
+/* A donation as JSON, in the order answers always had; NULL: no memory. */
+static json_t *
+fin_json(uint32_t number, const char *user_id, const char *charity_id,
+    json_int_t amount_cents, const char *currency, const char *created_at)
+{
+	char id[FIN_ID_ID_MAX];
+
+	snprintf(id, sizeof id, "d%" PRIu32, number);
+	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "id", id,
+	    "user_id", user_id, "charity_id", charity_id, "amount_cents",
+	    amount_cents, "currency", currency, "status", "succeeded",
+	    "created_at", created_at);
+}
+
+/* A stored donation as JSON; NULL if out of memory. */
+static json_t *
+fin_donation_json(const struct fin_store *st, const struct fin_donation *d)
+{
+	char currency[4];
+
+	return fin_json(d->number, intern_get(&st->users, d->user),
+	    intern_get(&st->text, d->charity), (json_int_t)d->amount_cents,
+	    fin_currency_text(d->currency, currency),
+	    intern_get(&st->text, d->created_at));
+}
+
+/* Was the donation made from a request with these fields? */
+static int
+fin_same(const struct fin_store *st, const struct fin_donation *d,
+    const struct fin_fields *f)
+{
+	return d->amount_cents == f->amount_cents &&
+	    d->currency == fin_currency_code(f->currency) &&
+	    strcmp(intern_get(&st->users, d->user), f->user_id) == 0 &&
+	    strcmp(intern_get(&st->text, d->charity), f->charity_id) == 0;
+}
+
+/* Make room for a currency's first line of the ledger; 0, or -1. */
+static int
+fin_totals_room(struct fin_store *st, uint16_t currency)
+{
+	struct fin_total *totals;
+	size_t room;
+
+	if (st->total_of[currency] != 0 || st->ntotals < st->totals_room)
+		return 0;
+	room = st->totals_room != 0 ? st->totals_room * 2 : 8;
+	totals = realloc(st->totals, room * sizeof *totals);
+	if (totals == NULL)
+		return -1;
+	st->totals = totals;
+	st->totals_room = room;
+	return 0;
+}
+
+/* Count a donation in its currency's line (fin_totals_room() made room). */
+static void
+fin_totals_add(struct fin_store *st, uint16_t currency, json_int_t amount)
+{
+	struct fin_total *t;
+
+	if (st->total_of[currency] == 0) {
+		t = &st->totals[st->ntotals++];
+		t->currency = currency;
+		t->count = 0;
+		t->amount_cents = 0;
+		st->total_of[currency] = (uint16_t)st->ntotals;
+	}
+	t = &st->totals[st->total_of[currency] - 1];
+	t->count++;
+	t->amount_cents += amount;
+}
+
+/*
+ * Store a donation numbered above every other, under its user, its
+ * currency's total and its key (if not NULL, and not known yet). Returns
+ * 0, or -1 if out of memory with nothing stored: every step that can
+ * fail comes before the first that changes what a reader sees.
+ */
+static int
+fin_put(struct fin_store *st, const struct fin_fields *f, uint32_t number,
+    const char *created_at, const char *key)
+{
+	uint16_t currency = fin_currency_code(f->currency);
+	uint32_t *keyed = NULL, user, charity, created, keyno;
+	struct fin_donation *d;
+	struct fin_user *u;
+	size_t i;
+	int added;
+
+	if (fin_totals_room(st, currency) != 0)
+		return -1;
+	d = arena_array_push(&st->donations, &i);
+	if (d == NULL)
+		return -1;
+	if (key != NULL && (keyed = arena_array_push(&st->keyed, NULL)) == NULL)
+		goto undo;
+	/* A new user's list goes at the user's number: room for it first. */
+	if (arena_array_push(&st->lists, NULL) == NULL)
+		goto undo;
+	added = intern_add(&st->users, f->user_id, strlen(f->user_id), &user);
+	if (added != 1)
+		arena_array_pop(&st->lists);
+	if (added < 0)
+		goto undo;
+	if (added == 1) {
+		u = arena_array_at(&st->lists, user);
+		u->first = u->last = FIN_NONE;
+	}
+	if (intern_add(&st->text, f->charity_id, strlen(f->charity_id),
+	        &charity) < 0 ||
+	    intern_add(&st->text, created_at, strlen(created_at), &created) < 0)
+		goto undo;
+	/* The key last: a key once added cannot be taken back. */
+	if (key != NULL && intern_add(&st->keys, key, strlen(key), &keyno) != 1)
+		goto undo;
+
+	d->number = number;
+	d->user = user;
+	d->charity = charity;
+	d->created_at = created;
+	d->amount_cents = (uint32_t)f->amount_cents;
+	d->currency = currency;
+	d->next = FIN_NONE;
+	u = arena_array_at(&st->lists, user);
+	if (u->last != FIN_NONE)
+		fin_at(st, u->last)->next = (uint32_t)i;
+	else
+		u->first = (uint32_t)i;
+	u->last = (uint32_t)i;
+	if (keyed != NULL)
+		*keyed = (uint32_t)i;
+	fin_totals_add(st, currency, f->amount_cents);
+	return 0;
+
+undo:
+	if (keyed != NULL)
+		arena_array_pop(&st->keyed);
+	arena_array_pop(&st->donations);
+	return -1;
 }
 
 /* Read a required string field, or answer 422 naming it. */
@@ -130,47 +416,30 @@ fin_read(json_t *body, struct fin_fields *f, struct reply *r)
 	return 0;
 }
 
-/* Store a donation under its id, its user and its currency's total. */
+/* Answer 500 when the answer itself could not be built. */
 static void
-fin_put(struct fin_store *st, json_t *donation)
+fin_no_memory(struct reply *r)
 {
-	const char *id, *user, *currency;
-	json_t *list, *total;
-
-	id = json_string_value(json_object_get(donation, "id"));
-	user = json_string_value(json_object_get(donation, "user_id"));
-	currency = json_string_value(json_object_get(donation, "currency"));
-
-	json_object_set(st->by_id, id, donation);
-	list = json_object_get(st->by_user, user);
-	if (list == NULL) {
-		list = json_array();
-		json_object_set_new(st->by_user, user, list);
-	}
-	json_array_append(list, donation);
-
-	total = json_object_get(st->totals, currency);
-	if (total == NULL) {
-		total = json_pack("{s:I, s:I}", "count", (json_int_t)0,
-		    "amount_cents", (json_int_t)0);
-		json_object_set_new(st->totals, currency, total);
-	}
-	json_integer_set(json_object_get(total, "count"),
-	    json_integer_value(json_object_get(total, "count")) + 1);
-	json_integer_set(json_object_get(total, "amount_cents"),
-	    json_integer_value(json_object_get(total, "amount_cents")) +
-	        json_integer_value(json_object_get(donation, "amount_cents")));
+	reply_release(r);
+	reply_error(r, 500, "internal", "out of memory building the answer");
 }
 
-/* Answer with a donation: its status, Location and whether it is a replay. */
+/*
+ * Answer with a donation (JSON, owned): its status, Location and whether
+ * it is a replay.
+ */
 static void
-fin_reply_donation(struct reply *r, json_t *donation, int replayed)
+fin_reply_donation(
+    struct reply *r, uint32_t number, json_t *donation, int replayed)
 {
-	reply_header(r, "Location", "/v1/donations/%s",
-	    json_string_value(json_object_get(donation, "id")));
+	if (donation == NULL) {
+		fin_no_memory(r);
+		return;
+	}
+	reply_header(r, "Location", "/v1/donations/d%" PRIu32, number);
 	if (replayed)
 		reply_header(r, "Idempotent-Replayed", "true");
-	reply_json(r, 201, json_incref(donation));
+	reply_json(r, 201, donation);
 }
 
 /* POST /v1/donations: take a donation, at most once per Idempotency-Key. */
@@ -181,11 +450,12 @@ fin_create(struct persona *p, const struct request *req,
 	static const char *const fields[] = { "user_id", "charity_id",
 		"amount_cents", "currency" };
 	struct fin_store *st = p->store;
-	char id[FIN_ID_ID_MAX], now[CLOCK_UTC_SECONDS_LEN],
-	    quoted[FIN_QUOTE_MAX];
+	char now[CLOCK_UTC_SECONDS_LEN], quoted[FIN_QUOTE_MAX];
+	const struct fin_donation *d;
 	const char *key;
 	struct fin_fields f;
-	json_t *body, *seen, *donation;
+	json_t *body, *donation;
+	uint32_t keyno;
 
 	(void)params;
 	key = request_header(req, "Idempotency-Key");
@@ -201,17 +471,17 @@ fin_create(struct persona *p, const struct request *req,
 	if (fin_read(body, &f, r) != 0)
 		goto out;
 
-	seen = key != NULL ? json_object_get(st->keys, key) : NULL;
-	if (seen != NULL) {
-		donation = json_object_get(seen, "donation");
-		if (json_equal(json_object_get(seen, "request"), body))
-			fin_reply_donation(r, donation, 1);
+	if (key != NULL &&
+	    intern_find(&st->keys, key, strlen(key), &keyno) == 1) {
+		d = fin_at(st, *(uint32_t *)arena_array_at(&st->keyed, keyno));
+		if (fin_same(st, d, &f))
+			fin_reply_donation(
+			    r, d->number, fin_donation_json(st, d), 1);
 		else {
 			reply_error(r, 409, "idempotency_conflict",
 			    "Idempotency-Key %s was used for another request "
-			    "(donation %s)",
-			    key,
-			    json_string_value(json_object_get(donation, "id")));
+			    "(donation d%" PRIu32 ")",
+			    key, d->number);
 		}
 		goto out;
 	}
@@ -222,27 +492,21 @@ fin_create(struct persona *p, const struct request *req,
 		    p->users_from->service);
 		goto out;
 	}
-	if (persona_kit_full(p, json_object_size(st->by_id), "donations", r))
+	if (persona_kit_full_at(
+	        p, st->donations.n, fin_limit(p), "donations", r))
 		goto out;
 
-	snprintf(id, sizeof id, "d%lu", st->next++);
+	/* The answer first: once stored, the donation must be answered. */
 	clock_utc_seconds(now, sizeof now);
-	donation = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s}", "id", id,
-	    "user_id", f.user_id, "charity_id", f.charity_id, "amount_cents",
-	    f.amount_cents, "currency", f.currency, "status", "succeeded",
-	    "created_at", now);
-	if (donation == NULL) {
-		reply_error(r, 500, "internal", "cannot build the donation");
+	donation = fin_json(
+	    st->next, f.user_id, f.charity_id, f.amount_cents, f.currency, now);
+	if (donation == NULL || fin_put(st, &f, st->next, now, key) != 0) {
+		json_decref(donation);
+		reply_error(r, 507, "out_of_memory",
+		    "%s has no memory left to store the donation", p->service);
 		goto out;
 	}
-	fin_put(st, donation);
-	if (key != NULL) {
-		json_object_set_new(st->keys, key,
-		    json_pack(
-		        "{s:O, s:O}", "request", body, "donation", donation));
-	}
-	fin_reply_donation(r, donation, 0);
-	json_decref(donation);
+	fin_reply_donation(r, st->next++, donation, 0);
 
 out:
 	json_decref(body);
@@ -256,19 +520,137 @@ fin_get(struct persona *p, const struct request *req,
 	struct fin_store *st = p->store;
 	const char *id = route_param(params, "id");
 	char quoted[FIN_QUOTE_MAX];
+	uint32_t number, i = FIN_NONE;
 	json_t *donation;
 
 	(void)req;
-	donation = json_object_get(st->by_id, id);
-	if (donation == NULL) {
+	number = fin_id_number(id, FIN_ID_DIGITS);
+	if (number != 0)
+		i = fin_find(st, number);
+	if (i == FIN_NONE) {
 		reply_error(r, 404, "not_found", "no donation with id %s",
 		    persona_kit_quote(id, quoted, sizeof quoted));
 		return;
 	}
-	reply_json(r, 200, json_incref(donation));
+	donation = fin_donation_json(st, fin_at(st, i));
+	if (donation == NULL) {
+		fin_no_memory(r);
+		return;
+	}
+	reply_json(r, 200, donation);
 }
 
-/* GET /v1/users/{id}/donations: a user's donations, oldest first. */
+/* Write the cursor after the donation numbered number. */
+static void
+fin_cursor(uint32_t number, char *buf, size_t len)
+{
+	snprintf(buf, len, "c%" PRIx32, number);
+}
+
+/* The number a cursor names ("c" and 1 to 8 hex digits), or 0. */
+static uint32_t
+fin_cursor_number(const char *s)
+{
+	uint32_t n = 0;
+	size_t i;
+
+	if (s[0] != 'c' || s[1] == '0')
+		return 0;
+	for (i = 1; s[i] != '\0'; i++) {
+		if (i > 8 || !isxdigit((unsigned char)s[i]) ||
+		    isupper((unsigned char)s[i]))
+			return 0;
+		n = n * 16 +
+		    (uint32_t)(isdigit((unsigned char)s[i]) ? s[i] - '0'
+		                                            : s[i] - 'a' + 10);
+	}
+	return n;
+}
+
+/*
+ * Read ?limit= into *limit (FIN_PAGE_DEFAULT if absent) and the number
+ * of ?after= into *after (0 if absent). 0, or -1 with a 422.
+ */
+static int
+fin_page_query(
+    const struct request *req, size_t *limit, uint32_t *after, struct reply *r)
+{
+	char buf[FIN_QUERY_MAX];
+	size_t i;
+	int rc;
+
+	*limit = FIN_PAGE_DEFAULT;
+	*after = 0;
+	rc = request_query(req, "limit", buf, sizeof buf);
+	if (rc == 1) {
+		*limit = 0;
+		for (i = 0; buf[i] != '\0' && *limit <= FIN_PAGE_MAX; i++) {
+			if (!isdigit((unsigned char)buf[i]))
+				break;
+			*limit = *limit * 10 + (size_t)(buf[i] - '0');
+		}
+		if (buf[i] != '\0' || *limit < 1 || *limit > FIN_PAGE_MAX)
+			rc = -1;
+	}
+	if (rc < 0) {
+		reply_invalid(r, "query:limit",
+		    "limit must be a whole number from 1 to %d", FIN_PAGE_MAX);
+		return -1;
+	}
+	rc = request_query(req, "after", buf, sizeof buf);
+	if (rc == 1 && (*after = fin_cursor_number(buf)) == 0)
+		rc = -1;
+	if (rc < 0) {
+		reply_invalid(r, "query:after",
+		    "after must be the \"next\" of an earlier page");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A page of up to limit donations from index i on (FIN_NONE: none) as
+ * {"donations": [...], "next": cursor or null}; NULL if out of memory.
+ */
+static json_t *
+fin_page(const struct fin_store *st, uint32_t i, size_t limit)
+{
+	const struct fin_donation *d = NULL;
+	char cursor[FIN_CURSOR_LEN];
+	json_t *o, *list, *next;
+	size_t n;
+
+	o = json_object();
+	list = json_array();
+	if (o == NULL || list == NULL ||
+	    json_object_set(o, "donations", list) != 0)
+		goto fail;
+	for (n = 0; n < limit && i != FIN_NONE; n++) {
+		d = fin_at(st, i);
+		if (json_array_append_new(list, fin_donation_json(st, d)) != 0)
+			goto fail;
+		i = d->next;
+	}
+	if (i != FIN_NONE) {
+		fin_cursor(d->number, cursor, sizeof cursor);
+		next = json_string(cursor);
+	} else
+		next = json_null();
+	if (json_object_set_new(o, "next", next) != 0)
+		goto fail;
+	json_decref(list);
+	return o;
+
+fail:
+	json_decref(list);
+	json_decref(o);
+	return NULL;
+}
+
+/*
+ * GET /v1/users/{id}/donations[?limit=N&after=CURSOR]: a page of a user's
+ * donations, oldest first, and the cursor of the next page.
+ */
 static void
 fin_user_donations(struct persona *p, const struct request *req,
     const struct route_params *params, struct reply *r)
@@ -276,20 +658,41 @@ fin_user_donations(struct persona *p, const struct request *req,
 	struct fin_store *st = p->store;
 	const char *id = route_param(params, "id");
 	char quoted[FIN_QUOTE_MAX];
-	json_t *list, *o;
+	const struct fin_user *u = NULL;
+	const struct fin_donation *d;
+	uint32_t user = 0, after, i;
+	size_t limit;
+	json_t *page;
 
-	(void)req;
 	if (p->users_from != NULL && !ums_user_exists(p->users_from, id)) {
 		reply_error(r, 404, "not_found", "no user with id %s in %s",
 		    persona_kit_quote(id, quoted, sizeof quoted),
 		    p->users_from->service);
 		return;
 	}
-	list = json_object_get(st->by_user, id);
-	o = json_object();
-	json_object_set_new(
-	    o, "donations", list != NULL ? json_copy(list) : json_array());
-	reply_json(r, 200, o);
+	if (fin_page_query(req, &limit, &after, r) != 0)
+		return;
+	if (intern_find(&st->users, id, strlen(id), &user) == 1)
+		u = arena_array_at(&st->lists, user);
+	i = u != NULL ? u->first : FIN_NONE;
+	if (after != 0) {
+		/* A cursor names one of this user's donations, still stored. */
+		i = fin_find(st, after);
+		if (i == FIN_NONE || u == NULL ||
+		    (d = fin_at(st, i))->user != user) {
+			reply_invalid(r, "query:after",
+			    "after is not a cursor of this user's donations "
+			    "(cursors do not outlive a reset)");
+			return;
+		}
+		i = d->next;
+	}
+	page = fin_page(st, i, limit);
+	if (page == NULL) {
+		fin_no_memory(r);
+		return;
+	}
+	reply_json(r, 200, page);
 }
 
 /* GET /v1/ledger: how many donations, and their sums per currency. */
@@ -298,34 +701,37 @@ fin_ledger(struct persona *p, const struct request *req,
     const struct route_params *params, struct reply *r)
 {
 	struct fin_store *st = p->store;
-	json_t *o;
+	const struct fin_total *t;
+	json_t *o, *totals;
+	char code[4];
+	size_t i;
 
 	(void)req;
 	(void)params;
-	o = json_object();
-	json_object_set_new(
-	    o, "count", json_integer((json_int_t)json_object_size(st->by_id)));
-	json_object_set_new(o, "totals", json_deep_copy(st->totals));
-	reply_json(r, 200, o);
-}
-
-/* Parse the number of an id such as "d5001"; 0 if it is not one. */
-static unsigned long
-fin_id_number(const char *id)
-{
-	unsigned long n = 0;
-	const char *p;
-
-	if (id == NULL || id[0] != 'd' || id[1] < '1' || id[1] > '9' ||
-	    strlen(id) > 10)
-		return 0;
-	for (p = id + 1; *p != '\0'; p++) {
-		if (!isdigit((unsigned char)*p))
-			return 0;
-		n = n * 10 + (unsigned long)(*p - '0');
+	o = json_pack(
+	    "{s:I, s:{}}", "count", (json_int_t)st->donations.n, "totals");
+	if (o == NULL)
+		goto fail;
+	totals = json_object_get(o, "totals");
+	for (i = 0; i < st->ntotals; i++) {
+		t = &st->totals[i];
+		if (json_object_set_new(totals,
+		        fin_currency_text(t->currency, code),
+		        json_pack("{s:I, s:I}", "count", t->count,
+		            "amount_cents", t->amount_cents)) != 0)
+			goto fail;
 	}
-	return n;
+	reply_json(r, 200, o);
+	return;
+
+fail:
+	json_decref(o);
+	fin_no_memory(r);
 }
+
+/* The members a fixture donation has, all required. */
+static const char *const fin_members[] = { "id", "user_id", "charity_id",
+	"amount_cents", "currency", "status", "created_at" };
 
 /* Check one fixture donation and store it; 0, or -1 with *cause set. */
 static int
@@ -333,11 +739,27 @@ fin_load_donation(
     void *arg, json_t *d, size_t i, unsigned long *last, char **cause)
 {
 	struct fin_store *st = arg;
-	const char *currency, *status;
-	unsigned long n;
-	json_t *amount;
+	const char *status, *created_at, *member;
+	struct fin_fields f;
+	uint32_t n;
+	json_t *amount, *v;
+	size_t m;
 
-	n = fin_id_number(json_string_value(json_object_get(d, "id")));
+	json_object_foreach(d, member, v)
+	{
+		for (m = 0; m < nitems(fin_members); m++) {
+			if (strcmp(member, fin_members[m]) == 0)
+				break;
+		}
+		if (m == nitems(fin_members)) {
+			*cause = xasprintf(
+			    "/donations/%zu/%s: not a member of a donation", i,
+			    member);
+			return -1;
+		}
+	}
+	n = fin_id_number(
+	    json_string_value(json_object_get(d, "id")), FIN_FIXTURE_DIGITS);
 	if (n == 0 || n <= *last) {
 		*cause = xasprintf(
 		    "/donations/%zu/id: not d<number> above the last id", i);
@@ -351,8 +773,9 @@ fin_load_donation(
 		    xasprintf("/donations/%zu/amount_cents: not an amount", i);
 		return -1;
 	}
-	currency = json_string_value(json_object_get(d, "currency"));
-	if (currency == NULL || !fin_currency_valid(currency)) {
+	f.amount_cents = json_integer_value(amount);
+	f.currency = json_string_value(json_object_get(d, "currency"));
+	if (f.currency == NULL || !fin_currency_valid(f.currency)) {
 		*cause =
 		    xasprintf("/donations/%zu/currency: not a currency", i);
 		return -1;
@@ -363,20 +786,23 @@ fin_load_donation(
 		    xasprintf("/donations/%zu/status: not \"succeeded\"", i);
 		return -1;
 	}
-	if (!json_is_string(json_object_get(d, "user_id")) ||
-	    !json_is_string(json_object_get(d, "charity_id")) ||
-	    !json_is_string(json_object_get(d, "created_at"))) {
+	f.user_id = json_string_value(json_object_get(d, "user_id"));
+	f.charity_id = json_string_value(json_object_get(d, "charity_id"));
+	created_at = json_string_value(json_object_get(d, "created_at"));
+	if (f.user_id == NULL || f.charity_id == NULL || created_at == NULL) {
 		*cause = xasprintf(
 		    "/donations/%zu: lacks user_id, charity_id or created_at",
 		    i);
 		return -1;
 	}
+	/* Out of memory: no cause, since making one could fail too. */
+	if (fin_put(st, &f, n, created_at, NULL) != 0)
+		return -1;
 	*last = n;
-	fin_put(st, d);
 	return 0;
 }
 
-/* Free a financial engine store; safe on NULL. */
+/* Free a financial engine store: a few hundred chunks; safe on NULL. */
 static void
 fin_free(void *arg)
 {
@@ -384,36 +810,75 @@ fin_free(void *arg)
 
 	if (st == NULL)
 		return;
-	json_decref(st->by_id);
-	json_decref(st->by_user);
-	json_decref(st->keys);
-	json_decref(st->totals);
+	arena_array_release(&st->donations);
+	intern_release(&st->users);
+	arena_array_release(&st->lists);
+	intern_release(&st->text);
+	intern_release(&st->keys);
+	arena_array_release(&st->keyed);
+	free(st->totals);
 	free(st);
 }
 
-/* Build a store from the fixture {"donations": [...]}, ids ascending. */
+/*
+ * Build a store from the fixture {"donations": [...]}, ids ascending.
+ * Out of memory is NULL without a cause: it runs on reset too.
+ */
 static void *
 fin_load(const char *data, size_t len, char **cause)
 {
 	struct fin_store *st;
 	unsigned long last = 0;
 
-	st = xcalloc(1, sizeof *st);
-	st->by_id = json_object();
-	st->by_user = json_object();
-	st->keys = json_object();
-	st->totals = json_object();
+	st = calloc(1, sizeof *st);
+	if (st == NULL)
+		return NULL;
+	arena_array_init(
+	    &st->donations, sizeof(struct fin_donation), FIN_CHUNK_SHIFT);
+	intern_init(&st->users);
+	arena_array_init(&st->lists, sizeof(struct fin_user), FIN_CHUNK_SHIFT);
+	intern_init(&st->text);
+	intern_init(&st->keys);
+	arena_array_init(&st->keyed, sizeof(uint32_t), FIN_CHUNK_SHIFT);
 	st->next = FIN_FIRST_ID;
 	if (persona_kit_fixture_each(data, len, "donations", fin_load_donation,
 	        st, &last, cause) != 0)
 		goto fail;
 	if (last != 0)
-		st->next = last + 1;
+		st->next = (uint32_t)last + 1;
 	return st;
 
 fail:
 	fin_free(st);
 	return NULL;
+}
+
+void
+fin_usage(const struct persona *p, struct fin_usage *usage)
+{
+	const struct fin_store *st;
+	struct arena_use use = { 0, 0 };
+
+	memset(usage, 0, sizeof *usage);
+	if (p == NULL || p->ops != &fin_ops || p->store == NULL)
+		return;
+	st = p->store;
+	use.bytes = sizeof *st;
+	use.allocs = 1;
+	arena_array_count(&st->donations, &use);
+	intern_count(&st->users, &use);
+	arena_array_count(&st->lists, &use);
+	intern_count(&st->text, &use);
+	intern_count(&st->keys, &use);
+	arena_array_count(&st->keyed, &use);
+	if (st->totals != NULL) {
+		use.bytes += st->totals_room * sizeof *st->totals;
+		use.allocs++;
+	}
+	usage->donations = st->donations.n;
+	usage->limit = fin_limit(p);
+	usage->bytes = use.bytes;
+	usage->allocs = use.allocs;
 }
 
 /* The financial engine's routes. */

@@ -226,7 +226,15 @@ int
 persona_kit_full(
     const struct persona *p, size_t count, const char *what, struct reply *r)
 {
-	if (count < p->max_records)
+	return persona_kit_full_at(p, count, p->max_records, what, r);
+}
+
+/* Answer 507 store_full if the persona already holds limit records. */
+int
+persona_kit_full_at(const struct persona *p, size_t count, size_t limit,
+    const char *what, struct reply *r)
+{
+	if (count < limit)
 		return 0;
 	reply_error(r, 507, "store_full",
 	    "%s holds %zu %s, its limit; reset it to start again", p->service,

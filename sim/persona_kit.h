@@ -58,6 +58,10 @@ int persona_kit_string(json_t *, const char *key, const char *prefix,
 int persona_kit_full(
     const struct persona *, size_t count, const char *what, struct reply *);
 
+/* The same against a limit of the persona's own (a kind's own cap). */
+int persona_kit_full_at(const struct persona *, size_t count, size_t limit,
+    const char *what, struct reply *);
+
 /* Check and store one fixture record; 0, or -1 with *cause set. */
 typedef int persona_kit_fixture_fn(
     void *store, json_t *record, size_t i, unsigned long *last, char **cause);

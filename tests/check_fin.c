@@ -1,10 +1,12 @@
 /*
  * check_fin.c: the financial engine persona through persona_handle():
  * donations, their validation, Idempotency-Key replays and conflicts,
- * per-user lists, the ledger, users checked against UMS, limits and reset.
+ * per-user lists a page at a time, the ledger, users checked against UMS,
+ * limits, what a donation costs the store, and reset.
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "reply.h"
 #include "request.h"
 #include "scenario.h"
+#include "util.h"
 
 #define DONATION \
 	"{\"user_id\":\"u1004\",\"charity_id\":\"ch-msf\"," \
@@ -99,15 +102,58 @@ START_TEST(test_get_unknown_donation_is_404)
 }
 END_TEST
 
-START_TEST(test_get_returns_the_stored_object_without_copying)
+/* The compact JSON of the last reply's body (static; the next call reuses it). */
+static const char *
+body_text(void)
 {
-	json_t *first;
+	static char buf[8192];
+	char *text = json_dumps(rep.json, JSON_COMPACT);
 
-	pt_call(&rep, p, "GET", "/v1/donations/d5001", NULL);
-	first = json_incref(rep.json);
-	pt_call(&rep, p, "GET", "/v1/donations/d5001", NULL);
-	ck_assert_ptr_eq(rep.json, first);
-	json_decref(first);
+	ck_assert_ptr_nonnull(text);
+	snprintf(buf, sizeof buf, "%s", text);
+	free(text);
+	return buf;
+}
+
+START_TEST(test_answers_keep_their_bytes)
+{
+	static const char made[] =
+	    "{\"id\":\"d5007\",\"user_id\":\"u1004\",\"charity_id\":"
+	    "\"ch-msf\",\"amount_cents\":2000,\"currency\":\"EUR\","
+	    "\"status\":\"succeeded\",\"created_at\":\"";
+	char first[512];
+
+	/* Built from the store's structs, byte for byte as they always were. */
+	pt_call(&rep, p, "GET", "/v1/donations/d5002", NULL);
+	ck_assert_str_eq(body_text(),
+	    "{\"id\":\"d5002\",\"user_id\":\"u1002\",\"charity_id\":"
+	    "\"ch-msf\",\"amount_cents\":5000,\"currency\":\"EUR\","
+	    "\"status\":\"succeeded\",\"created_at\":"
+	    "\"2024-02-02T18:11:47Z\"}");
+	pt_call(&rep, p, "GET", "/v1/ledger", NULL);
+	ck_assert_str_eq(body_text(),
+	    "{\"count\":6,\"totals\":{"
+	    "\"GBP\":{\"count\":2,\"amount_cents\":3500},"
+	    "\"EUR\":{\"count\":2,\"amount_cents\":10000},"
+	    "\"INR\":{\"count\":1,\"amount_cents\":150000},"
+	    "\"USD\":{\"count\":1,\"amount_cents\":10000}}}");
+	pt_call(&rep, p, "GET", "/v1/users/u1003/donations", NULL);
+	ck_assert_str_eq(body_text(),
+	    "{\"donations\":[{\"id\":\"d5004\",\"user_id\":\"u1003\","
+	    "\"charity_id\":\"ch-goonj\",\"amount_cents\":150000,"
+	    "\"currency\":\"INR\",\"status\":\"succeeded\","
+	    "\"created_at\":\"2024-03-10T06:45:30Z\"}],\"next\":null}");
+
+	post_key("bytes-1", DONATION);
+	ck_assert_int_eq(rep.status, 201);
+	snprintf(first, sizeof first, "%s", body_text());
+	ck_assert_int_eq(strncmp(first, made, strlen(made)), 0);
+	ck_assert_str_eq(first + strlen(made) + 20, "\"}");
+	/* The replay and a read give the very same bytes. */
+	post_key("bytes-1", DONATION);
+	ck_assert_str_eq(body_text(), first);
+	pt_call(&rep, p, "GET", "/v1/donations/d5007", NULL);
+	ck_assert_str_eq(body_text(), first);
 }
 END_TEST
 
@@ -418,8 +464,15 @@ END_TEST
 
 START_TEST(test_store_full_is_507_but_replays_still_answer)
 {
-	ck_assert_uint_eq(p->max_records, 100000);
+	struct fin_usage u;
+
+	/* The financial engine's own cap, not PERSONA_MAX_RECORDS. */
+	fin_usage(p, &u);
+	ck_assert_uint_eq(u.limit, FIN_MAX_DONATIONS);
+	ck_assert_uint_eq(FIN_MAX_DONATIONS, 1000000);
 	p->max_records = 7;
+	fin_usage(p, &u);
+	ck_assert_uint_eq(u.limit, 7);
 	post_key("last-one", DONATION);
 	ck_assert_int_eq(rep.status, 201);
 	pt_call(&rep, p, "POST", "/v1/donations", DONATION);
@@ -530,6 +583,338 @@ START_TEST(test_fixture_loader_refuses_bad_data)
 }
 END_TEST
 
+/* POST n donations with keys "PREFIX-i", users in turn from users[]. */
+static void
+donate_many(
+    const char *prefix, size_t n, const char *const *users, size_t nusers)
+{
+	char body[256], key[64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(body, sizeof body,
+		    "{\"user_id\":\"%s\",\"charity_id\":\"ch-%zu\","
+		    "\"amount_cents\":%zu,\"currency\":\"%s\"}",
+		    users[i % nusers], i % 3, 100 + i, i % 2 ? "EUR" : "GBP");
+		/* 36 characters, the length of a UUID. */
+		snprintf(key, sizeof key, "%s-%08zx-7b44-4d0a-9c1e-5a2b8e6d",
+		    prefix, i);
+		post_key(key, body);
+		ck_assert_int_eq(rep.status, 201);
+	}
+}
+
+/*
+ * Walk a user's donations a page of limit at a time; the ids, in order,
+ * joined by spaces into ids. Returns the number of pages.
+ */
+static size_t
+walk_pages(const char *user, size_t limit, char *ids, size_t len)
+{
+	char target[256], cursor[64] = "";
+	size_t pages = 0, off = 0, i, n;
+	json_t *next;
+
+	ids[0] = '\0';
+	for (;;) {
+		snprintf(target, sizeof target,
+		    "/v1/users/%s/donations?limit=%zu%s%s", user, limit,
+		    cursor[0] != '\0' ? "&after=" : "", cursor);
+		pt_call(&rep, p, "GET", target, NULL);
+		ck_assert_int_eq(rep.status, 200);
+		pages++;
+		n = pt_jlen(&rep, "donations");
+		ck_assert_uint_le(n, limit);
+		for (i = 0; i < n; i++) {
+			snprintf(target, sizeof target, "donations/%zu/id", i);
+			off += (size_t)snprintf(ids + off, len - off, "%s%s",
+			    off > 0 ? " " : "", pt_jstr(&rep, target));
+			ck_assert_uint_lt(off, len);
+		}
+		next = pt_jget(rep.json, "next");
+		ck_assert_ptr_nonnull(next);
+		if (json_is_null(next))
+			return pages;
+		/* A page that is not the last is full. */
+		ck_assert_uint_eq(n, limit);
+		ck_assert(json_is_string(next));
+		snprintf(cursor, sizeof cursor, "%s", json_string_value(next));
+	}
+}
+
+START_TEST(test_pages_walk_every_donation_once)
+{
+	static const char *const users[] = { "u1002", "u1006", "u1002" };
+	static char ids[16384], want[16384];
+	size_t off, n, i;
+
+	donate_many("walk", 300, users, nitems(users));
+	/* u1002: the fixture's d5002 and d5006, then two of every three. */
+	off = (size_t)snprintf(want, sizeof want, "d5002 d5006");
+	for (i = 0, n = 2; i < 300; i++) {
+		if (i % 3 == 1)
+			continue;
+		off += (size_t)snprintf(
+		    want + off, sizeof want - off, " d%zu", 5007 + i);
+		n++;
+	}
+	ck_assert_uint_eq(n, 202);
+	ck_assert_uint_eq(walk_pages("u1002", 7, ids, sizeof ids), 29);
+	ck_assert_str_eq(ids, want);
+	ck_assert_uint_eq(walk_pages("u1002", 202, ids, sizeof ids), 1);
+	ck_assert_str_eq(ids, want);
+	ck_assert_uint_eq(walk_pages("u1002", 1000, ids, sizeof ids), 1);
+	ck_assert_str_eq(ids, want);
+	ck_assert_uint_eq(walk_pages("u1002", 1, ids, sizeof ids), 202);
+	ck_assert_str_eq(ids, want);
+	/* Exactly a page's worth: the last page is that one, next is null. */
+	ck_assert_uint_eq(walk_pages("u1002", 101, ids, sizeof ids), 2);
+	ck_assert_uint_eq(walk_pages("u1001", 2, ids, sizeof ids), 1);
+	ck_assert_str_eq(ids, "d5001 d5003");
+	ck_assert_uint_eq(walk_pages("u1005", 10, ids, sizeof ids), 1);
+	ck_assert_str_eq(ids, "");
+}
+END_TEST
+
+START_TEST(test_default_page_is_100_and_the_most_is_1000)
+{
+	static const char *const users[] = { "u1007" };
+
+	donate_many("big", 1200, users, nitems(users));
+	pt_call(&rep, p, "GET", "/v1/users/u1007/donations", NULL);
+	ck_assert_int_eq(rep.status, 200);
+	ck_assert_uint_eq(pt_jlen(&rep, "donations"), 100);
+	ck_assert_str_eq(pt_jstr(&rep, "donations/0/id"), "d5005");
+	ck_assert(json_is_string(pt_jget(rep.json, "next")));
+	pt_call(&rep, p, "GET", "/v1/users/u1007/donations?limit=1000", NULL);
+	ck_assert_int_eq(rep.status, 200);
+	ck_assert_uint_eq(pt_jlen(&rep, "donations"), 1000);
+	ck_assert(json_is_string(pt_jget(rep.json, "next")));
+	pt_call(&rep, p, "GET", "/v1/users/u1007/donations?limit=1001", NULL);
+	pt_assert_error(&rep, 422, "invalid", "query:limit");
+}
+END_TEST
+
+START_TEST(test_a_page_sees_donations_made_since_the_last)
+{
+	char target[128];
+
+	pt_call(&rep, p, "GET", "/v1/users/u1001/donations?limit=1", NULL);
+	ck_assert_str_eq(pt_jstr(&rep, "donations/0/id"), "d5001");
+	snprintf(target, sizeof target, "/v1/users/u1001/donations?after=%s",
+	    pt_jstr(&rep, "next"));
+	donate_as("u1001");
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "d5007");
+	pt_call(&rep, p, "GET", target, NULL);
+	ck_assert_int_eq(rep.status, 200);
+	ck_assert_uint_eq(pt_jlen(&rep, "donations"), 2);
+	ck_assert_str_eq(pt_jstr(&rep, "donations/0/id"), "d5003");
+	ck_assert_str_eq(pt_jstr(&rep, "donations/1/id"), "d5007");
+	ck_assert(json_is_null(pt_jget(rep.json, "next")));
+}
+END_TEST
+
+START_TEST(test_bad_limits_are_422)
+{
+	static const char *const bad[] = { "0", "-1", "abc", "1001", "1.5", "",
+		"10x", "+5", "%zz", "99999999999999999999", "1e3" };
+	char target[128];
+	size_t i;
+
+	for (i = 0; i < nitems(bad); i++) {
+		snprintf(target, sizeof target,
+		    "/v1/users/u1001/donations?limit=%s", bad[i]);
+		pt_call(&rep, p, "GET", target, NULL);
+		pt_assert_error_for(
+		    bad[i], &rep, 422, "invalid", "query:limit");
+	}
+	pt_call(&rep, p, "GET", "/v1/users/u1001/donations?limit", NULL);
+	pt_assert_error(&rep, 422, "invalid", "query:limit");
+	pt_call(&rep, p, "GET", "/v1/users/u1001/donations?limit=1000", NULL);
+	ck_assert_int_eq(rep.status, 200);
+	pt_call(&rep, p, "GET", "/v1/users/u1001/donations?limit=1", NULL);
+	ck_assert_int_eq(rep.status, 200);
+}
+END_TEST
+
+START_TEST(test_bad_cursors_are_422)
+{
+	static const char *const bad[] = { "", "x", "c", "c0", "c01389",
+		"C1389", "c138G", "c1389A", "c123456789", "d5001", "%zz" };
+	char target[128], cursor[64];
+	size_t i;
+
+	for (i = 0; i < nitems(bad); i++) {
+		snprintf(target, sizeof target,
+		    "/v1/users/u1001/donations?after=%s", bad[i]);
+		pt_call(&rep, p, "GET", target, NULL);
+		pt_assert_error_for(
+		    bad[i], &rep, 422, "invalid", "query:after");
+	}
+	/* Well formed, but another user's donation, or none at all. */
+	pt_call(&rep, p, "GET", "/v1/users/u1002/donations?limit=1", NULL);
+	snprintf(cursor, sizeof cursor, "%s", pt_jstr(&rep, "next"));
+	snprintf(target, sizeof target, "/v1/users/u1001/donations?after=%s",
+	    cursor);
+	pt_call(&rep, p, "GET", target, NULL);
+	pt_assert_error(&rep, 422, "invalid", "query:after");
+	snprintf(target, sizeof target, "/v1/users/u4242/donations?after=%s",
+	    cursor);
+	pt_call(&rep, p, "GET", target, NULL);
+	pt_assert_error(&rep, 422, "invalid", "query:after");
+	pt_call(
+	    &rep, p, "GET", "/v1/users/u1001/donations?after=cffffff", NULL);
+	pt_assert_error(&rep, 422, "invalid", "query:after");
+
+	/* A cursor does not outlive a reset. */
+	donate_as("u1001");
+	donate_as("u1001");
+	pt_call(&rep, p, "GET", "/v1/users/u1001/donations?limit=3", NULL);
+	snprintf(cursor, sizeof cursor, "%s", pt_jstr(&rep, "next"));
+	snprintf(target, sizeof target, "/v1/users/u1001/donations?after=%s",
+	    cursor);
+	pt_call(&rep, p, "GET", target, NULL);
+	ck_assert_int_eq(rep.status, 200);
+	ck_assert_str_eq(pt_jstr(&rep, "donations/0/id"), "d5008");
+	persona_reset(p);
+	pt_call(&rep, p, "GET", target, NULL);
+	pt_assert_error(&rep, 422, "invalid", "query:after");
+}
+END_TEST
+
+START_TEST(test_paging_with_users_from)
+{
+	persona_set_users_from(p, ums);
+	pt_call(&rep, p, "GET", "/v1/users/u4242/donations?limit=0", NULL);
+	pt_assert_error(&rep, 404, "not_found", NULL);
+	pt_call(&rep, p, "GET", "/v1/users/u1001/donations?limit=0", NULL);
+	pt_assert_error(&rep, 422, "invalid", "query:limit");
+}
+END_TEST
+
+/* Bytes in use from malloc, as glibc counts them (0 where it cannot). */
+static size_t
+heap_in_use(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+#else
+	return 0;
+#endif
+}
+
+START_TEST(test_a_donation_costs_under_300_bytes)
+{
+	static const char *const users[] = { "u1001", "u1002", "u1003", "u1004",
+		"u1006" };
+	struct fin_usage before, after;
+	size_t heap0, heap1, n = 20000, per;
+
+	fin_usage(p, &before);
+	ck_assert_uint_eq(before.donations, 6);
+	heap0 = heap_in_use();
+	donate_many("cost", n, users, nitems(users));
+	heap1 = heap_in_use();
+	fin_usage(p, &after);
+	ck_assert_uint_eq(after.donations, 6 + n);
+	/* Struct, key, index entries, interned strings: all included. */
+	per = (after.bytes - before.bytes) / n;
+	printf("fin: %zu bytes a donation as the store counts, %zu by the "
+	       "heap\n",
+	    per, heap1 > heap0 ? (heap1 - heap0) / n : (size_t)0);
+	ck_assert_uint_lt(per, 300);
+	/* The allocator agrees, where it can tell (not under ASan). */
+	if (heap1 > heap0)
+		ck_assert_uint_lt((heap1 - heap0) / n, 300);
+	/* A store is freed by chunks: a few dozen here, not 20,000 blocks. */
+	ck_assert_uint_lt(after.allocs, 64);
+}
+END_TEST
+
+START_TEST(test_reset_of_a_full_store_gives_back_the_fixtures)
+{
+	static const char *const users[] = { "u1001", "u1003", "u1008" };
+	struct persona *fresh;
+	struct fin_usage u, want;
+	char ids[64];
+
+	p->max_records = 3000;
+	donate_many("full", 3000 - 6, users, nitems(users));
+	donate_as("u1002");
+	pt_assert_error(&rep, 507, "store_full", NULL);
+	ck_assert_ptr_nonnull(strstr(pt_jstr(&rep, "message"), "3000"));
+
+	persona_reset(p);
+	fresh = pt_make(PERSONA_FINANCIAL_ENGINE, "fin", NULL, 0, 1);
+	ck_assert_ptr_nonnull(fresh);
+	fin_usage(p, &u);
+	fin_usage(fresh, &want);
+	ck_assert_uint_eq(u.donations, 6);
+	ck_assert_uint_eq(u.bytes, want.bytes);
+	ck_assert_uint_eq(u.allocs, want.allocs);
+	persona_free(fresh);
+
+	pt_call(&rep, p, "GET", "/v1/ledger", NULL);
+	ck_assert_str_eq(body_text(),
+	    "{\"count\":6,\"totals\":{"
+	    "\"GBP\":{\"count\":2,\"amount_cents\":3500},"
+	    "\"EUR\":{\"count\":2,\"amount_cents\":10000},"
+	    "\"INR\":{\"count\":1,\"amount_cents\":150000},"
+	    "\"USD\":{\"count\":1,\"amount_cents\":10000}}}");
+	pt_call(&rep, p, "GET", "/v1/donations/d5007", NULL);
+	ck_assert_int_eq(rep.status, 404);
+	ck_assert_uint_eq(walk_pages("u1001", 100, ids, sizeof ids), 1);
+	ck_assert_str_eq(ids, "d5001 d5003");
+	ck_assert_uint_eq(walk_pages("u1008", 100, ids, sizeof ids), 1);
+	ck_assert_str_eq(ids, "");
+	/* Keys are forgotten: the first one makes a new donation, d5007. */
+	post_key("full-00000000-7b44-4d0a-9c1e-5a2b8e6d",
+	    "{\"user_id\":\"u1004\",\"charity_id\":\"ch-msf\","
+	    "\"amount_cents\":1,\"currency\":\"CHF\"}");
+	ck_assert_int_eq(rep.status, 201);
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "d5007");
+	ck_assert_str_eq(pt_header(&rep, "Idempotent-Replayed"), "(none)");
+}
+END_TEST
+
+START_TEST(test_replays_and_conflicts_across_many_keys)
+{
+	static const char *const users[] = { "u1001", "u1002" };
+	char body[256];
+
+	donate_many("many", 5000, users, nitems(users));
+	/* Key 1234 made d(5007 + 1234) for u1001, ch-1, 1334 cents, GBP. */
+	snprintf(body, sizeof body,
+	    "{\"user_id\":\"u1001\",\"charity_id\":\"ch-1\","
+	    "\"amount_cents\":1334,\"currency\":\"GBP\"}");
+	post_key("many-000004d2-7b44-4d0a-9c1e-5a2b8e6d", body);
+	ck_assert_int_eq(rep.status, 201);
+	ck_assert_str_eq(pt_jstr(&rep, "id"), "d6241");
+	ck_assert_str_eq(pt_header(&rep, "Idempotent-Replayed"), "true");
+	/* Each field counts: another user, charity, amount or currency. */
+	post_key("many-000004d2-7b44-4d0a-9c1e-5a2b8e6d",
+	    "{\"user_id\":\"u1002\",\"charity_id\":\"ch-1\","
+	    "\"amount_cents\":1334,\"currency\":\"GBP\"}");
+	pt_assert_error(&rep, 409, "idempotency_conflict", NULL);
+	post_key("many-000004d2-7b44-4d0a-9c1e-5a2b8e6d",
+	    "{\"user_id\":\"u1001\",\"charity_id\":\"ch-2\","
+	    "\"amount_cents\":1334,\"currency\":\"GBP\"}");
+	pt_assert_error(&rep, 409, "idempotency_conflict", NULL);
+	post_key("many-000004d2-7b44-4d0a-9c1e-5a2b8e6d",
+	    "{\"user_id\":\"u1001\",\"charity_id\":\"ch-1\","
+	    "\"amount_cents\":1335,\"currency\":\"GBP\"}");
+	pt_assert_error(&rep, 409, "idempotency_conflict", NULL);
+	post_key("many-000004d2-7b44-4d0a-9c1e-5a2b8e6d",
+	    "{\"user_id\":\"u1001\",\"charity_id\":\"ch-1\","
+	    "\"amount_cents\":1334,\"currency\":\"EUR\"}");
+	pt_assert_error(&rep, 409, "idempotency_conflict", NULL);
+	ck_assert_ptr_nonnull(strstr(pt_jstr(&rep, "message"), "d6241"));
+	ck_assert_int_eq(ledger_count(), 5006);
+}
+END_TEST
+
 /* The financial engine suite. */
 static Suite *
 fin_suite(void)
@@ -541,7 +926,7 @@ fin_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_get_fixture_donation);
 	tcase_add_test(tc, test_get_unknown_donation_is_404);
-	tcase_add_test(tc, test_get_returns_the_stored_object_without_copying);
+	tcase_add_test(tc, test_answers_keep_their_bytes);
 	tcase_add_test(tc, test_fixture_ledger_totals);
 	tcase_add_test(tc, test_fixture_donations_belong_to_fixture_users);
 	tcase_add_test(tc, test_routes_and_methods);
@@ -572,6 +957,19 @@ fin_suite(void)
 	tcase_add_test(tc, test_users_checked_against_ums_when_linked);
 	tcase_add_test(tc, test_users_from_must_be_a_ums);
 	tcase_add_test(tc, test_reset_restores_ledger_ids_and_forgets_keys);
+	tcase_add_test(tc, test_a_donation_costs_under_300_bytes);
+	tcase_add_test(tc, test_reset_of_a_full_store_gives_back_the_fixtures);
+	tcase_add_test(tc, test_replays_and_conflicts_across_many_keys);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("pages");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_pages_walk_every_donation_once);
+	tcase_add_test(tc, test_default_page_is_100_and_the_most_is_1000);
+	tcase_add_test(tc, test_a_page_sees_donations_made_since_the_last);
+	tcase_add_test(tc, test_bad_limits_are_422);
+	tcase_add_test(tc, test_bad_cursors_are_422);
+	tcase_add_test(tc, test_paging_with_users_from);
 	suite_add_tcase(s, tc);
 	return s;
 }
