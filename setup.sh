@@ -9,6 +9,7 @@
 #   ./setup.sh build-clang        build with clang, warnings as errors (build-clang/)
 #   ./setup.sh distcheck          make distcheck
 #   ./setup.sh bench              make bench (installs wrk and nginx)
+#   ./setup.sh soak               make soak: 10 minutes under load, faults flipping
 #
 # Missing Debian packages are installed with apt-get (as root, or with
 # sudo). The build is out of tree, in build/, so that other builds
@@ -97,7 +98,11 @@ bench)
 	build
 	install_packages wrk nginx-light procps
 	make -C build bench ;;
+soak)
+	build
+	install_packages python3 procps
+	make -C build soak ;;
 *)
-	echo "usage: ./setup.sh [build|serve [ARGS]|check|check-sanitizers|check-valgrind|build-clang|distcheck|bench]" >&2
+	echo "usage: ./setup.sh [build|serve [ARGS]|check|check-sanitizers|check-valgrind|build-clang|distcheck|bench|soak]" >&2
 	exit 64 ;;
 esac
