@@ -701,6 +701,386 @@ fault_catalogue_print(FILE *f)
 	}
 }
 
+/*
+ * The catalogue as Markdown, for docs/faults.md and docs/scenario-format.md:
+ * named blocks between marker lines, which docs/generate.sh copies into the
+ * docs, so that what they say of each type is what this table says.
+ */
+#define FAULT_MD_BEGIN "<!-- BEGIN standin faults --markdown: "
+#define FAULT_MD_END "<!-- END standin faults --markdown: "
+
+/* What a layer's faults need beyond the table, said once in the docs. */
+static const char *const layer_md_notes[] = {
+	[FAULT_LAYER_TLS] =
+	    "A tls fault needs a service with `\"tls\"` (the one it names, or "
+	    "one of the scenario's). It is drawn when a connection is accepted "
+	    "and decides how that connection's handshake goes.",
+};
+
+/* Print text for a table cell: a "|" would end the cell. */
+static void
+fault_md_cell(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '|')
+			fputs("\\|", f);
+		else if (*s == '\n')
+			fputc(' ', f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* Does kind k match: its takes (or, with does set, its does) has bit? */
+static int
+fault_md_has(const struct fault_kind *k, int does, unsigned bit)
+{
+	return ((does ? k->does : k->takes) & bit) != 0;
+}
+
+/* How many kinds of layer there are, and how many have bit. */
+static void
+fault_md_count(
+    enum fault_layer layer, int does, unsigned bit, size_t *all, size_t *with)
+{
+	size_t i;
+
+	*all = *with = 0;
+	for (i = 0; i < nfault_kinds; i++) {
+		if (fault_kinds[i].layer != layer)
+			continue;
+		(*all)++;
+		if (bit == 0 || fault_md_has(&fault_kinds[i], does, bit))
+			(*with)++;
+	}
+}
+
+/*
+ * Print the kinds of layer that have bit (bit 0: every kind) as
+ * "`a`, `b` and `c`".
+ */
+static void
+fault_md_kinds(FILE *f, enum fault_layer layer, int does, unsigned bit)
+{
+	size_t i, all, with, n = 0;
+
+	fault_md_count(layer, does, bit, &all, &with);
+	for (i = 0; i < nfault_kinds; i++) {
+		if (fault_kinds[i].layer != layer ||
+		    (bit != 0 && !fault_md_has(&fault_kinds[i], does, bit)))
+			continue;
+		n++;
+		fprintf(f, "%s`%s`",
+		    n == 1          ? ""
+		        : n == with ? " and "
+		                    : ", ",
+		    fault_kinds[i].name);
+	}
+}
+
+/*
+ * Print which faults have bit, by layer: "every stream fault", or
+ * "http `a` and `b`", layers joined by "; ".
+ */
+static void
+fault_md_which(FILE *f, int does, unsigned bit)
+{
+	size_t layer, all, with, n = 0;
+
+	for (layer = 0; layer < nitems(layer_names); layer++) {
+		fault_md_count((enum fault_layer)layer, does, bit, &all, &with);
+		if (with == 0)
+			continue;
+		fputs(n++ > 0 ? "; " : "", f);
+		if (with == all) {
+			fprintf(f, "every %s fault", layer_names[layer]);
+			continue;
+		}
+		fprintf(f, "%s ", layer_names[layer]);
+		fault_md_kinds(f, (enum fault_layer)layer, does, bit);
+	}
+}
+
+/* A parameter's value as the docs describe it. */
+static void
+fault_md_value(const struct fault_param *p, char *buf, size_t len)
+{
+	const char *const *c;
+	size_t n, nc;
+
+	switch (p->kind) {
+	case FAULT_PARAM_INT:
+		if (p->max != 0)
+			snprintf(
+			    buf, len, "integer, %.0f to %.0f", p->min, p->max);
+		else
+			snprintf(buf, len, "integer, %.0f or more", p->min);
+		return;
+	case FAULT_PARAM_NUMBER:
+		if (p->max != 0)
+			snprintf(buf, len, "number, %g to %g", p->min, p->max);
+		else
+			snprintf(buf, len, "number, %g or more", p->min);
+		return;
+	case FAULT_PARAM_STATUS:
+		snprintf(buf, len, "HTTP status, 100 to 599");
+		return;
+	case FAULT_PARAM_CHOICE:
+		for (nc = 0; p->choices[nc] != NULL; nc++)
+			;
+		n = 0;
+		for (c = p->choices; *c != NULL && n < len; c++) {
+			n += (size_t)snprintf(buf + n, len - n, "%s`%s`",
+			    c == p->choices                ? ""
+			        : c + 1 == p->choices + nc ? " or "
+			                                   : ", ",
+			    *c);
+		}
+		return;
+	default:
+		fault_param_describe(p, buf, len);
+		return;
+	}
+}
+
+/* Whether a parameter is required, or its default, as the docs say it. */
+static void
+fault_md_need(const struct fault_kind *k, const struct fault_param *p,
+    char *buf, size_t len)
+{
+	size_t i, n, m = 0, nof = 0;
+
+	if (p->required == 1) {
+		snprintf(buf, len, "required");
+		return;
+	}
+	if (p->required == FAULT_PARAM_ONE_OF) {
+		for (i = 0; i < k->nparams; i++)
+			nof += k->params[i].required == FAULT_PARAM_ONE_OF;
+		n = (size_t)snprintf(buf, len, "at least one of ");
+		for (i = 0; i < k->nparams && n < len; i++) {
+			if (k->params[i].required != FAULT_PARAM_ONE_OF)
+				continue;
+			m++;
+			n += (size_t)snprintf(buf + n, len - n, "%s`%s`",
+			    m == 1         ? ""
+			        : m == nof ? " and "
+			                   : ", ",
+			    k->params[i].name);
+		}
+		return;
+	}
+	if (p->defval != NULL)
+		snprintf(buf, len, "default `%s`", p->defval);
+	else
+		snprintf(buf, len, "optional");
+}
+
+/* The common fields a kind takes beyond those every fault takes. */
+static void
+fault_md_takes(FILE *f, const struct fault_kind *k)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} fields[] = {
+		{ FAULT_TAKES_MATCH, "match" },
+		{ FAULT_TAKES_AT, "at" },
+		{ FAULT_TAKES_DIRECTION, "direction" },
+	};
+	size_t i, n = 0;
+
+	for (i = 0; i < nitems(fields); i++) {
+		if (k->takes & fields[i].bit)
+			fprintf(
+			    f, "%s`%s`", n++ > 0 ? ", " : "", fields[i].name);
+	}
+	if (n == 0)
+		fputs("none", f);
+}
+
+/* What a layer's kinds share that a reader must know, from their flags. */
+static void
+fault_md_layer_notes(FILE *f, enum fault_layer layer)
+{
+	size_t all, with;
+
+	fault_md_count(layer, 1, FAULT_IS_STATE, &all, &with);
+	if (with > 0) {
+		fault_md_kinds(f, layer, 1, FAULT_IS_STATE);
+		fprintf(f,
+		    " %s states of the listener, not draws: %s no "
+		    "`probability` and no `times`.\n\n",
+		    with == 1 ? "is a" : "are",
+		    with == 1 ? "it takes" : "they take");
+	}
+	fault_md_count(layer, 1, FAULT_HELLO_ONLY, &all, &with);
+	if (with > 0) {
+		fault_md_kinds(f, layer, 1, FAULT_HELLO_ONLY);
+		fprintf(f,
+		    " act%s on the hello (`POST /v1/handshake`) only; the "
+		    "others also on any `/v1` request with an "
+		    "`X-Protocol-Version` header.\n\n",
+		    with == 1 ? "s" : "");
+	}
+	fault_md_count(layer, 1, FAULT_NEEDS_ANSWER, &all, &with);
+	if (with > 0) {
+		fault_md_kinds(f, layer, 1, FAULT_NEEDS_ANSWER);
+		fprintf(f,
+		    " damage%s the persona's answer, so %s after it and "
+		    "take%s no `at`.\n\n",
+		    with == 1 ? "s" : "",
+		    with == 1 ? "it always acts" : "they always act",
+		    with == 1 ? "s" : "");
+	}
+	if ((size_t)layer < nitems(layer_md_notes) &&
+	    layer_md_notes[layer] != NULL)
+		fprintf(f, "%s\n\n", layer_md_notes[layer]);
+}
+
+/* One layer: its heading, notes, types and their parameters. */
+static void
+fault_md_layer(FILE *f, enum fault_layer layer)
+{
+	const struct fault_kind *k;
+	const struct fault_param *p;
+	char value[160], need[128];
+	size_t i, j, nparams = 0;
+
+	fprintf(f, "### %s: %s\n\n", layer_names[layer], layer_help[layer]);
+	fault_md_layer_notes(f, layer);
+	fputs("| type | what standin does | what the client sees | also takes "
+	      "|\n|---|---|---|---|\n",
+	    f);
+	for (i = 0; i < nfault_kinds; i++) {
+		k = &fault_kinds[i];
+		if (k->layer != layer)
+			continue;
+		nparams += k->nparams;
+		fprintf(f, "| `%s` | ", k->name);
+		fault_md_cell(f, k->help);
+		fputs(" | ", f);
+		fault_md_cell(f, k->observed);
+		fputs(" | ", f);
+		fault_md_takes(f, k);
+		fputs(" |\n", f);
+	}
+	if (nparams == 0)
+		return;
+	fputs("\n| type | parameter | value | required or default | meaning "
+	      "|\n|---|---|---|---|---|\n",
+	    f);
+	for (i = 0; i < nfault_kinds; i++) {
+		k = &fault_kinds[i];
+		if (k->layer != layer)
+			continue;
+		for (j = 0; j < k->nparams; j++) {
+			p = &k->params[j];
+			fault_md_value(p, value, sizeof value);
+			fault_md_need(k, p, need, sizeof need);
+			if (j == 0)
+				fprintf(
+				    f, "| `%s` | `%s` | ", k->name, p->name);
+			else
+				fprintf(f, "| | `%s` | ", p->name);
+			fault_md_cell(f, value);
+			fputs(" | ", f);
+			fault_md_cell(f, need);
+			fputs(" | ", f);
+			fault_md_cell(f, p->help);
+			fputs(" |\n", f);
+		}
+	}
+}
+
+/* The block "catalogue": every layer's types and parameters. */
+static void
+fault_md_catalogue(FILE *f)
+{
+	size_t layer;
+
+	for (layer = 0; layer < nitems(layer_names); layer++) {
+		if (layer > 0)
+			fputc('\n', f);
+		fault_md_layer(f, (enum fault_layer)layer);
+	}
+}
+
+/* The block "fields": the keys of a fault object and which types take
+ * them. */
+static void
+fault_md_fields(FILE *f)
+{
+	size_t i;
+
+	fputs("| key | taken by | value | default | meaning |\n"
+	      "|---|---|---|---|---|\n"
+	      "| `layer` | every fault (required) | ",
+	    f);
+	for (i = 0; i < nitems(layer_names); i++)
+		fprintf(f, "%s`%s`",
+		    i == 0                             ? ""
+		        : i + 1 == nitems(layer_names) ? " or "
+		                                       : ", ",
+		    layer_names[i]);
+	fputs(" | | the layer the fault acts on |\n"
+	      "| `type` | every fault (required) | a type of that layer "
+	      "(`standin faults`) | | what the fault does |\n"
+	      "| `service` | every fault | the name of a declared service | "
+	      "every service | the service it acts on |\n"
+	      "| `probability` | every fault but ",
+	    f);
+	fault_md_which(f, 1, FAULT_IS_STATE);
+	fputs(" | number, 0 to 1 | `1` | the chance that it applies to a "
+	      "match, drawn from the seed |\n"
+	      "| `times` | every fault but ",
+	    f);
+	fault_md_which(f, 1, FAULT_IS_STATE);
+	fputs(" | integer, 1 or more | every match | it applies to the first "
+	      "N matches only (the count starts again when the phase "
+	      "changes) |\n"
+	      "| `direction` | ",
+	    f);
+	fault_md_which(f, 0, FAULT_TAKES_DIRECTION);
+	fputs(" | `both`, `upstream` (client to server) or `downstream` "
+	      "(server to client) | `both` | which bytes it acts on |\n"
+	      "| `match` | ",
+	    f);
+	fault_md_which(f, 0, FAULT_TAKES_MATCH);
+	fputs(" | object: `method` (`GET`, `HEAD`, `POST`, `PUT`, `PATCH`, "
+	      "`DELETE` or `OPTIONS`) and `path` (a path pattern, as in "
+	      "stubs), each optional | every request | which requests it "
+	      "applies to |\n"
+	      "| `at` | ",
+	    f);
+	fault_md_which(f, 0, FAULT_TAKES_AT);
+	fputs(" | `request` or `response` | `request` | `request`: the persona "
+	      "never sees the request, nothing is stored; `response`: the "
+	      "persona handles it (the donation *is* committed), then the "
+	      "answer is lost, late or damaged |\n",
+	    f);
+}
+
+/* Print one named block between its marker lines. */
+static void
+fault_md_block(FILE *f, const char *name, void (*body)(FILE *))
+{
+	fprintf(f,
+	    FAULT_MD_BEGIN "%s (generated from sim/fault.c: edit that, then "
+	                   "run \"make update-docs\") -->\n",
+	    name);
+	body(f);
+	fprintf(f, FAULT_MD_END "%s -->\n", name);
+}
+
+void
+fault_catalogue_markdown(FILE *f)
+{
+	fault_md_block(f, "catalogue", fault_md_catalogue);
+	fputc('\n', f);
+	fault_md_block(f, "fields", fault_md_fields);
+}
+
 /* A duration as scenario text ("250ms"). */
 static json_t *
 fault_duration_json(uint64_t us)

@@ -173,6 +173,16 @@ extern const int fault_tls_alert_codes[];
 /* Print the catalogue for `standin faults`. */
 void fault_catalogue_print(FILE *);
 
+/*
+ * Print the catalogue as Markdown (`standin faults --markdown`): named
+ * blocks ("catalogue": every type and parameter; "fields": the common
+ * fields and which types take them), each between marker lines
+ * "<!-- BEGIN standin faults --markdown: NAME ...-->" and
+ * "<!-- END standin faults --markdown: NAME -->", which docs/generate.sh
+ * copies into the docs.
+ */
+void fault_catalogue_markdown(FILE *);
+
 enum delay_dist {
 	DELAY_FIXED, /* a */
 	DELAY_UNIFORM, /* between a and b */

@@ -24,7 +24,7 @@ static const char usage_text[] =
     "                     [--ca-out FILE] [--seed N] [--time-scale X]\n"
     "                     [--log-format text|json] [-v|-q]\n"
     "       standin check SCENARIO...\n"
-    "       standin faults\n"
+    "       standin faults [--markdown]\n"
     "       standin ctl [--control ADDR] [--token TOKEN] [--ready-file FILE]\n"
     "                   [--json] [--timeout DUR] status | phase NAME | next\n"
     "                   | faults | fault add JSON | fault rm ID\n"
@@ -39,7 +39,8 @@ static const char usage_text[] =
     "  check   validate scenario files without serving; every error is\n"
     "          reported as FILE:LINE:COLUMN or FILE: /json/pointer\n"
     "  faults  print the catalogue of faults: layer, type, parameters,\n"
-    "          and what the client sees\n"
+    "          and what the client sees (--markdown: as docs/faults.md\n"
+    "          shows it)\n"
     "  ctl     drive a running standin through its control API: status,\n"
     "          phases, faults, the journal, reset ('standin ctl --help')\n"
     "  probe   impersonate a UMS or financial-engine client and say, layer\n"
@@ -270,8 +271,13 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "probe") == 0)
 		return probe_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "faults") == 0) {
+		if (argc == 3 && strcmp(argv[2], "--markdown") == 0) {
+			fault_catalogue_markdown(stdout);
+			return 0;
+		}
 		if (argc > 2)
-			return main_usage_error("faults takes no arguments");
+			return main_usage_error(
+			    "faults takes no arguments but --markdown");
 		fault_catalogue_print(stdout);
 		return 0;
 	}

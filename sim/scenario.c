@@ -236,6 +236,95 @@ scenario_phase_start_allowed(struct scenario_loader *ld, const char *key)
 	return 0;
 }
 
+/* printf writes "1e+09" and "1e-05": drop the "+" and the exponent's
+ * leading zeros, as a user would write it. */
+static void
+scenario_number_tidy(char *buf)
+{
+	char *e, *digits;
+
+	if ((e = strchr(buf, 'e')) == NULL)
+		return;
+	if (e[1] == '+')
+		memmove(e + 1, e + 2, strlen(e + 2) + 1);
+	digits = e[1] == '-' ? e + 2 : e + 1;
+	while (digits[0] == '0' && digits[1] != '\0')
+		memmove(digits, digits + 1, strlen(digits));
+}
+
+/*
+ * A number as short as it can be written and still read back the same
+ * ("60", "0.25", "1e9", "1e-300"), for a message.
+ */
+static void
+scenario_number_shortest(double d, char *buf, size_t len)
+{
+	char whole[32];
+	int prec;
+
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	scenario_number_tidy(buf);
+	/* A whole number reads better without an exponent ("60", not
+	 * "6e1"), unless that is longer ("1e9"). */
+	if (d > -1e15 && d < 1e15 && d == (double)(int64_t)d) {
+		snprintf(whole, sizeof whole, "%.0f", d);
+		if (strlen(whole) <= strlen(buf))
+			snprintf(buf, len, "%s", whole);
+	}
+}
+
+/*
+ * Report a phase whose "after", divided by scale, is shorter than
+ * SCENARIO_AFTER_MIN_US or longer than SCENARIO_AFTER_MAX_US, at the
+ * current pointer (the phase's "after"). The one place both the loader
+ * and scenario_check_scale() judge a scaled phase.
+ */
+static void
+scenario_phase_scale_check(struct scenario_loader *ld,
+    const struct phase_conf *ph, double scale, const char *scale_name)
+{
+	char text[32], num[32], ms[32], least[32];
+	double us;
+	int prec;
+
+	if (ph->start != PHASE_START_AFTER)
+		return;
+	us = (double)ph->after_us / scale;
+	if (us >= (double)SCENARIO_AFTER_MIN_US &&
+	    us <= (double)SCENARIO_AFTER_MAX_US)
+		return;
+	if (ph->after_text != NULL)
+		snprintf(text, sizeof text, "%s", ph->after_text);
+	else
+		duration_format(ph->after_us, text, sizeof text);
+	scenario_number_shortest(scale, num, sizeof num);
+	if (us > (double)SCENARIO_AFTER_MAX_US) {
+		scenario_read_error(ld,
+		    "%s at %s %s is longer than standin can wait; a phase may "
+		    "last at most %d years (after scaling)",
+		    scenario_read_quote(ld, text), scale_name, num,
+		    SCENARIO_AFTER_MAX_YEARS);
+		return;
+	}
+	/* Enough digits that a value just short of the floor does not
+	 * read as the floor itself. */
+	for (prec = 3; prec < 17; prec++) {
+		snprintf(ms, sizeof ms, "%.*g", prec, us / 1000);
+		if (strtod(ms, NULL) * 1000 < (double)SCENARIO_AFTER_MIN_US)
+			break;
+	}
+	scenario_number_tidy(ms);
+	duration_format(SCENARIO_AFTER_MIN_US, least, sizeof least);
+	scenario_read_error(ld,
+	    "%s at %s %s is %s ms; a phase must last at least %s (after "
+	    "scaling)",
+	    scenario_read_quote(ld, text), scale_name, num, ms, least);
+}
+
 /* "after": a duration above 0 since the previous phase began. */
 static void
 scenario_phase_after(struct scenario_loader *ld, json_t *v, void *out)
@@ -253,6 +342,12 @@ scenario_phase_after(struct scenario_loader *ld, json_t *v, void *out)
 	}
 	ph->start = PHASE_START_AFTER;
 	ph->after_us = us;
+	ph->after_text = xstrdup(json_string_value(v));
+	/* Judged here, in the document's order, at the file's own scale;
+	 * when "time_scale" is itself wrong its own error says so. */
+	if (ld->time_scale > 0)
+		scenario_phase_scale_check(
+		    ld, ph, ld->time_scale, "time_scale");
 }
 
 /* Read a count of connections or requests, 1 or more. */
@@ -387,6 +482,22 @@ scenario_base_name(const char *label)
 	return xstrndup(base, len);
 }
 
+/*
+ * "time_scale" read ahead, for the phases that come before it: 1 when it
+ * is not given, 0 when it is not a number above 0 (its own error says so).
+ */
+static double
+scenario_time_scale_ahead(json_t *root)
+{
+	json_t *v = json_object_get(root, "time_scale");
+
+	if (v == NULL)
+		return 1;
+	if (!json_is_number(v) || !(json_number_value(v) > 0))
+		return 0;
+	return json_number_value(v);
+}
+
 /* Is this text nothing but JSON white space? */
 static int
 scenario_blank(const char *text, size_t len)
@@ -468,6 +579,7 @@ scenario_load_text(
 		ld.services = NULL;
 	ld.root = root;
 	ld.repeat = json_is_true(json_object_get(root, "repeat"));
+	ld.time_scale = scenario_time_scale_ahead(root);
 	scenario_read_object(
 	    &ld, root, scenario_root_rules, nitems(scenario_root_rules), sc);
 	/* Without "phases" there is one, with the root faults only. */
@@ -598,6 +710,31 @@ scenario_parse_faults(const struct scenario *sc, const char *label,
 	return -1;
 }
 
+/* Check every phase's scaled "after"; see scenario.h. */
+int
+scenario_check_scale(const struct scenario *sc, double scale,
+    const char *scale_name, struct errlist *errs)
+{
+	struct scenario_loader ld;
+	size_t i, top, saved;
+
+	memset(&ld, 0, sizeof ld);
+	ld.file = sc->file;
+	ld.errs = errs;
+	ld.sc = (struct scenario *)sc;
+	top = scenario_read_push(&ld, "phases");
+	for (i = 0; i < sc->nphases; i++) {
+		saved = scenario_read_push_index(&ld, i);
+		scenario_read_push(&ld, "after");
+		scenario_phase_scale_check(
+		    &ld, &sc->phases[i], scale, scale_name);
+		scenario_read_pop(&ld, saved);
+	}
+	scenario_read_pop(&ld, top);
+	free(ld.ptr);
+	return ld.nerrs == 0 ? 0 : -1;
+}
+
 /* The built-in default scenario; a bad one is a bug, and fatal. */
 struct scenario *
 scenario_default(void)
@@ -628,6 +765,7 @@ scenario_phase_clear(struct phase_conf *ph)
 	size_t i;
 
 	free(ph->name);
+	free(ph->after_text);
 	for (i = 0; i < ph->nfaults; i++)
 		fault_conf_clear(&ph->faults[i]);
 	free(ph->faults);

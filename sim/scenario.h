@@ -82,6 +82,7 @@ struct phase_conf {
 	enum phase_start start;
 	uint64_t
 	    after_us; /* AFTER, unscaled (the timeline applies time_scale) */
+	char *after_text; /* AFTER as written ("30s"), for messages */
 	uint64_t after_n; /* CONNECTIONS, REQUESTS */
 	struct fault_conf *faults;
 	size_t nfaults;
@@ -130,6 +131,29 @@ struct scenario *scenario_load_text(
 int scenario_parse_faults(const struct scenario *sc, const char *label,
     const char *text, size_t len, struct fault_conf **faults, size_t *nfaults,
     struct errlist *errs);
+
+/*
+ * How long a phase's "after" may be once divided by time_scale, in real
+ * microseconds. Shorter than the floor, phases would flap as fast as the
+ * loop runs; the ceiling keeps every wait within what the timers that run
+ * it can hold (a timeval, even with a 32-bit time_t).
+ */
+#define SCENARIO_AFTER_MIN_US 1000ULL /* 1ms */
+#define SCENARIO_AFTER_MAX_YEARS 10
+#define SCENARIO_AFTER_MAX_US \
+	((uint64_t)SCENARIO_AFTER_MAX_YEARS * 365 * 86400 * 1000000)
+
+/*
+ * Check that every phase's "after", divided by scale (above 0), lies
+ * within SCENARIO_AFTER_MIN_US..SCENARIO_AFTER_MAX_US. The loader calls
+ * it with the file's own time_scale, so `standin check` and PUT /scenario
+ * refuse such a file; `standin serve` calls it again with the time_scale
+ * that actually runs (after --time-scale). scale_name names where scale
+ * came from in the message ("time_scale", "--time-scale"). Returns 0, or
+ * -1 with one error per phase: "FILE: /phases/N/after: MESSAGE".
+ */
+int scenario_check_scale(const struct scenario *, double scale,
+    const char *scale_name, struct errlist *errs);
 
 /* The built-in default: both personas on their default addresses. */
 struct scenario *scenario_default(void);

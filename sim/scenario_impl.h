@@ -54,6 +54,8 @@ struct scenario_loader {
 	json_t *services; /* the "services" object, for references */
 	json_t *root; /* the root object, for keys read ahead */
 	int repeat; /* "repeat" is true (read ahead) */
+	/* "time_scale" (read ahead), 1 without it, 0 when it is not valid */
+	double time_scale;
 	size_t phase; /* index of the phase being read */
 
 	char *ptr; /* JSON pointer of the value being read */

@@ -73,14 +73,21 @@ server_base_new(void)
 	return base;
 }
 
-/* What the command line overrides in any scenario it runs. */
-static void
-server_overrides(struct server *srv, struct scenario *sc)
+/*
+ * What the command line overrides in any scenario it runs. Every scenario
+ * that runs comes through here, so the phases are judged again at the
+ * time_scale that actually runs: -1, with the errors in errs, when one
+ * would be shorter than the floor or longer than the timers can hold.
+ */
+static int
+server_overrides(struct server *srv, struct scenario *sc, struct errlist *errs)
 {
 	if (srv->opts.has_seed)
 		sc->seed = srv->opts.seed;
 	if (srv->opts.time_scale > 0)
 		sc->time_scale = srv->opts.time_scale;
+	return scenario_check_scale(sc, sc->time_scale,
+	    srv->opts.time_scale > 0 ? "--time-scale" : "time_scale", errs);
 }
 
 /* Load the configured scenario, or the built-in default. */
@@ -103,7 +110,13 @@ server_load(struct server *srv, int *code, char **cause)
 		errlist_clear(&errs);
 		return NULL;
 	}
-	server_overrides(srv, sc);
+	if (server_overrides(srv, sc, &errs) != 0) {
+		scenario_free(sc);
+		*code = EXIT_DATAERR;
+		*cause = errlist_join(&errs);
+		errlist_clear(&errs);
+		return NULL;
+	}
 	return sc;
 }
 
@@ -566,10 +579,16 @@ server_reload(struct server *srv, char **cause)
 int
 server_replace(struct server *srv, struct scenario *sc, char **cause)
 {
+	struct errlist errs = { 0 };
 	struct scenario *old = NULL;
 	int code;
 
-	server_overrides(srv, sc);
+	/* Refused like a bad scenario (400), before anything changes. */
+	if (server_overrides(srv, sc, &errs) != 0) {
+		*cause = errlist_join(&errs);
+		errlist_clear(&errs);
+		return EXIT_DATAERR;
+	}
 	if ((code = server_apply(srv, sc, &old, cause)) != 0)
 		return code;
 	inject_remove_all(&srv->inject);

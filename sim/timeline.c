@@ -54,13 +54,24 @@ timeline_upcoming(const struct timeline *t, size_t *idx)
 	return &t->sc->phases[*idx];
 }
 
-/* The "after" duration of a phase in real microseconds. */
+/*
+ * The "after" duration of a phase in real microseconds. The loader and
+ * the server refuse a scenario whose scaled phases fall outside
+ * SCENARIO_AFTER_MIN_US..SCENARIO_AFTER_MAX_US (scenario_check_scale());
+ * the clamp is the backstop that keeps any other scenario from making the
+ * timer spin or the conversion overflow.
+ */
 static uint64_t
 timeline_scaled(const struct timeline *t, const struct phase_conf *p)
 {
 	double scale = t->sc->time_scale > 0 ? t->sc->time_scale : 1;
+	double us = (double)p->after_us / scale;
 
-	return (uint64_t)((double)p->after_us / scale);
+	if (!(us >= (double)SCENARIO_AFTER_MIN_US))
+		return SCENARIO_AFTER_MIN_US;
+	if (us > (double)SCENARIO_AFTER_MAX_US)
+		return SCENARIO_AFTER_MAX_US;
+	return (uint64_t)us;
 }
 
 /* Has the count condition of phase p been met since the current began? */

@@ -1691,6 +1691,120 @@ START_TEST(test_source_kept)
 }
 END_TEST
 
+START_TEST(test_phase_floor_after_scaling)
+{
+	struct scenario *sc;
+
+	/* Exactly the floor, scaled or not, is allowed. */
+	sc = load_ok("t.json",
+	    HEAD SERVICES ", 'phases': [{'name': 'a'}, {'name': 'b', "
+	                  "'after': '1ms'}]}");
+	scenario_free(sc);
+	sc = load_ok("t.json",
+	    HEAD "'time_scale': 1000, " SERVICES
+	         ", 'repeat': true, 'phases': [{'name': 'a', 'after': '1s'}, "
+	         "{'name': 'b', 'after': '1s'}]}");
+	scenario_free(sc);
+
+	/* Below it: flapping as fast as the loop runs. */
+	assert_error(HEAD SERVICES ", 'repeat': true, 'phases': [{'name': "
+	                           "'a', 'after': '1us'}, {'name': 'b', "
+	                           "'after': '999us'}]}",
+	    "t.json: /phases/0/after: \"1us\" at time_scale 1 is 0.001 ms; "
+	    "a phase must last at least 1ms (after scaling)\n"
+	    "t.json: /phases/1/after: \"999us\" at time_scale 1 is 0.999 "
+	    "ms; a phase must last at least 1ms (after scaling)");
+	/* Scaled below it by a time_scale written after the phases. */
+	assert_error(HEAD SERVICES ", 'phases': [{'name': 'a'}, {'name': "
+	                           "'b', 'after': '30s'}], 'time_scale': "
+	                           "1e9}",
+	    "t.json: /phases/1/after: \"30s\" at time_scale 1e9 is 3e-5 ms; "
+	    "a phase must last at least 1ms (after scaling)");
+	/* Just short of the floor does not read as the floor. */
+	assert_error(HEAD "'time_scale': 1.0001, " SERVICES
+	                  ", 'phases': [{'name': 'a'}, {'name': 'b', "
+	                  "'after': '1ms'}]}",
+	    "t.json: /phases/1/after: \"1ms\" at time_scale 1.0001 is "
+	    "0.9999 ms; a phase must last at least 1ms (after scaling)");
+	/* A time_scale that is wrong itself gets its own error only. */
+	assert_error(HEAD "'time_scale': 0, " SERVICES
+	                  ", 'phases': [{'name': 'a'}, {'name': 'b', "
+	                  "'after': '1us'}]}",
+	    "t.json: /time_scale: must be more than 0, got 0");
+}
+END_TEST
+
+START_TEST(test_phase_ceiling_after_scaling)
+{
+	struct scenario *sc;
+
+	/* A year (the longest duration) at time_scale 0.1: ten years. */
+	sc = load_ok("t.json",
+	    HEAD "'time_scale': 0.1, " SERVICES
+	         ", 'phases': [{'name': 'a'}, {'name': 'b', 'after': "
+	         "'8760h'}]}");
+	scenario_free(sc);
+	assert_error(HEAD "'time_scale': 1e-300, " SERVICES
+	                  ", 'phases': [{'name': 'a'}, {'name': 'b', "
+	                  "'after': '30s'}]}",
+	    "t.json: /phases/1/after: \"30s\" at time_scale 1e-300 is longer "
+	    "than standin can wait; a phase may last at most 10 years (after "
+	    "scaling)");
+	/* So small that the quotient is infinite. */
+	assert_error(HEAD "'time_scale': 5e-324, " SERVICES
+	                  ", 'phases': [{'name': 'a'}, {'name': 'b', "
+	                  "'after': '1h'}]}",
+	    "t.json: /phases/1/after: \"1h\" at time_scale 5e-324 is longer "
+	    "than standin can wait; a phase may last at most 10 years (after "
+	    "scaling)");
+}
+END_TEST
+
+START_TEST(test_check_scale_at_another_scale)
+{
+	struct errlist errs = { NULL, 0, 0 };
+	struct scenario *sc;
+	char *msg;
+
+	/* Good at its own scale; judged again at the one that runs. */
+	sc = load_ok("t.json",
+	    HEAD SERVICES ", 'phases': [{'name': 'a'}, {'name': 'b', "
+	                  "'after': '30s'}, {'name': 'c', 'after_requests': "
+	                  "3}, {'name': 'd', 'after': '1500ms'}]}");
+	ck_assert_int_eq(scenario_check_scale(sc, 1, "time_scale", &errs), 0);
+	ck_assert_int_eq(
+	    scenario_check_scale(sc, 1000, "--time-scale", &errs), 0);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_assert_int_eq(
+	    scenario_check_scale(sc, 1e4, "--time-scale", &errs), -1);
+	msg = errlist_join(&errs);
+	ck_assert_str_eq(msg,
+	    "t.json: /phases/3/after: \"1500ms\" at --time-scale 1e4 is "
+	    "0.15 ms; a phase must last at least 1ms (after scaling)");
+	free(msg);
+	errlist_clear(&errs);
+	ck_assert_int_eq(
+	    scenario_check_scale(sc, 1e-300, "--time-scale", &errs), -1);
+	msg = errlist_join(&errs);
+	ck_assert_str_eq(msg,
+	    "t.json: /phases/1/after: \"30s\" at --time-scale 1e-300 is "
+	    "longer than standin can wait; a phase may last at most 10 years "
+	    "(after scaling)\n"
+	    "t.json: /phases/3/after: \"1500ms\" at --time-scale 1e-300 is "
+	    "longer than standin can wait; a phase may last at most 10 years "
+	    "(after scaling)");
+	free(msg);
+	errlist_clear(&errs);
+	scenario_free(sc);
+
+	/* Without phases that wait, any scale will do. */
+	sc = scenario_default();
+	ck_assert_int_eq(
+	    scenario_check_scale(sc, 1e-300, "--time-scale", &errs), 0);
+	scenario_free(sc);
+}
+END_TEST
+
 static Suite *
 scenario_suite(void)
 {
@@ -1716,6 +1830,9 @@ scenario_suite(void)
 	tcase_add_test(tc, test_phases_parsed);
 	tcase_add_test(tc, test_repeat);
 	tcase_add_test(tc, test_phase_errors);
+	tcase_add_test(tc, test_phase_floor_after_scaling);
+	tcase_add_test(tc, test_phase_ceiling_after_scaling);
+	tcase_add_test(tc, test_check_scale_at_another_scale);
 	tcase_add_test(tc, test_valid_faults_file_uses_every_type);
 	suite_add_tcase(s, tc);
 

@@ -398,6 +398,60 @@ START_TEST(test_repeat_wraps_on_counts)
 }
 END_TEST
 
+START_TEST(test_tiny_time_scale_does_not_begin_at_once)
+{
+	struct event_base *base = event_base_new();
+	struct fixture fx;
+	struct timeline *t;
+
+	/* 30s at time_scale 1e-300 is longer than any run: the loader
+	 * refuses it, and a timeline handed one anyway waits, it does not
+	 * overflow into a deadline in the past. */
+	fx_init(&fx, 1e-300, 0);
+	fx_add(&fx, "healthy", PHASE_START_NOW, 0);
+	fx_add(&fx, "broken", PHASE_START_AFTER, 30000000);
+	t = timeline_new(base, &fx.sc, NULL, NULL, NULL);
+	run_for(base, 30);
+	ck_assert_str_eq(cur(t), "healthy");
+	ck_assert_ptr_nonnull(timeline_upcoming_phase(t));
+	timeline_free(t);
+	event_base_free(base);
+}
+END_TEST
+
+START_TEST(test_phases_never_flap_faster_than_the_floor)
+{
+	static const double scales[] = { 1, 1e300 };
+	struct event_base *base;
+	struct seen s;
+	struct fixture fx;
+	uint64_t start, ms;
+	size_t i;
+
+	/* 1us phases (or any at a huge time_scale), repeating: the loader
+	 * refuses them; a timeline handed them anyway lets each phase last
+	 * SCENARIO_AFTER_MIN_US at least, so it cannot change phase more
+	 * than once a millisecond. */
+	for (i = 0; i < nitems(scales); i++) {
+		base = event_base_new();
+		memset(&s, 0, sizeof s);
+		s.base = base;
+		fx_init(&fx, scales[i], 1);
+		fx_add(&fx, "up", PHASE_START_AFTER, 1);
+		fx_add(&fx, "down", PHASE_START_AFTER, 1);
+		s.t = timeline_new(base, &fx.sc, NULL, changed_cb, &s);
+		start = clock_now_us();
+		run_for(base, 30);
+		ms = (clock_now_us() - start) / 1000;
+		ck_assert_int_gt(s.changes, 0);
+		ck_assert_uint_le(
+		    (uint64_t)s.changes, ms * 1000 / SCENARIO_AFTER_MIN_US + 1);
+		timeline_free(s.t);
+		event_base_free(base);
+	}
+}
+END_TEST
+
 START_TEST(test_journal_event_content)
 {
 	struct event_base *base = event_base_new();
@@ -554,6 +608,8 @@ timeline_suite(void)
 	tcase_add_test(tc, test_end_without_repeat_stays);
 	tcase_add_test(tc, test_repeat_wraps_on_the_clock);
 	tcase_add_test(tc, test_repeat_wraps_on_counts);
+	tcase_add_test(tc, test_tiny_time_scale_does_not_begin_at_once);
+	tcase_add_test(tc, test_phases_never_flap_faster_than_the_floor);
 	tcase_add_test(tc, test_journal_event_content);
 	tcase_add_test(tc, test_rebase_keeps_the_phase_of_that_name);
 	tcase_add_test(tc, test_rebase_met_count_begins_next_phase);

@@ -284,6 +284,26 @@ expect_eq "GET /scenario: the one put" "$(jq -r .name <<<"$BODY")" replaced
 stop_standin
 expect_eq "stops cleanly" "$STATUS" 0
 
+# --- PUT /scenario at the server's --time-scale -------------------------------
+# The server runs every scenario at its --time-scale, a PUT one too: a
+# phase that would be shorter than 1ms there is refused (400, the message)
+# and nothing changes.
+start_standin "$SCEN/port0.json" --time-scale 1e7 || exit 1
+CTL=$(ctl_addr)
+api PUT /scenario --data-binary @"$SCEN/control.json"
+expect_eq "PUT /scenario flapping at --time-scale: 400" "$CODE" 400
+expect_eq "... invalid_scenario" "$(jq -r .error <<<"$BODY")" invalid_scenario
+expect_eq "... the message" "$(jq -r .message <<<"$BODY")" \
+	'PUT /scenario: /phases/1/after: "1h" at --time-scale 1e7 is 0.36 ms; a phase must last at least 1ms (after scaling)'
+jq '.time_scale = 1e9' "$SCEN/control.json" >"$TMP/fast.json"
+api PUT /scenario --data-binary @"$TMP/fast.json"
+expect_eq "PUT /scenario flapping at its own time_scale: 400" "$CODE" 400
+expect_eq "... the message standin check gives" "$(jq -r .message <<<"$BODY")" \
+	"PUT /scenario: $("$STANDIN" check "$TMP/fast.json" 2>&1 | sed "s|^$TMP/fast.json: ||")"
+api GET /status
+expect_eq "no PUT refused for its phases changed the scenario" "$(jq -r .scenario.name <<<"$BODY")" port0
+stop_standin
+
 # --- tokens and addresses ---------------------------------------------------------
 start_standin "$SCEN/port0.json" --control-token s3cret || exit 1
 CTL=$(ctl_addr)

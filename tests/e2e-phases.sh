@@ -62,6 +62,46 @@ expect_eq "flapping journaled" \
 	"$(jq -r 'select(.event=="phase") | .to' "$TMP/journal.jsonl" | tr '\n' ' ')" \
 	"down up down up "
 
+# A phase lasts at least 1ms and at most 10 years at the time_scale that
+# runs: --time-scale is judged too, and a scenario it makes flap (or
+# overflow) is refused at start: 65, the message, no ready file.
+rm -f "$TMP/ready.json"
+err=$("$STANDIN" serve "$SCEN/faults/phases.json" --time-scale 1e6 --no-control \
+	--ready-file "$TMP/ready.json" 2>&1)
+expect_eq "--time-scale making a phase shorter than 1ms: exit 65" "$?" 65
+expect_eq "... with the message" "$err" \
+	"$SCEN/faults/phases.json: /phases/1/after: \"30s\" at --time-scale 1e6 is 0.03 ms; a phase must last at least 1ms (after scaling)"
+expect_eq "... and nothing started" "$(ls "$TMP/ready.json" 2>/dev/null)" ""
+err=$("$STANDIN" serve "$SCEN/faults/phases.json" --time-scale 1e-300 --no-control \
+	--ready-file "$TMP/ready.json" 2>&1)
+expect_eq "--time-scale making a phase longer than 10 years: exit 65" "$?" 65
+expect_eq "... with the message" "$err" \
+	"$SCEN/faults/phases.json: /phases/1/after: \"30s\" at --time-scale 1e-300 is longer than standin can wait; a phase may last at most 10 years (after scaling)"
+expect_eq "... and nothing started" "$(ls "$TMP/ready.json" 2>/dev/null)" ""
+
+# A file that flaps at its own time_scale is refused by check and serve
+# alike, and --time-scale does not launder it.
+jq '.time_scale = 1e5' "$SCEN/faults/phases.json" >"$TMP/fast.json"
+err=$("$STANDIN" check "$TMP/fast.json" 2>&1)
+expect_eq "check: a phase scaled below 1ms: exit 65" "$?" 65
+expect_eq "check: ... with the message" "$err" \
+	"$TMP/fast.json: /phases/1/after: \"30s\" at time_scale 1e5 is 0.3 ms; a phase must last at least 1ms (after scaling)"
+"$STANDIN" serve "$TMP/fast.json" --time-scale 1 --no-control \
+	--ready-file "$TMP/ready.json" 2>/dev/null
+expect_eq "serve: the same file with --time-scale 1: still 65" "$?" 65
+
+# A reload (SIGHUP) is judged at --time-scale too: refused, the running
+# scenario stays.
+cp "$SCEN/faults/phases.json" "$TMP/live.json"
+start_standin "$TMP/live.json" --time-scale 100 || exit 1
+sed -i 's/"after": "30s"/"after": "50ms"/' "$TMP/live.json"
+kill -HUP "$PID"
+for i in $(seq 1 200); do grep -q 'reload refused' "$LOG" && break; sleep 0.025; done
+expect_match "SIGHUP: a phase shorter than 1ms at --time-scale is refused" "$(cat "$LOG")" \
+	'live.json: /phases/1/after: "50ms" at --time-scale 100 is 0.5 ms; a phase must last at least 1ms'
+expect_eq "SIGHUP: still running" "$(kill -0 "$PID" && echo alive)" alive
+stop_standin
+
 # Determinism: the same requests twice with seed 5, once with seed 6.
 decisions() {
 	rm -f "$TMP/journal.jsonl"
