@@ -202,6 +202,25 @@ control_invalid(
 	free(msg);
 }
 
+/* The same for errors joined in one text, a line each. */
+static void
+control_invalid_text(
+    struct evhttp_request *req, const char *code, const char *text)
+{
+	struct errlist errs = { 0 };
+	const char *p = text, *nl;
+
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		errlist_add(&errs, "%.*s", (int)(nl - p), p);
+		p = *nl != '\0' ? nl + 1 : nl;
+	}
+	control_invalid(req, code, &errs);
+	errlist_clear(&errs);
+}
+
 /* The request's body, made contiguous; *len its length. */
 static const char *
 control_body(struct evhttp_request *req, size_t *len)
@@ -363,8 +382,7 @@ control_scenario_put(
 		if (code == EXIT_OSERR)
 			control_error(req, 409, "cannot_listen", "%s", cause);
 		else if (code == EXIT_DATAERR)
-			control_error(
-			    req, 400, "invalid_scenario", "%s", cause);
+			control_invalid_text(req, "invalid_scenario", cause);
 		else
 			control_error(req, 500, "internal", "%s", cause);
 		free(cause);

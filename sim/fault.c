@@ -29,7 +29,8 @@ static const char *const layer_help[] = {
 	[FAULT_LAYER_CONNECT] = "the TCP connection, before any byte",
 	[FAULT_LAYER_TLS] = "the TLS handshake",
 	[FAULT_LAYER_HANDSHAKE] =
-	    "the hello (POST /v1/handshake) and X-Protocol-Version",
+	    "the hello (POST /v1/handshake), X-Protocol-Version and the "
+	    "versions GET /health lists",
 	[FAULT_LAYER_HTTP] = "one HTTP request and its response",
 	[FAULT_LAYER_STREAM] = "the bytes of a connection, in each direction",
 };
@@ -311,8 +312,8 @@ const struct fault_kind fault_kinds[] = {
 	    .type = FAULT_HELLO_VERSION_MISMATCH,
 	    .params = hello_version_mismatch_params,
 	    .nparams = nitems(hello_version_mismatch_params),
-	    .help = "answer the hello and the X-Protocol-Version check as if "
-	            "the service spoke only `server_versions`",
+	    .help = "answer the hello, the X-Protocol-Version check and GET "
+	            "/health as if the service spoke only `server_versions`",
 	    .observed = "426 with client_versions and server_versions" },
 	{ .layer = FAULT_LAYER_HANDSHAKE,
 	    .name = "slow",
@@ -920,7 +921,8 @@ fault_md_layer_notes(FILE *f, enum fault_layer layer)
 		fprintf(f,
 		    " act%s on the hello (`POST /v1/handshake`) only; the "
 		    "others also on any `/v1` request with an "
-		    "`X-Protocol-Version` header.\n\n",
+		    "`X-Protocol-Version` header and on `GET /health`, which "
+		    "lists the versions.\n\n",
 		    with == 1 ? "s" : "");
 	}
 	fault_md_count(layer, 1, FAULT_NEEDS_ANSWER, &all, &with);

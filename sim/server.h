@@ -65,8 +65,9 @@ int server_reload(struct server *, char **cause);
  * Run a new scenario instead (PUT /scenario), as a reload would, but from
  * its first phase, with the generator re-seeded and no faults from the
  * API. Takes ownership of sc on success. On failure nothing changes and
- * the sysexits code comes back (71: a listener could not be bound) with
- * the message in *cause.
+ * the sysexits code comes back (65: its phases do not fit the running
+ * --time-scale; 71: a listener could not be bound) with the message in
+ * *cause.
  */
 int server_replace(struct server *, struct scenario *, char **cause);
 

@@ -295,6 +295,8 @@ expect_eq "PUT /scenario flapping at --time-scale: 400" "$CODE" 400
 expect_eq "... invalid_scenario" "$(jq -r .error <<<"$BODY")" invalid_scenario
 expect_eq "... the message" "$(jq -r .message <<<"$BODY")" \
 	'PUT /scenario: /phases/1/after: "1h" at --time-scale 1e7 is 0.36 ms; a phase must last at least 1ms (after scaling)'
+expect_eq "... and the errors array, as for any invalid scenario" "$(jq -c .errors <<<"$BODY")" \
+	'["PUT /scenario: /phases/1/after: \"1h\" at --time-scale 1e7 is 0.36 ms; a phase must last at least 1ms (after scaling)"]'
 jq '.time_scale = 1e9' "$SCEN/control.json" >"$TMP/fast.json"
 api PUT /scenario --data-binary @"$TMP/fast.json"
 expect_eq "PUT /scenario flapping at its own time_scale: 400" "$CODE" 400
