@@ -161,17 +161,19 @@ answer_journal(struct answer *a, const char *route, int status,
 {
 	struct link *l = a->link;
 	struct journal *j = l->pipeline->journal;
+	struct journal_fields jf;
 
 	answer_count(a, route, status, f, wait_us);
 	if (j == NULL)
 		return;
-	if (f == NULL)
-		journal_addf(j, l->service, l->conn, "response",
-		    "\"status\":%d", status);
-	else
-		journal_addf(j, l->service, l->conn, "response",
-		    "\"status\":%d,\"fault\":\"%s\",\"fault_layer\":\"%s\"",
-		    status, f->kind->name, fault_layer_name(f->kind->layer));
+	journal_fields_init(&jf);
+	journal_field_int(&jf, "status", status);
+	if (f != NULL) {
+		journal_field_str(&jf, "fault", f->kind->name);
+		journal_field_str(
+		    &jf, "fault_layer", fault_layer_name(f->kind->layer));
+	}
+	journal_add_fields(j, l->service, l->conn, "response", &jf);
 }
 
 /* Journal the hello: what the client offered and what it got. */
@@ -442,8 +444,7 @@ answer_shape_drift(const struct fault_conf *f, struct reply *r)
 	if ((copy = json_deep_copy(r->json)) == NULL)
 		return -1;
 	answer_drift(copy, f);
-	json_decref(r->json);
-	r->json = copy;
+	reply_json(r, r->status, copy); /* drops the original and its text */
 	return 0;
 }
 
@@ -801,7 +802,7 @@ answer_request(struct answer *a, const struct request *req,
 	struct inject_ctx ctx = { l->service, l->conn, req, FAULT_AT_REQUEST, 0,
 		0 };
 	const struct fault_conf *f;
-	char path[1024], query[1024];
+	struct journal_fields jf;
 	enum flow flow;
 
 	a->req = req;
@@ -810,14 +811,14 @@ answer_request(struct answer *a, const struct request *req,
 	l->counts->requests++;
 	a->started_us = clock_now_us();
 	if (p->journal != NULL) {
-		/* The hot path: a fragment, not a JSON object per request. */
-		journal_addf(p->journal, l->service, l->conn, "request",
-		    "\"method\":\"%s\",\"path\":%s%s%s", req->method,
-		    json_escape(req->path, path, sizeof path),
-		    req->query != NULL ? ",\"query\":" : "",
-		    req->query != NULL
-		        ? json_escape(req->query, query, sizeof query)
-		        : "");
+		/* The hot path: fields, not a JSON object per request. */
+		journal_fields_init(&jf);
+		journal_field_str(&jf, "method", req->method);
+		journal_field_str(&jf, "path", req->path);
+		if (req->query != NULL)
+			journal_field_str(&jf, "query", req->query);
+		journal_add_fields(
+		    p->journal, l->service, l->conn, "request", &jf);
 	}
 	answer_call_clear(a);
 	flow = answer_handshake(a, &ctx);

@@ -241,6 +241,7 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
     int salen, enum fault_accept how, const struct fault_conf *tls_fault)
 {
 	struct pipeline *p = svc->pipeline;
+	struct journal_fields jf;
 	struct conn *c;
 	int hold;
 
@@ -293,9 +294,12 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 		}
 	} else
 		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	if (p->journal != NULL)
-		journal_addf(p->journal, svc->name, c->id, "connection",
-		    "\"peer\":\"%s\"", c->peer);
+	if (p->journal != NULL) {
+		journal_fields_init(&jf);
+		journal_field_str(&jf, "peer", c->peer);
+		journal_add_fields(
+		    p->journal, svc->name, c->id, "connection", &jf);
+	}
 	if (!conn_is_fault(c) && !hold)
 		conn_stream_setup(c);
 	log_msg(LOG_DEBUG, svc->name, "connection %llu from %s",
@@ -400,16 +404,19 @@ conn_close(struct conn *c, const char *reason)
 {
 	struct service *svc = c->service;
 	struct pipeline *p = c->link.pipeline;
+	struct journal_fields jf;
 	evutil_socket_t fd;
 
 	log_msg(LOG_DEBUG, svc->name,
 	    "connection %llu closed: %s (%llu requests)",
 	    (unsigned long long)c->id, reason,
 	    (unsigned long long)c->link.requests);
-	if (p->journal != NULL)
-		journal_addf(p->journal, svc->name, c->id, "close",
-		    "\"reason\":\"%s\",\"requests\":%llu", reason,
-		    (unsigned long long)c->link.requests);
+	if (p->journal != NULL) {
+		journal_fields_init(&jf);
+		journal_field_str(&jf, "reason", reason);
+		journal_field_int(&jf, "requests", (int64_t)c->link.requests);
+		journal_add_fields(p->journal, svc->name, c->id, "close", &jf);
+	}
 	if (c->state == CONN_RESETTING) {
 		/* Linger 0: closing the socket sends a reset (RST). */
 		struct linger lg = { 1, 0 };

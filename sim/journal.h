@@ -52,6 +52,22 @@ uint64_t journal_addf(struct journal *, const char *service, uint64_t conn,
     __attribute__((format(printf, 5, 6)));
 
 /*
+ * A hot event's fields, written without printf: journal_fields_init(),
+ * then journal_field_str() (any string: escaped) and journal_field_int()
+ * in the order they should appear, then journal_add_fields(). Fields that
+ * do not fit are left out.
+ */
+struct journal_fields {
+	char buf[3072];
+	size_t len;
+};
+void journal_fields_init(struct journal_fields *);
+void journal_field_str(struct journal_fields *, const char *key, const char *);
+void journal_field_int(struct journal_fields *, const char *key, int64_t);
+uint64_t journal_add_fields(struct journal *, const char *service,
+    uint64_t conn, const char *event, struct journal_fields *);
+
+/*
  * The events with seq > since, oldest first, at most limit (0: no limit),
  * only of that service and event type when not NULL: a new JSON array.
  */

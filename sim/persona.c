@@ -115,6 +115,10 @@ persona_free_versions(struct persona *p)
 {
 	size_t i;
 
+	/* /health says which versions: its answer goes with them. */
+	json_decref(p->health);
+	json_decref(p->health_text);
+	p->health = p->health_text = NULL;
 	for (i = 0; i < p->nversions; i++)
 		free(p->versions[i]);
 	free(p->versions);
@@ -359,13 +363,25 @@ persona_health(struct persona *p, const struct request *req,
 
 	(void)req;
 	(void)params;
+	/* The same answer every time: built and serialized once. */
+	if (!p->overridden && p->health != NULL) {
+		reply_json_text(r, 200, json_incref(p->health),
+		    json_incref(p->health_text));
+		return;
+	}
 	o = json_object();
 	json_object_set_new(o, "status", json_string("ok"));
 	json_object_set_new(o, "service", json_string(p->type->name));
 	json_object_set_new(o, "name", json_string(p->service));
 	json_object_set_new(o, "version", json_string(p->newest));
 	json_object_set_new(o, "versions", persona_versions_json(p));
-	reply_json(r, 200, o);
+	if (p->overridden) {
+		reply_json(r, 200, o);
+		return;
+	}
+	p->health = json_incref(o);
+	p->health_text = persona_kit_text(o);
+	reply_json_text(r, 200, o, json_incref(p->health_text));
 }
 
 /* Check a handshake's versions; 0, or -1 with a 422 naming the bad one. */
@@ -664,6 +680,7 @@ persona_handle_call(struct persona *p, const struct stub_conf *const *stubs,
 		persona_handle(p, stubs, nstubs, req, r);
 		return;
 	}
+	p->overridden = 1;
 	p->versions = call->versions;
 	p->nversions = call->nversions;
 	p->newest = call->versions[0];
@@ -672,6 +689,7 @@ persona_handle_call(struct persona *p, const struct stub_conf *const *stubs,
 			p->newest = call->versions[i];
 	}
 	persona_handle(p, stubs, nstubs, req, r);
+	p->overridden = 0;
 	p->versions = versions;
 	p->nversions = nversions;
 	p->newest = newest;

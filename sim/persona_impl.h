@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "persona.h"
 #include "rng.h"
 
@@ -52,6 +54,10 @@ struct persona {
 	struct persona
 	    *users_from; /* financial engine: UMS whose users it checks */
 	size_t max_records; /* PERSONA_MAX_RECORDS; tests may lower it */
+	/* GET /health's answer and its text, made once per set of versions
+	 * (not while a call overrides them): NULL until asked. */
+	json_t *health, *health_text;
+	int overridden; /* a call's versions stand in for its own now */
 	/* As a far end: its stubs, pointing into the scenario. */
 	const struct stub_conf **stubs;
 	size_t nstubs;

@@ -271,3 +271,19 @@ out:
 	json_decref(doc);
 	return rc;
 }
+
+json_t *
+persona_kit_text(const json_t *record)
+{
+	size_t need = json_dumpb(record, NULL, 0, JSON_COMPACT);
+	char *buf;
+	json_t *s;
+
+	if (need == 0 || (buf = malloc(need + 1)) == NULL)
+		return NULL;
+	json_dumpb(record, buf, need, JSON_COMPACT);
+	buf[need] = '\n'; /* answers end with one */
+	s = json_stringn_nocheck(buf, need + 1); /* ours: valid UTF-8 */
+	free(buf);
+	return s;
+}

@@ -74,4 +74,10 @@ int persona_kit_fixture_each(const char *data, size_t len, const char *key,
     persona_kit_fixture_fn *one, void *store, unsigned long *last,
     char **cause);
 
+/*
+ * A record serialized as answers carry it (compact JSON and a newline), as
+ * a JSON string for reply_json_text(); NULL if out of memory.
+ */
+json_t *persona_kit_text(const json_t *record);
+
 #endif

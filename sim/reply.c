@@ -13,6 +13,7 @@ reply_init(struct reply *r)
 {
 	r->status = 0;
 	r->json = NULL;
+	r->text = NULL;
 	r->raw = NULL;
 	r->raw_len = 0;
 	r->content_type = NULL;
@@ -25,10 +26,19 @@ void
 reply_json(struct reply *r, int status, json_t *body)
 {
 	json_decref(r->json);
+	json_decref(r->text);
 	r->status = status;
 	r->json = body;
+	r->text = NULL;
 	r->raw = NULL;
 	r->raw_len = 0;
+}
+
+void
+reply_json_text(struct reply *r, int status, json_t *body, json_t *text)
+{
+	reply_json(r, status, body);
+	r->text = text;
 }
 
 /* Fill an error body; field, when not NULL, is the bad field's pointer. */
@@ -116,5 +126,6 @@ void
 reply_release(struct reply *r)
 {
 	json_decref(r->json);
+	json_decref(r->text);
 	reply_init(r);
 }

@@ -14,6 +14,13 @@
 struct reply {
 	int status;
 	json_t *json; /* body as JSON (owned), or NULL */
+	/*
+	 * json already serialized, with its newline: a JSON string (owned),
+	 * or NULL. A persona keeps the text of a record until the record
+	 * changes, so answering it costs no serialization (the profile's
+	 * largest share was jansson dumping the same object every request).
+	 */
+	json_t *text;
 	const char *raw; /* otherwise a raw body, not owned */
 	size_t raw_len;
 	const char
@@ -29,6 +36,12 @@ void reply_init(struct reply *);
 
 /* Answer with status and a JSON body; takes ownership of body. */
 void reply_json(struct reply *, int status, json_t *body);
+
+/*
+ * The same with body's serialization (compact, then a newline) in the
+ * JSON string text; takes ownership of both.
+ */
+void reply_json_text(struct reply *, int status, json_t *body, json_t *text);
 
 /* Answer {"error": code, "message": ...} with status. */
 void reply_error(struct reply *, int status, const char *code, const char *fmt,

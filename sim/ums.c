@@ -46,6 +46,8 @@ struct ums_store {
 	json_t *by_id; /* id -> user */
 	json_t *by_email; /* lower-cased e-mail address -> id */
 	json_t *order; /* ids, in id order */
+	/* id -> the user serialized, made on first read, dropped on change */
+	json_t *text_by_id;
 	unsigned long next; /* the number of the next id */
 };
 
@@ -265,6 +267,7 @@ ums_put(struct ums_store *st, json_t *user, int is_new)
 		json_object_set_new(st->by_email, key, json_string(id));
 	if (is_new)
 		json_array_append_new(st->order, json_string(id));
+	json_object_del(st->text_by_id, id); /* its text is stale */
 	json_object_set_new(st->by_id, id, user);
 }
 
@@ -285,7 +288,7 @@ ums_get(struct persona *p, const struct request *req,
 {
 	struct ums_store *st = p->store;
 	const char *id = route_param(params, "id");
-	json_t *user;
+	json_t *user, *text;
 
 	(void)req;
 	user = json_object_get(st->by_id, id);
@@ -293,7 +296,12 @@ ums_get(struct persona *p, const struct request *req,
 		ums_not_found(r, id);
 		return;
 	}
-	reply_json(r, 200, json_incref(user));
+	/* Serialized once and kept until the user changes (ums_put). */
+	text = json_object_get(st->text_by_id, id);
+	if (text == NULL && (text = persona_kit_text(user)) != NULL &&
+	    json_object_set_new(st->text_by_id, id, text) != 0)
+		text = NULL;
+	reply_json_text(r, 200, json_incref(user), json_incref(text));
 }
 
 /* GET /v1/users[?email=]: all users in id order, or the one with that email. */
@@ -519,6 +527,7 @@ ums_free(void *arg)
 	json_decref(st->by_id);
 	json_decref(st->by_email);
 	json_decref(st->order);
+	json_decref(st->text_by_id);
 	free(st);
 }
 
@@ -533,6 +542,7 @@ ums_load(const char *data, size_t len, char **cause)
 	st->by_id = json_object();
 	st->by_email = json_object();
 	st->order = json_array();
+	st->text_by_id = json_object();
 	st->next = UMS_FIRST_ID;
 	if (persona_kit_fixture_each(
 	        data, len, "users", ums_load_user, st, &last, cause) != 0)

@@ -293,6 +293,33 @@ util_utf8_len(const unsigned char *p)
 	return n;
 }
 
+size_t
+decimal_format(char *buf, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return n;
+}
+
+/* How many leading bytes of s need no escaping in JSON (plain ASCII). */
+static size_t
+util_json_plain(const unsigned char *s)
+{
+	size_t n = 0;
+
+	while (s[n] >= 0x20 && s[n] < 0x80 && s[n] != '"' && s[n] != '\\')
+		n++;
+	return n;
+}
+
 char *
 json_escape(const char *s, char *buf, size_t len)
 {
@@ -306,6 +333,13 @@ json_escape(const char *s, char *buf, size_t len)
 		return buf;
 	}
 	buf[o++] = '"';
+	/* Most strings are plain ASCII: copied as they are, in one go. */
+	n = util_json_plain(p);
+	if (o + n + 5 <= len) {
+		memcpy(buf + o, p, n);
+		o += n;
+		p += n;
+	}
 	while (*p != '\0') {
 		n = util_utf8_len(p);
 		if (n == 1 && (*p < 0x20 || *p == '"' || *p == '\\')) {

@@ -68,6 +68,13 @@ int percent_decode(const char *src, size_t n, char *buf, size_t len, int plus);
  */
 char *json_escape(const char *s, char *buf, size_t len);
 
+/*
+ * Write v in decimal at buf (room for 21 bytes), NUL-terminated; returns
+ * its length. For the hot paths (headers, journal lines), where the printf
+ * family cost as much as the rest of a request.
+ */
+size_t decimal_format(char *buf, uint64_t v);
+
 /* Levenshtein distance between two strings (for did-you-mean hints). */
 size_t edit_distance(const char *, const char *);
 
