@@ -31,8 +31,8 @@
 #include "tls.h"
 #include "util.h"
 
-/* A client that sends nothing (or reads nothing) for this long is closed. */
-#define CONN_IDLE_TIMEOUT_SEC 60
+/* How often a service's connections are looked over for idleness. */
+#define CONN_SWEEP_SEC 1
 
 /* How long a connect fault's reset or close waits for the client. */
 #define CONN_FAULT_WAIT_USEC 200000
@@ -152,18 +152,21 @@ conn_stream_setup(struct conn *c)
 static void
 conn_bev_setup(struct conn *c)
 {
-	struct timeval idle = { CONN_IDLE_TIMEOUT_SEC, 0 };
 	struct timeval wait = { 0, CONN_FAULT_WAIT_USEC };
 
 	bufferevent_setcb(
 	    c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	/* Past this, reading pauses until requests are answered. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_INPUT_HIGH);
-	/* A blackhole holds its connections for as long as they stay. */
+	/*
+	 * A connect fault's reset or close waits for the client a moment. The
+	 * idle timeout of the others is the service's sweep (conn_sweep_cb),
+	 * not a timeout of the bufferevent's: that would be re-armed on every
+	 * read and write (a heap update per request, in the profile). A
+	 * blackhole holds its connections for as long as they stay.
+	 */
 	if (c->state == CONN_FAULT_RESET || c->state == CONN_FAULT_CLOSE)
 		bufferevent_set_timeouts(c->bev, &wait, NULL);
-	else if (c->state != CONN_BLACKHOLE)
-		bufferevent_set_timeouts(c->bev, &idle, &idle);
 }
 
 /*
@@ -225,6 +228,54 @@ conn_nodelay(evutil_socket_t fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+/*
+ * The service's idle sweep, once a second: a connection that has read
+ * nothing and written nothing for its idle timeout is closed, "idle
+ * timeout" when nothing waits to be written, else "write timeout" (the
+ * client stopped reading). Held answers (a fault's delay, however long)
+ * and connect faults keep their own time.
+ */
+static void
+conn_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct service *svc = arg;
+	struct conn *c, *next;
+	uint64_t now = clock_now_us();
+	size_t pending;
+
+	(void)fd;
+	(void)what;
+	service_ref(svc); /* a close may drop the last other reference */
+	for (c = TAILQ_FIRST(&svc->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->state == CONN_WAITING || c->state == CONN_TLS_HOLD ||
+		    conn_is_fault(c))
+			continue;
+		pending = conn_pending(c);
+		if (pending < c->swept_pending)
+			c->active_us = now; /* its output moved */
+		c->swept_pending = pending;
+		if (now - c->active_us < c->idle_us)
+			continue;
+		conn_close(c, pending > 0 ? "write timeout" : "idle timeout");
+	}
+	service_unref(svc);
+}
+
+/* Start the service's idle sweep with its first connection. */
+static void
+conn_sweep_start(struct service *svc)
+{
+	struct timeval tick = { CONN_SWEEP_SEC, 0 };
+
+	if (svc->sweep != NULL)
+		return;
+	svc->sweep =
+	    event_new(svc->pipeline->base, -1, EV_PERSIST, conn_sweep_cb, svc);
+	if (svc->sweep != NULL)
+		event_add(svc->sweep, &tick);
+}
+
 /* The state a new connection starts in. */
 static enum conn_state
 conn_first_state(struct service *svc, enum fault_accept how, int hold)
@@ -270,6 +321,8 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 	c->link.request_timeout_us = svc->conf != NULL
 	    ? svc->conf->request_timeout_us
 	    : SCENARIO_REQUEST_TIMEOUT_US;
+	c->idle_us = svc->conf != NULL ? svc->conf->idle_timeout_us
+	                               : SCENARIO_IDLE_TIMEOUT_US;
 	c->link.wake = conn_wake;
 	c->link.owner = c;
 	conn_link_buffers(c);
@@ -285,6 +338,8 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 	service_ref(svc);
 	TAILQ_INSERT_TAIL(&svc->conns, c, entry);
 	svc->counts.open++;
+	c->active_us = clock_now_us();
+	conn_sweep_start(svc);
 
 	conn_bev_setup(c);
 	if (hold) {
@@ -543,6 +598,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
+	c->active_us = clock_now_us();
 	if (conn_is_fault(c)) {
 		evbuffer_drain(in, evbuffer_get_length(in));
 		conn_fault_end(c);
@@ -560,6 +616,7 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	size_t left = conn_pending(c);
 
 	(void)bev;
+	c->active_us = clock_now_us();
 	if (left == 0 && c->link.released_us != 0) {
 		/* A held answer's last byte is with the kernel: time it. */
 		metrics_hold(c->link.pipeline->metrics, c->service->name,

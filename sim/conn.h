@@ -53,6 +53,9 @@ struct conn {
 	struct stream *stream; /* stream faults, or NULL */
 	struct event *tls_hold; /* slow_handshake: fires when TLS may start */
 	const char *tls_alert; /* the tls alert fault's alert, or NULL */
+	uint64_t active_us; /* when it last read, or its output moved */
+	uint64_t idle_us; /* silence past this closes it (the service's) */
+	size_t swept_pending; /* output pending at the last sweep */
 	TAILQ_ENTRY(conn) entry;
 };
 

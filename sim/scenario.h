@@ -48,7 +48,13 @@ struct service_conf {
 	 * its first byte (408 past it); SCENARIO_REQUEST_TIMEOUT_US if not
 	 * given. */
 	uint64_t request_timeout_us;
+	/* "idle_timeout": a connection that reads and writes nothing for this
+	 * long is closed; SCENARIO_IDLE_TIMEOUT_US if not given. */
+	uint64_t idle_timeout_us;
 };
+
+/* A connection's silence before it is closed, unless a service says. */
+#define SCENARIO_IDLE_TIMEOUT_US (60 * 1000000ULL)
 
 /* A request's first byte to its last, unless a service says otherwise. */
 #define SCENARIO_REQUEST_TIMEOUT_US (30 * 1000000ULL)

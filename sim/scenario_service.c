@@ -36,6 +36,8 @@ static void scenario_service_users_from(
 static void scenario_service_tls(struct scenario_loader *, json_t *, void *);
 static void scenario_service_request_timeout(
     struct scenario_loader *, json_t *, void *);
+static void scenario_service_idle_timeout(
+    struct scenario_loader *, json_t *, void *);
 
 static const struct scenario_key_rule scenario_service_rules[] = {
 	{ "persona", 1, scenario_service_persona },
@@ -44,6 +46,7 @@ static const struct scenario_key_rule scenario_service_rules[] = {
 	{ "users_from", 0, scenario_service_users_from },
 	{ "tls", 0, scenario_service_tls },
 	{ "request_timeout", 0, scenario_service_request_timeout },
+	{ "idle_timeout", 0, scenario_service_idle_timeout },
 };
 
 /*
@@ -485,6 +488,24 @@ scenario_service_tls(struct scenario_loader *ld, json_t *v, void *out)
 		    tls->min_version - 10, tls->max_version - 10);
 }
 
+/* A timeout between 1ms and 1h, or an error; 0 or -1. */
+static int
+scenario_service_timeout_read(
+    struct scenario_loader *ld, json_t *v, uint64_t *out)
+{
+	uint64_t us;
+
+	if (scenario_read_duration(ld, v, &us) != 0)
+		return -1;
+	if (us < 1000 || us > 3600 * 1000000ULL) {
+		scenario_read_error(ld, "must be 1ms to 1h, got %s",
+		    scenario_read_quote(ld, json_string_value(v)));
+		return -1;
+	}
+	*out = us;
+	return 0;
+}
+
 /*
  * "request_timeout": how long a request may take to arrive whole, from
  * its first byte (a slowloris client is answered 408 and closed).
@@ -494,16 +515,17 @@ scenario_service_request_timeout(
     struct scenario_loader *ld, json_t *v, void *out)
 {
 	struct service_conf *svc = out;
-	uint64_t us;
 
-	if (scenario_read_duration(ld, v, &us) != 0)
-		return;
-	if (us < 1000 || us > 3600 * 1000000ULL) {
-		scenario_read_error(ld, "must be 1ms to 1h, got %s",
-		    scenario_read_quote(ld, json_string_value(v)));
-		return;
-	}
-	svc->request_timeout_us = us;
+	scenario_service_timeout_read(ld, v, &svc->request_timeout_us);
+}
+
+/* "idle_timeout": how long a connection may read and write nothing. */
+static void
+scenario_service_idle_timeout(struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+
+	scenario_service_timeout_read(ld, v, &svc->idle_timeout_us);
 }
 
 /* Read one service; its name and persona are already set. */
@@ -521,6 +543,7 @@ scenario_service_read(
 		    SERVICE_NAME_MAX);
 	}
 	svc->request_timeout_us = SCENARIO_REQUEST_TIMEOUT_US;
+	svc->idle_timeout_us = SCENARIO_IDLE_TIMEOUT_US;
 	if (scenario_read_expect(ld, v, JSON_OBJECT) != 0)
 		return;
 	pt = scenario_service_declared_type(ld, svc->name);

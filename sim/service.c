@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "http.h"
 #include "listener.h"
 #include "persona.h"
@@ -64,6 +66,8 @@ service_unref(struct service *svc)
 {
 	if (--svc->refs > 0)
 		return;
+	if (svc->sweep != NULL)
+		event_free(svc->sweep);
 	listener_free(svc->listener);
 	tls_server_free(svc->tls);
 	persona_free(svc->persona);

@@ -14,6 +14,7 @@
 #include "pipeline.h"
 
 struct conn;
+struct event;
 struct listener;
 struct persona;
 struct service_conf;
@@ -33,6 +34,7 @@ struct service {
 	struct listener *listener;
 	struct tls_server *tls; /* NULL: plain TCP */
 	struct conn_list conns;
+	struct event *sweep; /* looks over conns for idleness (conn.c) */
 	struct pipe_counts counts;
 	int refs; /* the server's, and one per connection */
 	TAILQ_ENTRY(service) entry;

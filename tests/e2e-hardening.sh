@@ -245,4 +245,43 @@ expect_le "... a release is never more than 100 ms late here" \
 	"$(metric standin_hold_lateness_seconds_bucket 'service="ums",le="0.1"')"
 stop_standin
 
+# --- The idle timeout: silence ends a connection, a held answer does not --
+start_standin "$SCEN/idle.json" --journal "$TMP/idle.jsonl" || exit 1
+ums=$(addr ums)
+ctl=$(ctl_addr)
+out=$(python3 - "$ums" <<'PY'
+import socket, sys, time
+h, p = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((h, int(p)), timeout=10)
+s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+s.recv(65536)
+t0 = time.monotonic()
+while s.recv(65536):
+    pass
+print("%.1f" % (time.monotonic() - t0))
+PY
+)
+if awk -v t="$out" 'BEGIN { exit !(t >= 0.9 && t < 4) }'; then ok "idle_timeout 1s: a silent keep-alive connection is closed ($out s)"
+else not_ok "idle_timeout 1s: a silent keep-alive connection is closed" "after $out s"; fi
+fault '{"service":"ums","layer":"http","type":"delay","delay":"2500ms"}'
+http GET "http://$ums/v1/users/u1001"
+expect_eq "... a 2.5 s delay fault is not cut short by it" "$CODE" 200
+http POST "http://$ctl/reset"
+# A client that sends and never reads: its output stops moving.
+python3 - "$ums" <<'PY' &
+import socket, sys, time
+h, p = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((h, int(p)))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.sendall(b"GET /v1/users HTTP/1.1\r\nHost: x\r\n\r\n" * 3000)
+time.sleep(6)
+PY
+deaf=$!
+sleep 4
+stop_standin
+wait "$deaf"
+reasons=$(jq -r 'select(.event=="close") | .reason' "$TMP/idle.jsonl" | sort | uniq -c | tr -s ' ')
+expect_match "the journal: idle timeout for the silent one" "$reasons" '1 idle timeout'
+expect_match "... write timeout for the one that stopped reading" "$reasons" '1 write timeout'
+
 done_testing
