@@ -939,6 +939,12 @@ fail:
 	return NULL;
 }
 
+int
+control_accept_socket(struct control *ctl, int fd)
+{
+	return evhttp_accept_socket(ctl->http, fd) == 0 ? 0 : -1;
+}
+
 const char *
 control_address(const struct control *ctl)
 {
