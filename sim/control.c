@@ -157,6 +157,26 @@ control_reply(struct evhttp_request *req, int status, json_t *o)
 	control_send(req, status, "application/json", body, len + 1);
 }
 
+/*
+ * Make a message JSON can carry: it may quote what the client sent (a
+ * path, a parameter, an id), and bytes that are not UTF-8 become '?'.
+ */
+static void
+control_utf8(char *msg)
+{
+	json_t *probe = json_string(msg);
+	char *p;
+
+	if (probe != NULL) {
+		json_decref(probe);
+		return;
+	}
+	for (p = msg; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	}
+}
+
 /* Answer an error: {"error": code, "message": ...}. */
 static void __attribute__((format(printf, 4, 5)))
 control_error(struct evhttp_request *req, int status, const char *code,
@@ -168,6 +188,7 @@ control_error(struct evhttp_request *req, int status, const char *code,
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	control_utf8(msg);
 	control_reply(req, status,
 	    json_pack("{s:s, s:s}", "error", code, "message", msg));
 	free(msg);
