@@ -9,6 +9,8 @@
 #   ./setup.sh build-clang        build with clang, warnings as errors (build-clang/)
 #   ./setup.sh distcheck          make distcheck
 #   ./setup.sh bench              make bench (installs wrk and nginx)
+#   ./setup.sh fuzz               the libFuzzer targets (build-fuzz/, clang):
+#                                 each fuzzed for FUZZ_SECONDS (default 60)
 #
 # Missing Debian packages are installed with apt-get (as root, or with
 # sudo). The build is out of tree, in build/, so that other builds
@@ -97,7 +99,12 @@ bench)
 	build
 	install_packages wrk nginx-light procps
 	make -C build bench ;;
+fuzz)
+	# clang with libFuzzer's runtime; llvm for symbolized stack traces.
+	install_packages "${PACKAGES[@]}" clang libclang-rt-dev llvm
+	configure_in build-fuzz CC=clang --enable-fuzz
+	FUZZ_SECONDS=${FUZZ_SECONDS:-60} make -C build-fuzz -j"$(nproc)" fuzz ;;
 *)
-	echo "usage: ./setup.sh [build|serve [ARGS]|check|check-sanitizers|check-valgrind|build-clang|distcheck|bench]" >&2
+	echo "usage: ./setup.sh [build|serve [ARGS]|check|check-sanitizers|check-valgrind|build-clang|distcheck|bench|fuzz]" >&2
 	exit 64 ;;
 esac

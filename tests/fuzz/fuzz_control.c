@@ -346,12 +346,14 @@ fuzz_exchange(int fd, const char *text, size_t len)
 	for (i = 0, end = NULL; i < FUZZ_SPINS; i++) {
 		fuzz_spin();
 		n = read(fd, buf + got, sizeof buf - 1 - got);
-		if (n == 0) {
+		/* evhttp closes after some errors, resetting if it had not
+		 * read the whole request. */
+		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
 			closed = 1;
 			break;
 		}
 		if (n < 0 && errno != EAGAIN)
-			abort();
+			fuzz_fail(strerror(errno), buf);
 		if (n > 0)
 			got += (size_t)n;
 		buf[got] = '\0';

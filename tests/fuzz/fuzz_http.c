@@ -9,7 +9,8 @@
  *
  *   byte 0  the active faults: a phase of fuzz_faults below (0: none)
  *   byte 1  bit 0: the far end, UMS (0) or the financial engine (1);
- *           bit 1: a journal and metrics record everything (as serve);
+ *           bit 1: a journal and metrics record everything (as serve),
+ *           and the journal must be JSON as GET /journal sends it;
  *           bits 2-4: the size of the pieces the bytes arrive in
  *           (1, 2, 3, 7, 16, 64, 512 or all at once)
  *   rest    the bytes, then the client's FIN
@@ -27,6 +28,7 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "fuzz.h"
 #include "http.h"
@@ -305,6 +307,32 @@ fuzz_spin(struct fuzz_conn *c)
 		event_base_loop(base, EVLOOP_NONBLOCK);
 }
 
+/*
+ * The journal, as GET /journal writes it from the events' own text, is
+ * JSON (what the client sent is quoted in it); then forget it.
+ */
+static void
+fuzz_check_journal(void)
+{
+	struct evbuffer *b = evbuffer_new();
+	json_t *o;
+
+	if (b == NULL)
+		abort();
+	journal_query_text(journal, 0, 0, NULL, NULL, b);
+	o = json_loadb((const char *)evbuffer_pullup(b, -1),
+	    evbuffer_get_length(b), 0, NULL);
+	if (!json_is_array(o)) {
+		fprintf(stderr, "fuzz_http: the journal is not JSON:\n%.*s\n",
+		    (int)evbuffer_get_length(b),
+		    (const char *)evbuffer_pullup(b, -1));
+		abort();
+	}
+	json_decref(o);
+	evbuffer_free(b);
+	journal_clear(journal);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -324,8 +352,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data += 2;
 	size -= 2;
 
-	/* Every input starts afresh: fixtures, generator, fault counts. */
-	persona_reset(personas[svc]);
+	/*
+	 * Every input starts afresh: fixtures, generator, fault counts. Only
+	 * POST and PATCH change a persona (a hello draws its session id).
+	 */
+	if (memmem(data, size, "POST", 4) != NULL ||
+	    memmem(data, size, "PATCH", 5) != NULL)
+		persona_reset(personas[svc]);
 	inject_reseed(&in, faults->seed);
 	inject_activate(&in, faults, phase);
 
@@ -368,6 +401,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_take_output(&c);
 	evbuffer_free(c.link.in);
 	evbuffer_free(c.link.out);
+	if (pl.journal != NULL)
+		fuzz_check_journal();
 	/* A closed session leaves no timer behind. */
 	if (event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED) != 0)
 		abort();
