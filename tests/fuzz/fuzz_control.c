@@ -85,6 +85,7 @@ static struct control *ctl;
 static struct sockaddr_un addr;
 static socklen_t addr_len;
 static int replaced; /* PUT /scenario took a scenario in this input */
+static int changed; /* a request of this input may have changed things */
 
 /* Move every listener of sc to 127.0.0.1:0. */
 static void
@@ -285,6 +286,9 @@ fuzz_request(const char *text, size_t len, int *head)
 	if (mlen == 0)
 		evbuffer_add_printf(b, "GET");
 	*head = mlen == 4 && memcmp(text, "HEAD", 4) == 0;
+	/* Only GET and HEAD leave everything as it was. */
+	if (!*head && !(mlen == 3 && memcmp(text, "GET", 3) == 0) && mlen != 0)
+		changed = 1;
 	evbuffer_add_printf(b, " ");
 	if (sp == NULL || sp + 1 == text + line || sp[1] != '/')
 		evbuffer_add_printf(b, "/");
@@ -386,7 +390,7 @@ fuzz_exchange(int fd, const char *text, size_t len)
 	return closed;
 }
 
-/* Put the server back as it started. */
+/* Put the server back as it started, if a request may have changed it. */
 static void
 fuzz_restore(void)
 {
@@ -401,8 +405,11 @@ fuzz_restore(void)
 			abort();
 		replaced = 0;
 	}
-	server_reset(&srv);
-	journal_clear(srv.journal);
+	if (changed) {
+		server_reset(&srv);
+		journal_clear(srv.journal);
+		changed = 0;
+	}
 }
 
 int
