@@ -60,12 +60,20 @@ for target in "$@"; do
 		status=FAILED
 		failed=1
 	fi
+	# The last figures: one process's final stats, or (-fork) the
+	# parent's last line, "#RUNS: cov: C ft: F corp: N exec/s E ..."
+	# (which counts cov its own way).
+	runs=$(grep -aoE 'stat::number_of_executed_units: +[0-9]+' "$dir/log" |
+		awk '{print $2}' | tail -n 1)
+	rate=$(grep -aoE 'stat::average_exec_per_sec: +[0-9]+' "$dir/log" |
+		awk '{print $2}' | tail -n 1)
+	forked=$(grep -aE '^#[0-9]+: cov: ' "$dir/log" | tail -n 1)
+	if [ -n "$forked" ]; then
+		runs=$(printf '%s\n' "$forked" | sed -E 's/^#([0-9]+):.*/\1/')
+		rate=$(printf '%s\n' "$forked" | sed -E 's/.*exec\/s ([0-9]+).*/\1/')
+	fi
 	printf '%-9s %-6s %s: %s runs, %s exec/s, cov %s, ft %s, corpus %s\n' \
-		"$name" "$status" "$what" \
-		"$(grep -aoE 'stat::number_of_executed_units: +[0-9]+' "$dir/log" |
-			awk '{s += $2} END {print s + 0}')" \
-		"$(grep -aoE 'stat::average_exec_per_sec: +[0-9]+' "$dir/log" |
-			awk '{s += $2} END {print s + 0}')" \
+		"$name" "$status" "$what" "${runs:-0}" "${rate:-0}" \
 		"$(field cov "$dir/log")" "$(field ft "$dir/log")" \
 		"$(find "$dir/corpus" -type f | wc -l) saved"
 	if [ "$status" = FAILED ]; then
