@@ -10,6 +10,8 @@
 #   ./setup.sh distcheck          make distcheck
 #   ./setup.sh bench              make bench (installs wrk and nginx)
 #   ./setup.sh soak               make soak: 10 minutes under load, faults flipping
+#   ./setup.sh fuzz               the libFuzzer targets (build-fuzz/, clang):
+#                                 each fuzzed for FUZZ_SECONDS (default 60)
 #
 # Missing Debian packages are installed with apt-get (as root, or with
 # sudo). The build is out of tree, in build/, so that other builds
@@ -102,7 +104,12 @@ soak)
 	build
 	install_packages python3 procps
 	make -C build soak ;;
+fuzz)
+	# clang with libFuzzer's runtime; llvm for symbolized stack traces.
+	install_packages "${PACKAGES[@]}" clang libclang-rt-dev llvm
+	configure_in build-fuzz CC=clang --enable-fuzz
+	FUZZ_SECONDS=${FUZZ_SECONDS:-60} make -C build-fuzz -j"$(nproc)" fuzz ;;
 *)
-	echo "usage: ./setup.sh [build|serve [ARGS]|check|check-sanitizers|check-valgrind|build-clang|distcheck|bench|soak]" >&2
+	echo "usage: ./setup.sh [build|serve [ARGS]|check|check-sanitizers|check-valgrind|build-clang|distcheck|bench|soak|fuzz]" >&2
 	exit 64 ;;
 esac

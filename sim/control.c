@@ -169,6 +169,26 @@ control_reply(struct evhttp_request *req, int status, json_t *o)
 	control_send(req, status, "application/json", body, len + 1);
 }
 
+/*
+ * Make a message JSON can carry: it may quote what the client sent (a
+ * path, a parameter, an id), and bytes that are not UTF-8 become '?'.
+ */
+static void
+control_utf8(char *msg)
+{
+	json_t *probe = json_string(msg);
+	char *p;
+
+	if (probe != NULL) {
+		json_decref(probe);
+		return;
+	}
+	for (p = msg; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	}
+}
+
 /* Answer an error: {"error": code, "message": ...}. */
 static void __attribute__((format(printf, 4, 5)))
 control_error(struct evhttp_request *req, int status, const char *code,
@@ -180,6 +200,7 @@ control_error(struct evhttp_request *req, int status, const char *code,
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	control_utf8(msg);
 	control_reply(req, status,
 	    json_pack("{s:s, s:s}", "error", code, "message", msg));
 	free(msg);
@@ -1014,6 +1035,12 @@ control_start(struct event_base *base, const struct control_target *t,
 fail:
 	control_free(ctl);
 	return NULL;
+}
+
+int
+control_accept_socket(struct control *ctl, int fd)
+{
+	return evhttp_accept_socket(ctl->http, fd) == 0 ? 0 : -1;
 }
 
 const char *

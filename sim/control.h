@@ -82,6 +82,13 @@ struct control *control_start(struct event_base *,
     const struct control_target *, const char *addr, const char *token,
     char **cause);
 
+/*
+ * Also serve the connections accepted on fd, a listening socket the
+ * caller made (a UNIX one, say) and hands over: for tests/fuzz/, which
+ * drives the API without a TCP port. Returns 0, or -1.
+ */
+int control_accept_socket(struct control *, int fd);
+
 /* Where it listens, as bound ("127.0.0.1:40123"). */
 const char *control_address(const struct control *);
 

@@ -550,11 +550,7 @@ scenario_load_text(
 	root = json_loadb(
 	    text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (root == NULL) {
-		if (jerr.line >= 0) {
-			errlist_add(errs, "%s:%d:%d: %s", label, jerr.line,
-			    jerr.column, jerr.text);
-		} else
-			errlist_add(errs, "%s: %s", label, jerr.text);
+		scenario_read_syntax(errs, label, &jerr);
 		goto fail;
 	}
 	if (scenario_read_expect(&ld, root, JSON_OBJECT) != 0)
@@ -672,11 +668,8 @@ scenario_parse_faults(const struct scenario *sc, const char *label,
 			    "%s: expected a fault object or an "
 			    "array of them, got nothing",
 			    label);
-		else if (jerr.line >= 0)
-			errlist_add(errs, "%s:%d:%d: %s", label, jerr.line,
-			    jerr.column, jerr.text);
 		else
-			errlist_add(errs, "%s: %s", label, jerr.text);
+			scenario_read_syntax(errs, label, &jerr);
 		return -1;
 	}
 	/* The running scenario's services, as its own faults saw them. */

@@ -73,6 +73,13 @@ void scenario_read_error(struct scenario_loader *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
+ * Add a syntax error as jansson reported it, "LABEL:LINE:COLUMN: TEXT",
+ * its text made one line.
+ */
+void scenario_read_syntax(
+    struct errlist *, const char *label, const json_error_t *);
+
+/*
  * Descend into a key (RFC 6901 escaped) or an array element; each returns
  * the length to give back to scenario_read_pop to go up again.
  */

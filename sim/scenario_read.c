@@ -36,6 +36,32 @@ scenario_read_error(struct scenario_loader *ld, const char *fmt, ...)
 	ld->nerrs++;
 }
 
+/*
+ * Add a syntax error as jansson reported it. Its text may quote the input
+ * near the error (a string cut short, say): control characters there are
+ * shown as \uXXXX so that the message stays one line.
+ */
+void
+scenario_read_syntax(
+    struct errlist *errs, const char *label, const json_error_t *jerr)
+{
+	char text[sizeof jerr->text * 6], *o = text;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)jerr->text; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			o += sprintf(o, "\\u%04x", *p);
+		else
+			*o++ = (char)*p;
+	}
+	*o = '\0';
+	if (jerr->line >= 0)
+		errlist_add(errs, "%s:%d:%d: %s", label, jerr->line,
+		    jerr->column, text);
+	else
+		errlist_add(errs, "%s: %s", label, text);
+}
+
 /* Append bytes to the current pointer. */
 static void
 scenario_read_ptr_append(struct scenario_loader *ld, const char *s, size_t len)

@@ -270,7 +270,11 @@ percent_decode(const char *src, size_t n, char *buf, size_t len, int plus)
 	return 0;
 }
 
-/* The length of the valid UTF-8 sequence at p, or 0. */
+/*
+ * The length of the valid UTF-8 sequence at p, or 0. Valid as RFC 3629
+ * (and jansson) say: no overlong forms (E0 80..9F, F0 80..8F), no
+ * surrogates (ED A0..BF), nothing past U+10FFFF (F4 90..BF).
+ */
 static size_t
 util_utf8_len(const unsigned char *p)
 {
@@ -290,6 +294,9 @@ util_utf8_len(const unsigned char *p)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
 	}
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;
 	return n;
 }
 

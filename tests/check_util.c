@@ -206,6 +206,23 @@ START_TEST(test_json_escape_always_valid)
 	    json_escape("caf\xc3\xa9", buf, sizeof buf), "\"caf\xc3\xa9\"");
 	ck_assert_str_eq(
 	    json_escape("x\xffy", buf, sizeof buf), "\"x\\ufffdy\"");
+	/* So do the bytes of forms jansson refuses (fuzz_http found them):
+	 * overlong, a surrogate, past U+10FFFF. */
+	ck_assert_str_eq(json_escape("a\xe0\x9c\x93-", buf, sizeof buf),
+	    "\"a\\ufffd\\ufffd\\ufffd-\"");
+	ck_assert_str_eq(json_escape("\xed\xa0\x80", buf, sizeof buf),
+	    "\"\\ufffd\\ufffd\\ufffd\"");
+	ck_assert_str_eq(json_escape("\xf0\x8f\xbf\xbf", buf, sizeof buf),
+	    "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	ck_assert_str_eq(json_escape("\xf4\x90\x80\x80", buf, sizeof buf),
+	    "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	ck_assert_str_eq(
+	    json_escape("\xf4\x8f\xbf\xbf\xef\xbf\xbd", buf, sizeof buf),
+	    "\"\xf4\x8f\xbf\xbf\xef\xbf\xbd\"");
+	v = json_loads(json_escape("\xe0\x80\xed\xbf\xbf", buf, sizeof buf),
+	    JSON_DECODE_ANY, NULL);
+	ck_assert_ptr_nonnull(v);
+	json_decref(v);
 	/* Too long: cut with "...", still a JSON string jansson accepts. */
 	json_escape("0123456789012345678901234567890123456789", buf, 16);
 	ck_assert_uint_le(strlen(buf), 15);
