@@ -29,8 +29,8 @@ static const char *const layer_help[] = {
 	[FAULT_LAYER_CONNECT] = "the TCP connection, before any byte",
 	[FAULT_LAYER_TLS] = "the TLS handshake",
 	[FAULT_LAYER_HANDSHAKE] =
-	    "the hello (POST /v1/handshake), X-Protocol-Version and the "
-	    "versions GET /health lists",
+	    ("the hello (POST /v1/handshake), X-Protocol-Version and the "
+	     "versions GET /health lists"),
 	[FAULT_LAYER_HTTP] = "one HTTP request and its response",
 	[FAULT_LAYER_STREAM] = "the bytes of a connection, in each direction",
 };

@@ -92,18 +92,19 @@ struct metrics_family_def {
 static const struct metrics_family_def metrics_families[MF_COUNT] = {
 	[MF_CONNECTIONS] = { "standin_connections_total", "counter",
 	    "Connections accepted, by what became of them.",
-	    { "service", "outcome" }, 2, 0 },
+	    { "service", "outcome" }, 2, 0, NULL, 0 },
 	[MF_CONNECTIONS_OPEN] = { "standin_connections_open", "gauge",
-	    "Connections open now.", { "service" }, 1, 0 },
+	    "Connections open now.", { "service" }, 1, 0, NULL, 0 },
 	[MF_TLS] = { "standin_tls_handshakes_total", "counter",
-	    "TLS handshakes, by outcome.", { "service", "outcome" }, 2, 0 },
+	    "TLS handshakes, by outcome.", { "service", "outcome" }, 2, 0, NULL,
+	    0 },
 	[MF_HELLOS] = { "standin_hellos_total", "counter",
 	    "Protocol hellos (POST /v1/handshake), by outcome.",
-	    { "service", "outcome" }, 2, 0 },
+	    { "service", "outcome" }, 2, 0, NULL, 0 },
 	[MF_REQUESTS] = { "standin_requests_total", "counter",
 	    "Requests answered, by route pattern and status "
 	    "(0: no HTTP answer).",
-	    { "service", "route" }, 2, 1 },
+	    { "service", "route" }, 2, 1, NULL, 0 },
 	[MF_DURATION] = { "standin_request_duration_seconds", "histogram",
 	    "Time from a request complete to its answer queued, "
 	    "for requests that got an HTTP answer.",
@@ -118,12 +119,12 @@ static const struct metrics_family_def metrics_families[MF_COUNT] = {
 	    { "service" }, 1, 0, METRICS_BUCKETS(metrics_late_buckets) },
 	[MF_FAULTS] = { "standin_faults_injected_total", "counter",
 	    "Faults injected, by layer and type.",
-	    { "service", "layer", "type" }, 3, 0 },
+	    { "service", "layer", "type" }, 3, 0, NULL, 0 },
 	[MF_PHASE] = { "standin_phase", "gauge",
 	    "The scenario's phases: 1 for the current one, 0 for the others.",
-	    { "phase" }, 1, 0 },
+	    { "phase" }, 1, 0, NULL, 0 },
 	[MF_PHASE_CHANGES] = { "standin_phase_changes_total", "counter",
-	    "Phase changes since standin started.", { NULL }, 0, 0 },
+	    "Phase changes since standin started.", { NULL }, 0, 0, NULL, 0 },
 };
 
 struct metrics_series {
