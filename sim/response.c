@@ -102,7 +102,7 @@ response_date(struct response_writer *w)
 	if (now != w->date_sec) {
 		w->date_sec = now;
 		gmtime_r(&now, &tm);
-		strftime(
+		w->date_len = strftime(
 		    w->date, sizeof w->date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	}
 	return w->date;

@@ -14,6 +14,11 @@ expect_eq "keep-alive: second request reuses the connection" "$n" "1 0 "
 
 http GET "http://$UMS/health" -H 'Connection: close'
 expect_eq "Connection: close is honoured" "$(header Connection)" "close"
+# The headers every answer carries, in their standard forms.
+expect_match "Date is an HTTP date (RFC 9110 IMF-fixdate)" "$(header Date)" \
+	'^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$'
+expect_match "Server names standin" "$(header Server)" '^standin/[0-9]'
+expect_eq "Content-Length is the body's" "$(header Content-Length)" "$(wc -c <"$TMP/body" | tr -d ' ')"
 
 # Pipelining: three requests in one write, answered in order.
 out=$(printf 'GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/users/nobody HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/users/u1001 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
