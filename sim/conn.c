@@ -48,6 +48,7 @@ static const char *const conn_state_names[] = {
 	[CONN_WAITING] = "waiting",
 	[CONN_DRAINING] = "draining",
 	[CONN_RESETTING] = "resetting",
+	[CONN_LINGERING] = "lingering",
 	[CONN_BLACKHOLE] = "blackhole",
 	[CONN_FAULT_RESET] = "fault-reset",
 	[CONN_FAULT_CLOSE] = "fault-close",
@@ -249,7 +250,7 @@ conn_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	for (c = TAILQ_FIRST(&svc->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (c->state == CONN_WAITING || c->state == CONN_TLS_HOLD ||
-		    conn_is_fault(c))
+		    c->state == CONN_LINGERING || conn_is_fault(c))
 			continue;
 		pending = conn_pending(c);
 		if (pending < c->swept_pending)
@@ -440,7 +441,7 @@ static void
 conn_end(struct conn *c, enum conn_state state, const char *why)
 {
 	if (c->state == CONN_DRAINING || c->state == CONN_RESETTING ||
-	    c->state == CONN_CLOSED)
+	    c->state == CONN_LINGERING || c->state == CONN_CLOSED)
 		return;
 	c->ending = why;
 	conn_set_state(c, state);
@@ -515,7 +516,8 @@ static int
 conn_follow(struct conn *c, enum flow flow)
 {
 	/* Already ending (a stream limit, say): only an abort changes that. */
-	if ((c->state == CONN_DRAINING || c->state == CONN_RESETTING) &&
+	if ((c->state == CONN_DRAINING || c->state == CONN_RESETTING ||
+	        c->state == CONN_LINGERING) &&
 	    flow != FLOW_ABORT)
 		return 0;
 	switch (flow) {
@@ -602,10 +604,39 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	if (conn_is_fault(c)) {
 		evbuffer_drain(in, evbuffer_get_length(in));
 		conn_fault_end(c);
-	} else if (stream_input(c->stream) != NULL)
+	} else if (c->state == CONN_LINGERING)
+		evbuffer_drain(in, evbuffer_get_length(in));
+	else if (stream_input(c->stream) != NULL)
 		stream_read(c->stream); /* conn_stream_readable() follows */
 	else if (c->state == CONN_READING)
 		conn_feed(c);
+}
+
+/* How long a lingering close waits for the client's FIN. */
+#define CONN_LINGER_SEC 2
+
+/*
+ * Everything is written and the connection should close: on a plain HTTP
+ * connection whose client may still be sending, send the FIN and go on
+ * reading (and discarding) until the client's FIN, as nginx's lingering
+ * close does: closing a socket with unread input sends a RST, and a RST
+ * can destroy the answer in the client's buffer before it reads it (a
+ * 408 to a client still trickling headers, a 400 to garbage). Returns 0,
+ * or -1 when there is no need (close now).
+ */
+static int
+conn_linger(struct conn *c)
+{
+	struct timeval two = { CONN_LINGER_SEC, 0 };
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+	if (c->link.peer_closed || c->session == NULL ||
+	    c->service->tls != NULL || fd < 0 || shutdown(fd, SHUT_WR) != 0)
+		return -1;
+	conn_set_state(c, CONN_LINGERING);
+	bufferevent_set_timeouts(c->bev, &two, NULL);
+	bufferevent_enable(c->bev, EV_READ);
+	return 0;
 }
 
 /* Output fell to the low watermark (or drained). */
@@ -630,6 +661,8 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 			break;
 		if (stream_hold_close(c->stream))
 			break; /* slow_close: conn_stream_closed() ends it */
+		if (c->state == CONN_DRAINING && conn_linger(c) == 0)
+			break;
 		conn_close(c, c->ending);
 		break;
 	case CONN_BLOCKED:
@@ -670,6 +703,9 @@ conn_peer_eof(struct conn *c)
 {
 	c->link.peer_closed = 1;
 	switch (c->state) {
+	case CONN_LINGERING:
+		conn_close(c, c->ending); /* the client's FIN: all done */
+		return;
 	case CONN_WAITING:
 		if (c->service->proto->held_eof(c->session) == FLOW_ABORT)
 			conn_close(c, "client closed");
@@ -719,6 +755,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_peer_eof(c);
 	else if ((what & BEV_EVENT_TIMEOUT) && conn_is_fault(c))
 		conn_fault_end(c); /* the client did not speak in time */
+	else if (c->state == CONN_LINGERING)
+		conn_close(c, c->ending); /* lingered long enough, or a RST */
 	else if (what & BEV_EVENT_TIMEOUT)
 		conn_close(c,
 		    (what & BEV_EVENT_READING) ? "idle timeout"

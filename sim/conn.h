@@ -35,6 +35,10 @@ enum conn_state {
 	CONN_WAITING, /* an answer is held: nothing is handed down meanwhile */
 	CONN_DRAINING, /* last bytes queued: close (FIN) once they are flushed */
 	CONN_RESETTING, /* last bytes queued: reset (RST) once they are flushed */
+	/* Answer and FIN sent: read and discard until the client closes (2 s
+	 * at most), so bytes it still sends cannot turn into a RST that
+	 * destroys the answer before it is read (a lingering close). */
+	CONN_LINGERING,
 	CONN_BLACKHOLE, /* a connect fault: read and discard, never answer */
 	CONN_FAULT_RESET, /* a connect fault: reset once the client speaks */
 	CONN_FAULT_CLOSE, /* a connect fault: close once the client speaks */

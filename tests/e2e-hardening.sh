@@ -227,6 +227,42 @@ stop_standin
 expect_match "the journal says why it closed" \
 	"$(jq -r 'select(.event=="close") | .reason' "$TMP/slow.jsonl")" 'request timeout'
 
+# A lingering close: an answer longer than the kernel's buffers, to a
+# client that goes on sending: closing with its bytes unread would send a
+# RST, and a RST throws away what the kernel had not sent yet.
+python3 -c "import json; print(json.dumps({'standin': 1, 'name': 'big', 'services': {'ums': {'persona': 'ums', 'listen': '127.0.0.1:0'}}, 'stubs': [{'method': 'GET', 'path': '/big', 'body': 'x' * 10000000}]}))" >"$TMP/big-stub.json"
+start_standin "$TMP/big-stub.json" || exit 1
+ums=$(addr ums)
+out=$(python3 - "$ums" <<'PY'
+import socket, sys, time
+h, p = sys.argv[1].rsplit(":", 1)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.settimeout(10)
+s.connect((h, int(p)))
+s.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+time.sleep(0.3)  # the server reads no more: it is writing its answer
+try:
+    s.sendall(b"more bytes the server will never read\r\n" * 100)
+except OSError:
+    pass
+data = b""
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+    end = "FIN"
+except OSError as e:
+    end = type(e).__name__
+body = data.split(b"\r\n\r\n", 1)[-1]
+print(len(body), end)
+PY
+)
+expect_eq "a 10 MB answer to a client still sending: all of it, then FIN" "$out" "10000000 FIN"
+stop_standin
+
 # --- 14. Held answers are timed from inside: lateness and write lag -------
 start_standin "$SCEN/port0.json" || exit 1
 ums=$(addr ums)
