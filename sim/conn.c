@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <errno.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -39,6 +40,9 @@
 
 /* Most stream faults one connection takes (one per type and direction). */
 #define CONN_STREAM_FAULTS_MAX 16
+
+/* What one direct read asks the kernel for at most. */
+#define CONN_READ_CHUNK (16 * 1024)
 
 static const char *const conn_state_names[] = {
 	[CONN_TLS_HOLD] = "tls-hold",
@@ -67,6 +71,7 @@ static void conn_read_cb(struct bufferevent *, void *);
 static void conn_write_cb(struct bufferevent *, void *);
 static void conn_event_cb(struct bufferevent *, short, void *);
 static void conn_wake(struct link *, enum flow);
+static void conn_peer_eof(struct conn *);
 
 const char *
 conn_state_name(enum conn_state state)
@@ -120,6 +125,186 @@ conn_link_buffers(struct conn *c)
 
 	c->link.in = i != NULL ? i : bufferevent_get_input(c->bev);
 	c->link.out = o != NULL ? o : bufferevent_get_output(c->bev);
+}
+
+/*
+ * Read, or stop reading, as the state says. A direct connection's own
+ * read event is added only while reading is wanted and its input is not
+ * full (the bufferevent's read watermark does that for the others).
+ */
+static void
+conn_reading(struct conn *c, int on)
+{
+	if (!c->direct) {
+		if (on)
+			bufferevent_enable(c->bev, EV_READ);
+		else
+			bufferevent_disable(c->bev, EV_READ);
+		return;
+	}
+	c->rd_on = on;
+	if (on && !c->rd_full) {
+		if (!event_pending(c->rd, EV_READ, NULL))
+			event_add(c->rd, NULL);
+	} else
+		event_del(c->rd);
+}
+
+/* A direct connection's input fell below the limit: read again. */
+static void
+conn_input_room(struct conn *c)
+{
+	if (c->direct && c->rd_full &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) <
+	        CONN_INPUT_HIGH) {
+		c->rd_full = 0;
+		conn_reading(c, c->rd_on);
+	}
+}
+
+static void conn_read_cb(struct bufferevent *, void *);
+static void conn_write_cb(struct bufferevent *, void *);
+
+/* Is a failed read or write one to try again later? */
+static int
+conn_retry(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+/*
+ * A direct connection's socket is readable: one recv() into the
+ * bufferevent's input (whose end libevent keeps frozen for its own
+ * reads), then on as if the bufferevent had read it.
+ */
+static void
+conn_direct_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer_iovec v;
+	char reason[160];
+	ssize_t n = -1;
+
+	(void)what;
+	evbuffer_unfreeze(in, 0);
+	if (evbuffer_reserve_space(in, CONN_READ_CHUNK, &v, 1) == 1) {
+		n = recv(fd, v.iov_base, v.iov_len, 0);
+		v.iov_len = n > 0 ? (size_t)n : 0;
+		evbuffer_commit_space(in, &v, 1);
+	} else
+		errno = ENOMEM;
+	evbuffer_freeze(in, 0);
+	if (n < 0 && conn_retry(errno))
+		return;
+	if (n < 0) {
+		snprintf(reason, sizeof reason, "socket error: %s",
+		    evutil_socket_error_to_string(errno));
+		conn_close(c, reason);
+		return;
+	}
+	if (n == 0) {
+		conn_reading(c, 0); /* nothing more will come */
+		c->active_us = clock_now_us();
+		conn_peer_eof(c);
+		return;
+	}
+	if (evbuffer_get_length(in) >= CONN_INPUT_HIGH) {
+		c->rd_full = 1;
+		event_del(c->rd);
+	}
+	conn_read_cb(c->bev, c);
+}
+
+/*
+ * Output was added to a direct connection (an evbuffer callback, so every
+ * writer is seen: answers, a drip's timer, a 408): write it once the
+ * current callback is done, so an answer's head and body leave together.
+ */
+static void
+conn_out_cb(
+    struct evbuffer *out, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)out;
+	if (info->n_added > 0 && c->direct &&
+	    !(bufferevent_get_enabled(c->bev) & EV_WRITE))
+		event_active(c->flush, EV_WRITE, 0);
+}
+
+/*
+ * Write a direct connection's output with one writev(). What the kernel
+ * does not take is left to the bufferevent's write event (added only
+ * then); once all of it is out the connection goes on as after a
+ * bufferevent's write callback.
+ */
+static void
+conn_flush_cb(evutil_socket_t unused, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	char reason[160];
+	int n;
+
+	(void)unused;
+	(void)what;
+	if (!c->direct || (bufferevent_get_enabled(c->bev) & EV_WRITE) ||
+	    evbuffer_get_length(out) == 0)
+		return;
+	evbuffer_unfreeze(out, 1);
+	n = evbuffer_write(out, bufferevent_getfd(c->bev));
+	evbuffer_freeze(out, 1);
+	if (n < 0 && !conn_retry(errno)) {
+		snprintf(reason, sizeof reason, "socket error: %s",
+		    evutil_socket_error_to_string(errno));
+		conn_close(c, reason);
+		return;
+	}
+	if (evbuffer_get_length(out) > 0)
+		bufferevent_enable(c->bev, EV_WRITE);
+	else
+		conn_write_cb(c->bev, c);
+}
+
+/*
+ * Make a plain connection without stream faults direct. Returns 0, or -1
+ * (out of memory: it stays with the bufferevent's I/O).
+ */
+static int
+conn_direct_start(struct conn *c)
+{
+	struct event_base *base = c->link.pipeline->base;
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+	c->rd =
+	    event_new(base, fd, EV_READ | EV_PERSIST, conn_direct_read_cb, c);
+	c->flush = event_new(base, -1, 0, conn_flush_cb, c);
+	if (c->rd == NULL || c->flush == NULL ||
+	    evbuffer_add_cb(bufferevent_get_output(c->bev), conn_out_cb, c) ==
+	        NULL) {
+		if (c->rd != NULL)
+			event_free(c->rd);
+		if (c->flush != NULL)
+			event_free(c->flush);
+		c->rd = c->flush = NULL;
+		return -1;
+	}
+	c->direct = 1;
+	return 0;
+}
+
+/*
+ * Hand a direct connection's I/O back to its bufferevent (a lingering
+ * close reads with the bufferevent's timeout). Its output is empty then.
+ */
+static void
+conn_direct_stop(struct conn *c)
+{
+	if (!c->direct)
+		return;
+	event_del(c->rd);
+	c->direct = 0;
 }
 
 static void conn_stream_readable(void *);
@@ -348,7 +533,12 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 			conn_close(c, "out of memory");
 			return NULL;
 		}
-	} else
+	} else if (!conn_is_fault(c))
+		conn_stream_setup(c);
+	if (c->state == CONN_READING && c->stream == NULL &&
+	    conn_direct_start(c) == 0)
+		conn_reading(c, 1);
+	else if (!hold)
 		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (p->journal != NULL) {
 		journal_fields_init(&jf);
@@ -356,8 +546,6 @@ conn_new(struct service *svc, evutil_socket_t fd, const struct sockaddr *sa,
 		journal_add_fields(
 		    p->journal, svc->name, c->id, "connection", &jf);
 	}
-	if (!conn_is_fault(c) && !hold)
-		conn_stream_setup(c);
 	log_msg(LOG_DEBUG, svc->name, "connection %llu from %s",
 	    (unsigned long long)c->id, c->peer);
 	return c;
@@ -406,11 +594,11 @@ conn_set_state(struct conn *c, enum conn_state state)
 		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 		/* After the client's FIN there is nothing more to read. */
 		if (!c->link.peer_closed)
-			bufferevent_enable(c->bev, EV_READ);
+			conn_reading(c, 1);
 		break;
 	case CONN_BLOCKED:
 		/* The write callback fires when output falls to a quarter. */
-		bufferevent_disable(c->bev, EV_READ);
+		conn_reading(c, 0);
 		bufferevent_setwatermark(
 		    c->bev, EV_WRITE, CONN_OUTPUT_HIGH / 4, 0);
 		break;
@@ -420,7 +608,7 @@ conn_set_state(struct conn *c, enum conn_state state)
 		break;
 	case CONN_DRAINING:
 	case CONN_RESETTING:
-		bufferevent_disable(c->bev, EV_READ);
+		conn_reading(c, 0);
 		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 		/*
 		 * Close from the write callback even when nothing is queued,
@@ -489,6 +677,10 @@ conn_close(struct conn *c, const char *reason)
 	stream_free(c->stream);
 	if (c->tls_hold != NULL)
 		event_free(c->tls_hold);
+	if (c->rd != NULL)
+		event_free(c->rd);
+	if (c->flush != NULL)
+		event_free(c->flush);
 	bufferevent_free(c->bev);
 	free(c);
 	service_unref(svc);
@@ -569,6 +761,8 @@ conn_feed(struct conn *c)
 	if (c->state == CONN_READING && c->link.peer_closed &&
 	    stream_input_pending(c->stream) == 0)
 		conn_end(c, CONN_DRAINING, "client closed");
+	else
+		conn_input_room(c);
 }
 
 /* The protocol moved on from a held answer (link's wake). */
@@ -633,6 +827,7 @@ conn_linger(struct conn *c)
 	if (c->link.peer_closed || c->session == NULL ||
 	    c->service->tls != NULL || fd < 0 || shutdown(fd, SHUT_WR) != 0)
 		return -1;
+	conn_direct_stop(c);
 	conn_set_state(c, CONN_LINGERING);
 	bufferevent_set_timeouts(c->bev, &two, NULL);
 	bufferevent_enable(c->bev, EV_READ);
@@ -648,6 +843,9 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	c->active_us = clock_now_us();
+	/* Drained: a direct connection writes for itself again. */
+	if (left == 0 && c->direct)
+		bufferevent_disable(c->bev, EV_WRITE);
 	if (left == 0 && c->link.released_us != 0) {
 		/* A held answer's last byte is with the kernel: time it. */
 		metrics_hold(c->link.pipeline->metrics, c->service->name,

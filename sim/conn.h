@@ -52,6 +52,19 @@ struct conn {
 	enum conn_state state;
 	const char *ending; /* why it will close, once draining or resetting */
 	char peer[64];
+	/*
+	 * A plain connection without stream faults does its own socket I/O
+	 * (conn_direct_*): the bufferevent's buffers stay, its events rest.
+	 * Its read asks the kernel how much is readable (an ioctl) before
+	 * every read, and its write event is added and deleted around every
+	 * answer (two epoll_ctl calls): 5 system calls a request where nginx
+	 * makes 3 (the profile: the kernel was 3/4 of the CPU spent).
+	 */
+	int direct;
+	struct event *rd; /* direct: the socket is readable */
+	struct event *flush; /* direct: output was added, write it */
+	int rd_on; /* direct: reading is wanted (the state allows it) */
+	int rd_full; /* direct: paused, CONN_INPUT_HIGH bytes wait unparsed */
 	struct link link; /* what the steps below see */
 	void *session; /* the protocol's; NULL for a connect fault's */
 	struct stream *stream; /* stream faults, or NULL */

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <check.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "conn.h"
@@ -246,6 +248,69 @@ START_TEST(test_backpressure_blocks_then_resumes)
 }
 END_TEST
 
+/*
+ * A plain connection reads and writes its socket itself: between
+ * requests neither of its bufferevent's events is enabled (adding and
+ * deleting the write event around every answer cost two system calls).
+ */
+START_TEST(test_plain_connection_does_its_own_io)
+{
+	const char req[] = "GET /health HTTP/1.1\r\n\r\n";
+	char *got;
+
+	ck_assert_int_eq(conn->direct, 1);
+	ck_assert_int_eq(write(client, req, sizeof req - 1), sizeof req - 1);
+	got = receive(1);
+	ck_assert_msg(strncmp(got, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", got);
+	ck_assert_int_eq(bufferevent_get_enabled(conn->bev), 0);
+	ck_assert(event_pending(conn->rd, EV_READ, NULL));
+}
+END_TEST
+
+/*
+ * While an answer is held (a delay fault) the connection keeps reading,
+ * to see the client go: what it reads meanwhile stops at the input limit.
+ */
+START_TEST(test_direct_input_is_bounded_while_an_answer_is_held)
+{
+	static const char fault[] =
+	    "[{\"layer\": \"http\", \"type\": \"delay\", \"delay\": \"30s\"}]";
+	static char more[64 * 1024];
+	const char req[] = "GET /health HTTP/1.1\r\n\r\n";
+	struct errlist errs = { NULL, 0, 0 };
+	struct fault_conf *f;
+	size_t n, sent = 0;
+	ssize_t r;
+	int i;
+
+	inject_init(&in, 1, NULL, NULL);
+	ck_assert_msg(scenario_parse_faults(
+	                  sc, "t", fault, strlen(fault), &f, &n, &errs) == 0,
+	    "%s", errlist_join(&errs));
+	ck_assert_uint_ne(inject_add(&in, f, n), 0);
+	free(f);
+	ck_assert_int_eq(write(client, req, sizeof req - 1), sizeof req - 1);
+	for (i = 0; i < 100 && conn->state != CONN_WAITING; i++)
+		spin(1);
+	ck_assert_int_eq(conn->state, CONN_WAITING);
+	memset(more, 'x', sizeof more);
+	for (i = 0; i < 2000 && sent < 8 * 1024 * 1024; i++) {
+		r = write(client, more, sizeof more);
+		if (r > 0)
+			sent += (size_t)r;
+		spin(1);
+	}
+	ck_assert_int_eq(conn->rd_full, 1);
+	ck_assert(!event_pending(conn->rd, EV_READ, NULL));
+	ck_assert_uint_ge(evbuffer_get_length(bufferevent_get_input(conn->bev)),
+	    CONN_INPUT_HIGH);
+	ck_assert_uint_lt(evbuffer_get_length(bufferevent_get_input(conn->bev)),
+	    CONN_INPUT_HIGH + 64 * 1024);
+	ck_assert_uint_lt(sent, 8 * 1024 * 1024);
+	inject_free(&in);
+}
+END_TEST
+
 static Suite *
 http_suite(void)
 {
@@ -260,6 +325,9 @@ http_suite(void)
 	tcase_add_test(tc, test_body_over_limit_413_before_reading_it);
 	tcase_add_test(tc, test_garbage_400_and_close);
 	tcase_add_test(tc, test_backpressure_blocks_then_resumes);
+	tcase_add_test(tc, test_plain_connection_does_its_own_io);
+	tcase_add_test(
+	    tc, test_direct_input_is_bounded_while_an_answer_is_held);
 	suite_add_tcase(s, tc);
 	return s;
 }
