@@ -4,7 +4,8 @@
 # a table: req/s, p50/p99 latency, ratio to nginx, time-to-ready, RSS.
 #
 # Not part of `make check`: timings live here, never in tests.
-# Environment: BENCH_SECONDS (default 10), BENCH_CONNS (default 50).
+# Environment: BENCH_SECONDS (default 10), BENCH_CONNS (default 50),
+# BENCH_COST=0 skips the cost table (bench/cost.sh, COST_* settings).
 set -euo pipefail
 STANDIN=${1:?usage: run.sh STANDIN}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -70,7 +71,8 @@ idle_rss=$(awk '/^VmRSS/ {print $2}' "/proc/$spid/status")
 mkdir -p "$tmp/www/v1/users" "$tmp/nginx"
 curl -s "http://$ums/v1/users/u1001" >"$tmp/www/v1/users/u1001"
 body_bytes=$(wc -c <"$tmp/www/v1/users/u1001")
-nport=$(( 20000 + RANDOM % 20000 ))
+# A port the kernel has just handed out free (nginx cannot listen on 0).
+nport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat >"$tmp/nginx/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;
@@ -168,7 +170,7 @@ jq -n --arg c "$tmp/cert.pem" --arg k "$tmp/key.pem" '{standin: 1, name: "bench-
 	services: {ums: {persona: "ums", listen: "127.0.0.1:0",
 	tls: {min_version: "1.3", max_version: "1.3", cert: {cert: $c, key: $k}}}}}' \
 	>"$tmp/tls.json"
-tport=$(( nport + 1 ))
+tport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat >"$tmp/nginx/nginx-tls.conf" <<CONF
 worker_processes 1;
 daemon off;
@@ -316,3 +318,10 @@ echo "  RSS ${f_rss0} kB before, ${f_rss1} kB full:" \
 echo "  GET a page of the user's donations (limit=1000): $(awk -v t="$f_page" 'BEGIN { printf "%.1f", t * 1000 }') ms, $f_page_bytes bytes"
 echo "  POST /reset on the full store: $(awk -v t="$f_reset" 'BEGIN { printf "%.1f", t * 1000 }') ms" \
 	"($f_after donations after it, RSS ${f_rss2} kB)"
+
+# What a request costs (CPU per request against nginx's `return 200` of the
+# same bytes, pinned, shuffled rounds) and the performance goals' ratios.
+if [ "${BENCH_COST:-1}" != 0 ]; then
+	echo
+	bash "$here/cost.sh" "$STANDIN"
+fi
