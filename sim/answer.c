@@ -436,12 +436,12 @@ answer_timeout(struct answer *a, const struct fault_conf *f)
 static int
 answer_shape_drift(const struct fault_conf *f, struct reply *r)
 {
-	json_t *copy;
+	json_t *copy, *json = reply_json_value(r);
 
-	if (r->json == NULL)
+	if (json == NULL)
 		return 0;
 	/* Stored objects are shared: drift a copy. */
-	if ((copy = json_deep_copy(r->json)) == NULL)
+	if ((copy = json_deep_copy(json)) == NULL)
 		return -1;
 	answer_drift(copy, f);
 	reply_json(r, r->status, copy); /* drops the original and its text */

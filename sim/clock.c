@@ -78,10 +78,24 @@ clock_tv(uint64_t usec)
 void
 clock_utc_seconds(char *buf, size_t len)
 {
+	static char text[CLOCK_UTC_SECONDS_LEN];
+	static time_t last = -1;
 	struct tm tm;
 	time_t t;
+	size_t n;
 
+	/* Formatted once a second (every donation is stamped with it). */
 	t = time(NULL);
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (t != last) {
+		gmtime_r(&t, &tm);
+		strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		last = t;
+	}
+	n = strlen(text);
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
 }

@@ -193,14 +193,17 @@ persona_kit_string(json_t *o, const char *key, const char *prefix, size_t max,
 	v = json_object_get(o, key);
 	if (v == NULL)
 		return 0;
-	persona_kit_pointer(ptr, sizeof ptr, prefix, key);
+	/* The field's pointer is written only for a 422 (in the profile of
+	 * a POST it was written for every field of every request). */
 	if (!json_is_string(v)) {
+		persona_kit_pointer(ptr, sizeof ptr, prefix, key);
 		reply_invalid(r, ptr, "%s must be a string, not %s", key,
 		    persona_kit_json_kind(v));
 		return -1;
 	}
 	for (s = (const unsigned char *)json_string_value(v); *s != '\0'; s++) {
 		if (*s < 0x20 || *s == 0x7f) {
+			persona_kit_pointer(ptr, sizeof ptr, prefix, key);
 			reply_invalid(r, ptr,
 			    "%s must not contain control characters", key);
 			return -1;
@@ -212,6 +215,7 @@ persona_kit_string(json_t *o, const char *key, const char *prefix, size_t max,
 			nchars++;
 	}
 	if (nchars == 0 || nchars > max || blank) {
+		persona_kit_pointer(ptr, sizeof ptr, prefix, key);
 		reply_invalid(r, ptr,
 		    "%s must have 1 to %zu characters, not all spaces", key,
 		    max);

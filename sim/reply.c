@@ -16,6 +16,7 @@ reply_init(struct reply *r)
 	r->text = NULL;
 	r->raw = NULL;
 	r->raw_len = 0;
+	r->raw_json = 0;
 	r->content_type = NULL;
 	r->headers_len = 0;
 	r->headers[0] = '\0';
@@ -32,6 +33,28 @@ reply_json(struct reply *r, int status, json_t *body)
 	r->text = NULL;
 	r->raw = NULL;
 	r->raw_len = 0;
+	r->raw_json = 0;
+}
+
+int
+reply_json_bytes(struct reply *r, int status, const char *text, size_t len)
+{
+	if (len > sizeof r->body)
+		return -1;
+	reply_json(r, status, NULL);
+	memcpy(r->body, text, len);
+	r->raw = r->body;
+	r->raw_len = len;
+	r->raw_json = 1;
+	return 0;
+}
+
+json_t *
+reply_json_value(struct reply *r)
+{
+	if (r->json == NULL && r->raw_json)
+		r->json = json_loadb(r->raw, r->raw_len, JSON_DECODE_ANY, NULL);
+	return r->json;
 }
 
 void
@@ -76,6 +99,24 @@ reply_invalid(struct reply *r, const char *field, const char *fmt, ...)
 	va_start(ap, fmt);
 	reply_verror(r, 422, "invalid", field, fmt, ap);
 	va_end(ap);
+}
+
+int
+reply_header_str(struct reply *r, const char *name, const char *value)
+{
+	size_t room = sizeof r->headers - r->headers_len;
+	size_t nlen = strlen(name), vlen = strlen(value);
+	char *p = r->headers + r->headers_len;
+
+	/* A value must not smuggle in another header line. */
+	if (nlen + vlen + 5 > room || strpbrk(value, "\r\n") != NULL)
+		return -1;
+	memcpy(p, name, nlen);
+	memcpy(p + nlen, ": ", 2);
+	memcpy(p + nlen + 2, value, vlen);
+	memcpy(p + nlen + 2 + vlen, "\r\n", 3);
+	r->headers_len += nlen + vlen + 4;
+	return 0;
 }
 
 int

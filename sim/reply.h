@@ -11,6 +11,9 @@
 
 #define REPLY_HEADERS_MAX 2048
 
+/* Room for a JSON text the reply holds itself (reply_json_bytes). */
+#define REPLY_BODY_MAX 512
+
 struct reply {
 	int status;
 	json_t *json; /* body as JSON (owned), or NULL */
@@ -23,6 +26,8 @@ struct reply {
 	json_t *text;
 	const char *raw; /* otherwise a raw body, not owned */
 	size_t raw_len;
+	int raw_json; /* raw is JSON text (in body): reply_json_value() */
+	char body[REPLY_BODY_MAX]; /* the bytes of reply_json_bytes() */
 	const char
 	    *content_type; /* NULL: application/json if there is a body */
 	char headers[REPLY_HEADERS_MAX]; /* extra "Name: value\r\n" lines */
@@ -43,6 +48,21 @@ void reply_json(struct reply *, int status, json_t *body);
  */
 void reply_json_text(struct reply *, int status, json_t *body, json_t *text);
 
+/*
+ * Answer with status and JSON text (compact, with its newline) that the
+ * reply copies: a persona that writes its answer's text itself skips
+ * building an object and dumping it. Returns 0, or -1 if longer than
+ * REPLY_BODY_MAX (nothing changed).
+ */
+int reply_json_bytes(struct reply *, int status, const char *text, size_t len);
+
+/*
+ * The body as JSON: the reply's object, or its JSON text parsed (then
+ * kept as the reply's object). NULL if it has no JSON body (or out of
+ * memory). For what changes an answer's JSON (schema_drift).
+ */
+json_t *reply_json_value(struct reply *);
+
 /* Answer {"error": code, "message": ...} with status. */
 void reply_error(struct reply *, int status, const char *code, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));
@@ -53,6 +73,10 @@ void reply_error(struct reply *, int status, const char *code, const char *fmt,
  */
 void reply_invalid(struct reply *, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Add a header line with a value as it is. Returns 0, or -1 if it did
+ * not fit or the value holds a line break. */
+int reply_header_str(struct reply *, const char *name, const char *value);
 
 /* Add a header line. Returns 0, or -1 if it did not fit. */
 int reply_header(struct reply *, const char *name, const char *fmt, ...)

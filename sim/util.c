@@ -303,23 +303,39 @@ util_utf8_len(const unsigned char *p)
 size_t
 decimal_format(char *buf, uint64_t v)
 {
+	/* Two digits a division: "00" to "99". */
+	static const char pairs[201] =
+	    "0001020304050607080910111213141516171819"
+	    "2021222324252627282930313233343536373839"
+	    "4041424344454647484950515253545556575859"
+	    "6061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
 	char tmp[20];
-	size_t n = 0, i;
+	size_t n = sizeof tmp, len;
+	unsigned d;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	buf[n] = '\0';
-	return n;
+	while (v >= 100) {
+		d = (unsigned)(v % 100) * 2;
+		v /= 100;
+		tmp[--n] = pairs[d + 1];
+		tmp[--n] = pairs[d];
+	}
+	if (v >= 10) {
+		d = (unsigned)v * 2;
+		tmp[--n] = pairs[d + 1];
+		tmp[--n] = pairs[d];
+	} else
+		tmp[--n] = (char)('0' + v);
+	len = sizeof tmp - n;
+	memcpy(buf, tmp + n, len);
+	buf[len] = '\0';
+	return len;
 }
 
-/* How many leading bytes of s need no escaping in JSON (plain ASCII). */
-static size_t
-util_json_plain(const unsigned char *s)
+size_t
+json_plain_len(const char *str)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	size_t n = 0;
 
 	while (s[n] >= 0x20 && s[n] < 0x80 && s[n] != '"' && s[n] != '\\')
@@ -341,7 +357,7 @@ json_escape(const char *s, char *buf, size_t len)
 	}
 	buf[o++] = '"';
 	/* Most strings are plain ASCII: copied as they are, in one go. */
-	n = util_json_plain(p);
+	n = json_plain_len((const char *)p);
 	if (o + n + 5 <= len) {
 		memcpy(buf + o, p, n);
 		o += n;

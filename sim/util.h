@@ -75,6 +75,13 @@ char *json_escape(const char *s, char *buf, size_t len);
  */
 size_t decimal_format(char *buf, uint64_t v);
 
+/*
+ * How many leading bytes of s need no escaping in JSON: printable ASCII
+ * but the quote and the backslash. A string with json_plain_len(s) ==
+ * strlen(s) may be written between quotes as it is.
+ */
+size_t json_plain_len(const char *s);
+
 /* Levenshtein distance between two strings (for did-you-mean hints). */
 size_t edit_distance(const char *, const char *);
 

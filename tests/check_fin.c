@@ -157,6 +157,46 @@ START_TEST(test_answers_keep_their_bytes)
 }
 END_TEST
 
+/*
+ * A donation is answered from text written from its fields when its
+ * strings need no escaping (pt_call holds those bytes to jansson's), and
+ * through jansson when they do: quotes, backslashes, UTF-8.
+ */
+START_TEST(test_text_answers_and_escaped_ones)
+{
+	static const char *const charities[] = { "ch-\"quoted\"", "ch\\back",
+		"ch-\xc3\xa9t\xc3\xa9", "ch-tab\x7f" };
+	char body[256], key[32];
+	size_t i;
+
+	post_key("plain-1", DONATION);
+	ck_assert_int_eq(rep.status, 201);
+	ck_assert_int_eq(rep.raw_json, 1);
+	for (i = 0; i < nitems(charities); i++) {
+		json_t *c = json_string(charities[i]);
+		char *q = json_dumps(c, JSON_ENCODE_ANY);
+
+		snprintf(body, sizeof body,
+		    "{\"user_id\":\"u1001\",\"charity_id\":%s,"
+		    "\"amount_cents\":100,\"currency\":\"EUR\"}",
+		    q);
+		free(q);
+		json_decref(c);
+		snprintf(key, sizeof key, "escaped-%zu", i);
+		pt_call_header(&rep, p, "POST", "/v1/donations", body,
+		    "Idempotency-Key", key);
+		if (strchr(charities[i], 0x7f) != NULL) {
+			/* A control character is refused, not escaped. */
+			ck_assert_int_eq(rep.status, 422);
+			continue;
+		}
+		ck_assert_int_eq(rep.status, 201);
+		ck_assert_int_eq(rep.raw_json, 0);
+		ck_assert_str_eq(pt_jstr(&rep, "charity_id"), charities[i]);
+	}
+}
+END_TEST
+
 START_TEST(test_fixture_ledger_totals)
 {
 	pt_call(&rep, p, "GET", "/v1/ledger", NULL);
@@ -927,6 +967,7 @@ fin_suite(void)
 	tcase_add_test(tc, test_get_fixture_donation);
 	tcase_add_test(tc, test_get_unknown_donation_is_404);
 	tcase_add_test(tc, test_answers_keep_their_bytes);
+	tcase_add_test(tc, test_text_answers_and_escaped_ones);
 	tcase_add_test(tc, test_fixture_ledger_totals);
 	tcase_add_test(tc, test_fixture_donations_belong_to_fixture_users);
 	tcase_add_test(tc, test_routes_and_methods);

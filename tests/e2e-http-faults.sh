@@ -72,6 +72,12 @@ expect_eq "schema_drift: email dropped, name renamed" \
 fetch "$U/v1/users?email=$(curl -s "$U/v1/users" | jq -r '.users[] | select(.id=="u1008") | .email')"
 expect_eq "schema_drift: the stored user is unchanged" "$(printf '%s' "$BODY" | jq -r '.users[0].name != null')" true
 
+# A donation's answer is text fin.c writes itself: the drift still applies.
+fetch "$F/v1/donations/d5002"
+expect_eq "schema_drift on a donation: 200" "$CODE" 200
+expect_eq "schema_drift on a donation: currency dropped, amount_cents renamed" \
+	"$(printf '%s' "$BODY" | jq -c '[has("currency"), has("amount_cents"), .amount, .id]')" '[false,false,5000,"d5002"]'
+
 fetch "$U/health"
 expect_eq "times 1: the first request is faulted" "$CODE" 500
 fetch "$U/health"
