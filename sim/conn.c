@@ -228,9 +228,11 @@ conn_out_cb(
 	struct conn *c = arg;
 
 	(void)out;
-	if (info->n_added > 0 && c->direct &&
-	    !(bufferevent_get_enabled(c->bev) & EV_WRITE))
+	if (info->n_added > 0 && c->direct && !c->flush_due &&
+	    !(bufferevent_get_enabled(c->bev) & EV_WRITE)) {
+		c->flush_due = 1; /* once: a head and a body are two adds */
 		event_active(c->flush, EV_WRITE, 0);
+	}
 }
 
 /*
@@ -249,6 +251,7 @@ conn_flush_cb(evutil_socket_t unused, short what, void *arg)
 
 	(void)unused;
 	(void)what;
+	c->flush_due = 0;
 	if (!c->direct || (bufferevent_get_enabled(c->bev) & EV_WRITE) ||
 	    evbuffer_get_length(out) == 0)
 		return;

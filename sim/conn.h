@@ -63,6 +63,7 @@ struct conn {
 	int direct;
 	struct event *rd; /* direct: the socket is readable */
 	struct event *flush; /* direct: output was added, write it */
+	int flush_due; /* direct: flush is active, not run yet */
 	int rd_on; /* direct: reading is wanted (the state allows it) */
 	int rd_full; /* direct: paused, CONN_INPUT_HIGH bytes wait unparsed */
 	struct link link; /* what the steps below see */

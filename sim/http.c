@@ -311,35 +311,71 @@ http_fail(struct http_session *s, int status, const char *code, const char *msg)
 	return FLOW_CLOSE;
 }
 
+int
+http_target_parse(
+    const char *url, size_t len, int is_connect, struct http_target *t)
+{
+	struct http_parser_url u;
+	const char *q, *hash;
+	size_t end;
+
+	memset(t, 0, sizeof *t);
+	if (len > 0 && url[0] == '/' && !is_connect) {
+		/* Origin-form: the parser checked every byte already. */
+		hash = memchr(url, '#', len);
+		end = hash != NULL ? (size_t)(hash - url) : len;
+		q = memchr(url, '?', end);
+		t->path_len = q != NULL ? (size_t)(q - url) : end;
+		/* An empty query is none, as http-parser has it. */
+		if (q != NULL && end > t->path_len + 1) {
+			t->has_query = 1;
+			t->query_off = t->path_len + 1;
+			t->query_len = end - t->query_off;
+		}
+		return 0;
+	}
+	http_parser_url_init(&u);
+	if (http_parser_parse_url(url, len, is_connect, &u) != 0)
+		return -1;
+	if (u.field_set & (1 << UF_PATH)) {
+		t->path_off = u.field_data[UF_PATH].off;
+		t->path_len = u.field_data[UF_PATH].len;
+	}
+	if (u.field_set & (1 << UF_QUERY)) {
+		t->has_query = 1;
+		t->query_off = u.field_data[UF_QUERY].off;
+		t->query_len = u.field_data[UF_QUERY].len;
+	}
+	return 0;
+}
+
 /* Turn the parsed request into a struct request. Returns 0 or -1 (400). */
 static int
 http_request_ready(struct http_session *s, const char **why)
 {
-	struct http_parser_url u;
+	struct http_target t;
 	const char *url = s->buf + s->url_off;
 	size_t i, qoff;
 	int method = s->parser.method;
 
 	s->complete = 0;
-	http_parser_url_init(&u);
-	if (http_parser_parse_url(
-	        url, s->url_len, method == HTTP_CONNECT, &u) != 0) {
+	if (http_target_parse(url, s->url_len, method == HTTP_CONNECT, &t) !=
+	    0) {
 		*why = "the request target is not a valid URL";
 		return -1;
 	}
-	if (u.field_set & (1 << UF_PATH)) {
-		if (percent_decode(url + u.field_data[UF_PATH].off,
-		        u.field_data[UF_PATH].len, s->path, sizeof s->path,
-		        0) == -1) {
+	if (t.path_len > 0) {
+		if (percent_decode(url + t.path_off, t.path_len, s->path,
+		        sizeof s->path, 0) == -1) {
 			*why = "the path is badly encoded or too long";
 			return -1;
 		}
 	} else
 		strcpy(s->path, "/");
 	s->query = NULL;
-	if (u.field_set & (1 << UF_QUERY)) {
-		qoff = s->url_off + u.field_data[UF_QUERY].off;
-		s->buf[qoff + u.field_data[UF_QUERY].len] = '\0';
+	if (t.has_query) {
+		qoff = s->url_off + t.query_off;
+		s->buf[qoff + t.query_len] = '\0';
 		s->query = s->buf + qoff;
 	}
 	for (i = 0; i < s->nspans; i++) {

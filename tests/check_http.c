@@ -18,12 +18,16 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include <http_parser.h>
+
 #include "conn.h"
+#include "http.h"
 #include "inject.h"
 #include "response.h"
 #include "scenario.h"
 #include "service.h"
 #include "timeline.h"
+#include "util.h"
 
 static struct pipeline pl;
 static struct injector in;
@@ -311,6 +315,50 @@ START_TEST(test_direct_input_is_bounded_while_an_answer_is_held)
 }
 END_TEST
 
+/* The target split says what http_parser_parse_url() says, every form. */
+START_TEST(test_target_split_as_parse_url_does)
+{
+	static const char *const targets[] = { "/", "/a", "/a/b/c", "/a?", "/?",
+		"/a?b", "/a?b=c&d=e", "/a?b?c", "/a#", "/a#f", "/a?b#f",
+		"/a#f?x", "/?#", "//x", "/%20?%3F", "/a;p=1?q", "*",
+		"http://h:80/p?q", "http://h", "http://h?q",
+		"https://u@h/p#f" };
+	struct http_parser_url u;
+	struct http_target t;
+	size_t i, len;
+
+	for (i = 0; i < nitems(targets); i++) {
+		len = strlen(targets[i]);
+		http_parser_url_init(&u);
+		if (http_parser_parse_url(targets[i], len, 0, &u) != 0) {
+			ck_assert_msg(
+			    http_target_parse(targets[i], len, 0, &t) == -1 ||
+			        targets[i][0] == '/',
+			    "%s", targets[i]);
+			continue;
+		}
+		ck_assert_int_eq(http_target_parse(targets[i], len, 0, &t), 0);
+		ck_assert_msg(
+		    (t.path_len > 0) == ((u.field_set & (1 << UF_PATH)) != 0),
+		    "%s: path", targets[i]);
+		if (t.path_len > 0)
+			ck_assert_msg(t.path_off == u.field_data[UF_PATH].off &&
+			        t.path_len == u.field_data[UF_PATH].len,
+			    "%s: path at %zu+%zu", targets[i], t.path_off,
+			    t.path_len);
+		ck_assert_msg(
+		    t.has_query == ((u.field_set & (1 << UF_QUERY)) != 0),
+		    "%s: query %d", targets[i], t.has_query);
+		if (t.has_query)
+			ck_assert_msg(
+			    t.query_off == u.field_data[UF_QUERY].off &&
+			        t.query_len == u.field_data[UF_QUERY].len,
+			    "%s: query at %zu+%zu", targets[i], t.query_off,
+			    t.query_len);
+	}
+}
+END_TEST
+
 static Suite *
 http_suite(void)
 {
@@ -326,6 +374,7 @@ http_suite(void)
 	tcase_add_test(tc, test_garbage_400_and_close);
 	tcase_add_test(tc, test_backpressure_blocks_then_resumes);
 	tcase_add_test(tc, test_plain_connection_does_its_own_io);
+	tcase_add_test(tc, test_target_split_as_parse_url_does);
 	tcase_add_test(
 	    tc, test_direct_input_is_bounded_while_an_answer_is_held);
 	suite_add_tcase(s, tc);
