@@ -200,6 +200,7 @@ conn_direct_read_cb(evutil_socket_t fd, short what, void *arg)
 	if (n < 0) {
 		snprintf(reason, sizeof reason, "socket error: %s",
 		    evutil_socket_error_to_string(errno));
+		c->link.peer_reset = 1;
 		conn_close(c, reason);
 		return;
 	}
@@ -733,7 +734,10 @@ conn_follow(struct conn *c, enum flow flow)
 		c->link.reason = NULL;
 		break;
 	case FLOW_RESET:
-		conn_end(c, CONN_RESETTING, "reset by an http fault");
+		conn_end(c, CONN_RESETTING,
+		    c->link.reason != NULL ? c->link.reason
+		                           : "reset by an http fault");
+		c->link.reason = NULL;
 		break;
 	case FLOW_ABORT:
 		conn_close(c, c->link.reason != NULL ? c->link.reason : "done");
@@ -761,11 +765,15 @@ conn_feed(struct conn *c)
 		if (conn_follow(c, flow) == -1)
 			return;
 	}
+	/* Everything the client sent before its FIN is handed down: the
+	 * protocol says whether that ends the connection. */
 	if (c->state == CONN_READING && c->link.peer_closed &&
-	    stream_input_pending(c->stream) == 0)
-		conn_end(c, CONN_DRAINING, "client closed");
-	else
-		conn_input_room(c);
+	    stream_input_pending(c->stream) == 0 && !c->eof_told) {
+		c->eof_told = 1;
+		if (conn_follow(c, c->service->proto->eof(c->session)) == -1)
+			return;
+	}
+	conn_input_room(c);
 }
 
 /* The protocol moved on from a held answer (link's wake). */
@@ -964,6 +972,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		                               : "write timeout");
 	else if (what & BEV_EVENT_ERROR) {
 		conn_error_reason(c, reason, sizeof reason);
+		c->link.peer_reset = 1;
 		conn_close(c, reason);
 	}
 }

@@ -66,6 +66,7 @@ struct conn {
 	int flush_due; /* direct: flush is active, not run yet */
 	int rd_on; /* direct: reading is wanted (the state allows it) */
 	int rd_full; /* direct: paused, CONN_INPUT_HIGH bytes wait unparsed */
+	int eof_told; /* the protocol heard of the client's FIN */
 	struct link link; /* what the steps below see */
 	void *session; /* the protocol's; NULL for a connect fault's */
 	struct stream *stream; /* stream faults, or NULL */

@@ -325,11 +325,15 @@ control_addresses(struct control *ctl)
 static void
 control_status_service_cb(const struct control_service *cs, void *arg)
 {
-	json_object_set_new(arg, cs->name,
-	    json_pack("{s:s, s:o, s:b, s:I, s:I, s:I}", "persona", cs->persona,
-	        "listen", control_address_json(cs), "tls", cs->tls,
-	        "connections", (json_int_t)cs->connections, "open",
-	        (json_int_t)cs->open, "requests", (json_int_t)cs->requests));
+	json_t *o;
+
+	o = json_pack("{s:s?, s:o, s:b, s:I, s:I, s:I}", "persona", cs->persona,
+	    "listen", control_address_json(cs), "tls", cs->tls, "connections",
+	    (json_int_t)cs->connections, "open", (json_int_t)cs->open,
+	    "requests", (json_int_t)cs->requests);
+	if (o != NULL && cs->upstream != NULL)
+		json_object_set_new(o, "upstream", json_string(cs->upstream));
+	json_object_set_new(arg, cs->name, o);
 }
 
 static void

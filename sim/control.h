@@ -24,7 +24,8 @@ struct timeline;
 /* A service as GET /status shows it: plain data, read during the call. */
 struct control_service {
 	const char *name;
-	const char *persona; /* its persona's name */
+	const char *persona; /* its persona's name, or NULL (a proxy) */
+	const char *upstream; /* a proxy's upstream, or NULL */
 	const char *address; /* bound "HOST:PORT", or NULL if not listening */
 	int tls;
 	uint64_t connections; /* accepted so far */

@@ -546,6 +546,16 @@ http_held_eof(void *arg)
 	return answer_held_eof(&s->answer);
 }
 
+/* The client sent its FIN and every request it sent is answered. */
+static enum flow
+http_eof(void *arg)
+{
+	struct http_session *s = arg;
+
+	s->link->reason = "client closed";
+	return FLOW_CLOSE;
+}
+
 /* The connection is going. */
 static void
 http_close(void *arg)
@@ -564,5 +574,6 @@ const struct proto_ops http_proto = {
 	.open = http_open,
 	.input = http_input,
 	.held_eof = http_held_eof,
+	.eof = http_eof,
 	.close = http_close,
 };

@@ -214,6 +214,8 @@ persona_configure(struct persona *p, const struct service_conf *conf)
 void
 persona_set_users_from(struct persona *p, struct persona *ums)
 {
+	if (p == NULL) /* a proxy's */
+		return;
 	if (p->type->kind != PERSONA_FINANCIAL_ENGINE || ums == NULL ||
 	    ums->type->kind != PERSONA_UMS) {
 		p->users_from = NULL;
@@ -228,6 +230,8 @@ persona_reset(struct persona *p)
 {
 	void *store;
 
+	if (p == NULL) /* a proxy's: nothing stored */
+		return;
 	/* Load first: if that fails, the running data beats none. */
 	store = persona_load(p);
 	if (store == NULL)

@@ -84,6 +84,7 @@ struct link {
 	uint64_t requests; /* requests begun on this connection */
 	uint64_t request_timeout_us; /* a request's first byte to its last */
 	int peer_closed; /* the client sent its FIN */
+	int peer_reset; /* the connection ends because the client reset it */
 	const char *reason; /* why, with FLOW_ABORT (or FLOW_CLOSE) */
 	/* A held answer went out at released_us, late_us after its fault said
 	 * (0: none waiting to be measured): the connection times its write. */
@@ -108,6 +109,12 @@ struct proto_ops {
 	 * FLOW_HOLD lets the answer come, FLOW_ABORT gives up on it.
 	 */
 	enum flow (*held_eof)(void *session);
+	/*
+	 * The client sent its FIN and everything it sent has been handed
+	 * down: FLOW_CLOSE ends the connection once answered (HTTP), FLOW_NEED
+	 * keeps it open (a proxy passes the FIN on; the far end ends it).
+	 */
+	enum flow (*eof)(void *session);
 	/* The connection is going: free the session and what it holds. */
 	void (*close)(void *session);
 };
@@ -129,6 +136,19 @@ struct farend_ops {
 	 * (a pattern, never a raw path; it belongs to the far end).
 	 */
 	const char *(*route)(void *impl, const struct request *);
+	/*
+	 * A byte stream to the far end, one per connection (a proxy's
+	 * upstream); NULL for a far end that answers requests. stream_open
+	 * dials for the link and returns the stream (NULL if out of memory);
+	 * stream_send takes the bytes waiting in link->in, all of them, or
+	 * none while its side is full (FLOW_NEED; it wakes the link with
+	 * FLOW_NEXT once it can take more); stream_eof passes the client's
+	 * FIN on; stream_close ends it (reset: the client reset, so does it).
+	 */
+	void *(*stream_open)(void *impl, struct link *);
+	enum flow (*stream_send)(void *stream);
+	void (*stream_eof)(void *stream);
+	void (*stream_close)(void *stream, int reset);
 };
 
 /* A far end and its instance. */

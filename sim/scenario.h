@@ -32,9 +32,26 @@ struct tls_conf {
 };
 
 /* One entry of "services". */
+/* What a proxy's client sees while its upstream refuses. */
+enum upstream_down {
+	UPSTREAM_DOWN_REFUSE, /* stop listening: a real ECONNREFUSED */
+	UPSTREAM_DOWN_RESET, /* accept, then reset (RST) */
+	UPSTREAM_DOWN_CLOSE, /* accept, then close (FIN) */
+};
+
+/* A proxy's dial to its upstream gives up after this, unless it says. */
+#define SCENARIO_CONNECT_TIMEOUT_US (5 * 1000000ULL)
+
 struct service_conf {
 	char *name; /* its key in "services" */
-	enum persona_kind persona; /* "persona" */
+	enum persona_kind persona; /* "persona" (not for a proxy) */
+	/* Proxy mode: "upstream" as written ("HOST:PORT"), or NULL for a
+	 * persona; its host (a name or an IP literal) and port. */
+	char *upstream;
+	char upstream_host[256];
+	uint16_t upstream_port;
+	enum upstream_down upstream_down; /* "upstream_down" */
+	uint64_t connect_timeout_us; /* "connect_timeout" */
 	char *listen; /* as written, or the persona's default */
 	/* The listen host, an IP literal ("localhost" is 127.0.0.1). */
 	char host[256];
@@ -58,6 +75,9 @@ struct service_conf {
 
 /* A request's first byte to its last, unless a service says otherwise. */
 #define SCENARIO_REQUEST_TIMEOUT_US (30 * 1000000ULL)
+
+/* The name of an upstream_down value ("refuse"). */
+const char *scenario_upstream_down_name(enum upstream_down);
 
 /* One entry of "stubs": a canned answer that adds or overrides a route. */
 struct stub_conf {

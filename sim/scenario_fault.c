@@ -731,6 +731,32 @@ scenario_fault_check_tls(struct scenario_loader *ld, json_t *obj)
 }
 
 /*
+ * A proxy passes bytes: a fault of a layer it does not parse (handshake,
+ * http) cannot apply to the proxy the fault names. (A fault that names no
+ * service applies to those it can.)
+ */
+static void
+scenario_fault_check_proxy(
+    struct scenario_loader *ld, json_t *obj, enum fault_layer layer)
+{
+	json_t *name = json_object_get(obj, "service"), *svc;
+	size_t saved;
+
+	if (!json_is_string(name) || ld->services == NULL)
+		return;
+	svc = json_object_get(ld->services, json_string_value(name));
+	if (!json_is_object(svc) || json_object_get(svc, "upstream") == NULL)
+		return;
+	saved = scenario_read_push(ld, "service");
+	scenario_read_error(ld,
+	    "service %s is a proxy: its bytes are passed on, not parsed, so "
+	    "%s faults cannot apply",
+	    scenario_read_quote(ld, json_string_value(name)),
+	    fault_layer_name(layer));
+	scenario_read_pop(ld, saved);
+}
+
+/*
  * Read one fault object. Its layer and type are read ahead, since they
  * decide which keys belong; then what is missing, then every member in
  * document order; then the defaults of parameters not given.
@@ -793,6 +819,10 @@ scenario_fault_read(
 	}
 	if (kind != NULL && kind->layer == FAULT_LAYER_TLS)
 		scenario_fault_check_tls(ld, obj);
+	if (kind != NULL &&
+	    (kind->layer == FAULT_LAYER_HTTP ||
+	        kind->layer == FAULT_LAYER_HANDSHAKE))
+		scenario_fault_check_proxy(ld, obj, kind->layer);
 }
 
 /* Read an array of faults into a new array. */

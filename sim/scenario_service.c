@@ -38,9 +38,18 @@ static void scenario_service_request_timeout(
     struct scenario_loader *, json_t *, void *);
 static void scenario_service_idle_timeout(
     struct scenario_loader *, json_t *, void *);
+static void scenario_service_upstream(
+    struct scenario_loader *, json_t *, void *);
+static void scenario_service_upstream_down(
+    struct scenario_loader *, json_t *, void *);
+static void scenario_service_connect_timeout(
+    struct scenario_loader *, json_t *, void *);
 
 static const struct scenario_key_rule scenario_service_rules[] = {
-	{ "persona", 1, scenario_service_persona },
+	{ "persona", 0, scenario_service_persona },
+	{ "upstream", 0, scenario_service_upstream },
+	{ "upstream_down", 0, scenario_service_upstream_down },
+	{ "connect_timeout", 0, scenario_service_connect_timeout },
 	{ "listen", 0, scenario_service_listen },
 	{ "versions", 0, scenario_service_versions },
 	{ "users_from", 0, scenario_service_users_from },
@@ -161,8 +170,8 @@ scenario_service_check_clash(
  * out of range, an IPv6 address without brackets, or anything else.
  */
 static void
-scenario_service_listen_error(
-    struct scenario_loader *ld, const char *s, const char *example)
+scenario_service_listen_error(struct scenario_loader *ld, const char *s,
+    const char *example, int lowest_port)
 {
 	const char *colon = strrchr(s, ':'), *port;
 	char *fix;
@@ -174,8 +183,8 @@ scenario_service_listen_error(
 	    (digits > 5 || strtoul(port, NULL, 10) > 65535) &&
 	    (*s != '[' || colon[-1] == ']') &&
 	    (*s == '[' || memchr(s, ':', (size_t)(colon - s)) == NULL)) {
-		scenario_read_error(ld, "port must be 0 to 65535, got %.12s%s",
-		    port, digits > 12 ? "..." : "");
+		scenario_read_error(ld, "port must be %d to 65535, got %.12s%s",
+		    lowest_port, port, digits > 12 ? "..." : "");
 		return;
 	}
 	if (*s != '[' && colon != NULL && digits > 0 && port[digits] == '\0' &&
@@ -206,7 +215,7 @@ scenario_service_listen_set(struct scenario_loader *ld,
 	int af;
 
 	if (hostport_parse(s, host, sizeof host, &port) != 0) {
-		scenario_service_listen_error(ld, s, example);
+		scenario_service_listen_error(ld, s, example, 0);
 		return -1;
 	}
 	if (*s != '[' && strcasecmp(host, "localhost") == 0)
@@ -528,6 +537,126 @@ scenario_service_idle_timeout(struct scenario_loader *ld, json_t *v, void *out)
 	scenario_service_timeout_read(ld, v, &svc->idle_timeout_us);
 }
 
+/* The names of upstream_down's values, by enum upstream_down. */
+static const char *const scenario_upstream_downs[] = {
+	[UPSTREAM_DOWN_REFUSE] = "refuse",
+	[UPSTREAM_DOWN_RESET] = "reset",
+	[UPSTREAM_DOWN_CLOSE] = "close",
+};
+
+/* A proxy's "upstream": HOST:PORT, HOST a name or an IP literal. */
+static void
+scenario_service_upstream(struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+	const char *s;
+	uint16_t port;
+
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
+		return;
+	s = json_string_value(v);
+	if (hostport_parse(
+	        s, svc->upstream_host, sizeof svc->upstream_host, &port) != 0 ||
+	    svc->upstream_host[0] == '\0') {
+		scenario_service_listen_error(ld, s, "\"10.0.0.5:8443\"", 1);
+		return;
+	}
+	if (port == 0) {
+		scenario_read_error(ld, "port must be 1 to 65535, got 0");
+		return;
+	}
+	svc->upstream_port = port;
+	svc->upstream = xstrdup(s);
+}
+
+/* A proxy's "upstream_down": refuse, reset or close. */
+static void
+scenario_service_upstream_down(struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+	size_t i;
+
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
+		return;
+	for (i = 0; i < nitems(scenario_upstream_downs); i++) {
+		if (strcmp(json_string_value(v), scenario_upstream_downs[i]) ==
+		    0) {
+			svc->upstream_down = (enum upstream_down)i;
+			return;
+		}
+	}
+	scenario_read_error(ld,
+	    "upstream_down must be \"refuse\", \"reset\" or \"close\", not "
+	    "%s",
+	    scenario_read_quote(ld, json_string_value(v)));
+}
+
+static void
+scenario_service_connect_timeout(
+    struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+
+	scenario_service_timeout_read(ld, v, &svc->connect_timeout_us);
+}
+
+const char *
+scenario_upstream_down_name(enum upstream_down d)
+{
+	return scenario_upstream_downs[d];
+}
+
+/*
+ * A service is a persona or a proxy: one of "persona" and "upstream",
+ * and only the keys of its kind.
+ */
+static void
+scenario_service_check_kind(struct scenario_loader *ld, json_t *v)
+{
+	static const char *const persona_only[] = { "versions", "users_from" };
+	static const char *const proxy_only[] = { "upstream_down",
+		"connect_timeout" };
+	int persona = json_object_get(v, "persona") != NULL;
+	int proxy = json_object_get(v, "upstream") != NULL;
+	size_t i, saved;
+
+	if (persona && proxy) {
+		saved = scenario_read_push(ld, "upstream");
+		scenario_read_error(ld,
+		    "a service is a persona or a proxy: \"upstream\" and "
+		    "\"persona\" exclude each other");
+		scenario_read_pop(ld, saved);
+		return;
+	}
+	if (!persona && !proxy) {
+		scenario_read_error(ld,
+		    "missing required key \"persona\" (or \"upstream\" for "
+		    "a proxy)");
+		return;
+	}
+	if (proxy && json_object_get(v, "listen") == NULL)
+		scenario_read_error(
+		    ld, "a proxy needs \"listen\": it has no default address");
+	for (i = 0; proxy && i < nitems(persona_only); i++) {
+		if (json_object_get(v, persona_only[i]) == NULL)
+			continue;
+		saved = scenario_read_push(ld, persona_only[i]);
+		scenario_read_error(ld,
+		    "%s is for a persona, not a proxy (\"upstream\")",
+		    scenario_read_quote(ld, persona_only[i]));
+		scenario_read_pop(ld, saved);
+	}
+	for (i = 0; persona && i < nitems(proxy_only); i++) {
+		if (json_object_get(v, proxy_only[i]) == NULL)
+			continue;
+		saved = scenario_read_push(ld, proxy_only[i]);
+		scenario_read_error(ld,
+		    "%s is for a proxy (a service with \"upstream\")",
+		    scenario_read_quote(ld, proxy_only[i]));
+		scenario_read_pop(ld, saved);
+	}
+}
+
 /* Read one service; its name and persona are already set. */
 static void
 scenario_service_read(
@@ -544,8 +673,10 @@ scenario_service_read(
 	}
 	svc->request_timeout_us = SCENARIO_REQUEST_TIMEOUT_US;
 	svc->idle_timeout_us = SCENARIO_IDLE_TIMEOUT_US;
+	svc->connect_timeout_us = SCENARIO_CONNECT_TIMEOUT_US;
 	if (scenario_read_expect(ld, v, JSON_OBJECT) != 0)
 		return;
+	scenario_service_check_kind(ld, v);
 	pt = scenario_service_declared_type(ld, svc->name);
 	/* A default address clashes at the service itself, before its keys. */
 	if (pt != NULL && json_object_get(v, "listen") == NULL) {
@@ -555,7 +686,8 @@ scenario_service_read(
 	}
 	scenario_read_object(
 	    ld, v, scenario_service_rules, nitems(scenario_service_rules), svc);
-	if (pt != NULL && json_object_get(v, "versions") == NULL) {
+	if (pt != NULL && svc->upstream == NULL &&
+	    json_object_get(v, "versions") == NULL) {
 		svc->versions =
 		    xcalloc(pt->ndefault_versions, sizeof *svc->versions);
 		for (i = 0; i < pt->ndefault_versions; i++)
@@ -615,6 +747,7 @@ scenario_service_clear(struct service_conf *svc)
 
 	free(svc->name);
 	free(svc->listen);
+	free(svc->upstream);
 	for (i = 0; i < svc->nversions; i++)
 		free(svc->versions[i]);
 	free(svc->versions);

@@ -128,8 +128,8 @@ server_find(struct server *srv, const struct service_conf *conf)
 
 	TAILQ_FOREACH(svc, &srv->services, entry)
 	{
-		if (svc->conf != NULL && strcmp(svc->name, conf->name) == 0 &&
-		    svc->conf->persona == conf->persona)
+		if (strcmp(svc->name, conf->name) == 0 &&
+		    service_same_kind(svc, conf))
 			return svc;
 	}
 	return NULL;
@@ -310,8 +310,8 @@ server_apply_states(struct server *srv)
 		    inject_state(&srv->inject, svc->name, FAULT_REFUSE) != NULL;
 		stall = inject_state(&srv->inject, svc->name,
 		            FAULT_STALL_ACCEPT) != NULL;
-		if (listener_set_faults(
-		        svc->listener, refuse, stall, err, sizeof err) == -1)
+		if (service_listen_faults(
+		        svc, refuse, stall, err, sizeof err) == -1)
 			log_msg(LOG_ERROR, svc->name, "%s", err);
 	}
 }
@@ -382,9 +382,10 @@ server_log_services(struct server *srv)
 
 	TAILQ_FOREACH(svc, &srv->services, entry)
 	{
-		log_msg(LOG_INFO, svc->name, "%s listening on %s",
-		    persona_type_get(svc->conf->persona)->name,
-		    listener_address(svc->listener));
+		log_msg(LOG_INFO, svc->name, "%s listening on %s%s%s",
+		    service_kind_name(svc), listener_address(svc->listener),
+		    svc->upstream != NULL ? ", upstream " : "",
+		    svc->upstream != NULL ? svc->conf->upstream : "");
 	}
 }
 
@@ -430,7 +431,9 @@ server_control_services(void *arg, control_service_fn *fn, void *fnarg)
 	{
 		memset(&cs, 0, sizeof cs);
 		cs.name = svc->name;
-		cs.persona = persona_type_get(svc->conf->persona)->name;
+		cs.persona =
+		    svc->upstream == NULL ? service_kind_name(svc) : NULL;
+		cs.upstream = svc->conf->upstream;
 		cs.address = svc->listener != NULL
 		    ? listener_address(svc->listener)
 		    : NULL;

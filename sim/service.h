@@ -20,6 +20,7 @@ struct persona;
 struct service_conf;
 struct stub_conf;
 struct tls_server;
+struct upstream;
 
 TAILQ_HEAD(conn_list, conn);
 
@@ -28,14 +29,18 @@ struct service {
 	char *name;
 	const struct service_conf
 	    *conf; /* in the server's scenario; NULL once removed */
-	struct persona *persona;
-	struct farend farend; /* what answers its requests: the persona */
+	struct persona *persona; /* or, for a proxy, */
+	struct upstream *upstream; /* the real service behind it */
+	struct farend farend; /* what answers: the persona or the upstream */
 	const struct proto_ops *proto; /* what its connections speak */
 	struct listener *listener;
 	struct tls_server *tls; /* NULL: plain TCP */
 	struct conn_list conns;
 	struct event *sweep; /* looks over conns for idleness (conn.c) */
 	struct pipe_counts counts;
+	/* What its listener is asked to do: the connect faults' refuse and
+	 * stall, and a proxy's upstream refusing ("upstream_down"). */
+	int fault_refuse, fault_stall, upstream_refusing;
 	int refs; /* the server's, and one per connection */
 	TAILQ_ENTRY(service) entry;
 };
@@ -49,6 +54,22 @@ struct service *service_new(
 /* Point a service at a (re)loaded scenario entry and its stubs. */
 void service_configure(struct service *, const struct service_conf *,
     const struct stub_conf *stubs, size_t nstubs);
+
+/*
+ * Put the listener in the state the connect faults ask for (refuse:
+ * closed, stall: not accepting); a proxy whose upstream refuses refuses
+ * too. Returns 0, or -1 with err set if the socket cannot be bound again.
+ */
+int service_listen_faults(
+    struct service *, int refuse, int stall, char *err, size_t errlen);
+
+/* Are a running service and a scenario entry the same kind of service
+ * (the same persona, or both proxies), so a reload may keep it? */
+int service_same_kind(const struct service *, const struct service_conf *);
+
+/* The kind of service, for logs and GET /status: the persona's name or
+ * "proxy". */
+const char *service_kind_name(const struct service *);
 
 /* Take and drop references; the last drop frees it. */
 void service_ref(struct service *);

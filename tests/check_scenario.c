@@ -482,7 +482,8 @@ START_TEST(test_missing_required_keys)
 	    "t.json: /: missing required key \"standin\"\n"
 	    "t.json: /: missing required key \"services\"");
 	assert_error(HEAD "'services': {'u': {}}}",
-	    "t.json: /services/u: missing required key \"persona\"");
+	    "t.json: /services/u: missing required key \"persona\" (or "
+	    "\"upstream\" for a proxy)");
 	assert_error(HEAD SERVICES ", 'stubs': [{}]}",
 	    "t.json: /stubs/0: missing required key \"path\"");
 }
@@ -565,7 +566,8 @@ START_TEST(test_unknown_keys_and_hints)
 	    "t.json: /tls: unknown key");
 	assert_error(HEAD "'services': {'ums': {'persnoa': 'ums', "
 	                  "'listne': '127.0.0.1:0', 'users-from': 'x'}}}",
-	    "t.json: /services/ums: missing required key \"persona\"\n"
+	    "t.json: /services/ums: missing required key \"persona\" (or "
+	    "\"upstream\" for a proxy)\n"
 	    "t.json: /services/ums/persnoa: unknown key (did you mean "
 	    "\"persona\"?)\n"
 	    "t.json: /services/ums/listne: unknown key (did you mean "

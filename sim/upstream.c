@@ -1,0 +1,446 @@
+/*
+ * upstream.c: a proxy service's far end, the real service behind it (see
+ * upstream.h). One bufferevent per client connection, dialled by name or
+ * address without blocking the loop (evdns), with the service's connect
+ * timeout. Bytes move between it and the link's buffers with watermarks
+ * on both sides, so a slow reader pauses the upstream and a slow upstream
+ * pauses the client: memory stays bounded.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include "clock.h"
+#include "journal.h"
+#include "log.h"
+#include "scenario.h"
+#include "upstream.h"
+#include "util.h"
+
+/* Past this much unsent toward the client, the upstream is not read. */
+#define UPSTREAM_DOWN_HIGH (1024 * 1024)
+/* Past this much unsent toward the upstream, the client's bytes wait. */
+#define UPSTREAM_UP_HIGH (1024 * 1024)
+/* While dials are refused, one probe every so often to see it back. */
+#define UPSTREAM_PROBE_USEC 100000
+
+struct upstream {
+	struct pipeline *pipeline;
+	struct evdns_base *dns; /* names and the hosts file, off the loop */
+	char host[256];
+	uint16_t port;
+	char address[300]; /* "HOST:PORT", for journal and logs */
+	enum upstream_down down_mode;
+	uint64_t connect_timeout_us;
+	int refusing; /* the last dial was refused ("refuse" mode only) */
+	struct bufferevent *probe; /* a dial to see it back, or NULL */
+	struct event *probe_timer;
+	void (*down)(void *, int);
+	void *down_arg;
+};
+
+/* One client connection's connection to the upstream. */
+struct upstream_stream {
+	struct upstream *up;
+	struct link *link;
+	struct bufferevent *bev;
+	struct evbuffer_cb_entry *out_cb; /* on link->out: it drained */
+	int connected;
+	int eof; /* the client's FIN is to be passed on once output drains */
+	int waiting; /* the client's bytes wait for room (FLOW_NEED given) */
+	int ended; /* the connection was told how it ends */
+	uint64_t dial_us; /* when the dial began */
+	uint64_t sent, received; /* bytes up and down */
+	/* Why it ended, for the connection's close (it frees us after). */
+	char reason[400];
+};
+
+/* Pass the upstream's write-side end on: its FIN once its output drains. */
+static void
+upstream_shutdown(struct upstream_stream *s)
+{
+	evutil_socket_t fd = bufferevent_getfd(s->bev);
+
+	if (s->eof && s->connected && fd >= 0 &&
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		shutdown(fd, SHUT_WR);
+}
+
+/* Journal how the proxied connection went. */
+static void
+upstream_journal_end(struct upstream_stream *s, const char *how)
+{
+	struct journal *j = s->link->pipeline->journal;
+	struct journal_fields jf;
+
+	if (j == NULL)
+		return;
+	journal_fields_init(&jf);
+	journal_field_str(&jf, "upstream", s->up->address);
+	journal_field_str(&jf, "ended", how);
+	journal_field_int(&jf, "bytes_up", (int64_t)s->sent);
+	journal_field_int(&jf, "bytes_down", (int64_t)s->received);
+	journal_add_fields(
+	    j, s->link->service, s->link->conn, "upstream_closed", &jf);
+}
+
+/* Tell the connection how it ends (once): the link may be gone after. */
+static void
+upstream_end(struct upstream_stream *s, enum flow flow, const char *reason)
+{
+	struct link *l = s->link;
+
+	if (s->ended)
+		return;
+	s->ended = 1;
+	upstream_journal_end(s, reason);
+	bufferevent_disable(s->bev, EV_READ | EV_WRITE);
+	l->reason = reason;
+	l->wake(l, flow);
+}
+
+/* The upstream's bytes: down to the client, unless it is full. */
+static void
+upstream_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct upstream_stream *s = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	s->received += evbuffer_get_length(in);
+	evbuffer_add_buffer(s->link->out, in);
+	if (evbuffer_get_length(s->link->out) >= UPSTREAM_DOWN_HIGH)
+		bufferevent_disable(bev, EV_READ); /* upstream_out_cb resumes */
+}
+
+/* The client's side drained: read the upstream again. */
+static void
+upstream_out_cb(
+    struct evbuffer *out, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct upstream_stream *s = arg;
+
+	if (info->n_deleted > 0 && s->connected && !s->ended &&
+	    !(bufferevent_get_enabled(s->bev) & EV_READ) &&
+	    evbuffer_get_length(out) < UPSTREAM_DOWN_HIGH / 2)
+		bufferevent_enable(s->bev, EV_READ);
+}
+
+/* Output to the upstream fell to the low watermark. */
+static void
+upstream_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct upstream_stream *s = arg;
+	struct link *l = s->link;
+
+	(void)bev;
+	upstream_shutdown(s);
+	if (s->waiting) {
+		s->waiting = 0;
+		l->wake(l, FLOW_NEXT); /* last: the link may be gone after */
+	}
+}
+
+static void upstream_probe_start(struct upstream *);
+static void upstream_probe_cb(evutil_socket_t, short, void *);
+
+/* Dials are refused (or get through again): tell the service. */
+static void
+upstream_refused(struct upstream *up, int refusing)
+{
+	if (up->down_mode != UPSTREAM_DOWN_REFUSE || up->refusing == refusing)
+		return;
+	up->refusing = refusing;
+	log_msg(refusing ? LOG_WARN : LOG_INFO, NULL, "upstream %s %s",
+	    up->address,
+	    refusing ? "refuses connections: so does the proxy"
+	             : "accepts connections again");
+	if (refusing)
+		upstream_probe_start(up);
+	if (up->down != NULL)
+		up->down(up->down_arg, refusing);
+}
+
+/* A dial failed: the client sees what "upstream_down" says. */
+static void
+upstream_dial_failed(struct upstream_stream *s, int err, int timed_out)
+{
+	struct upstream *up = s->up;
+	char limit[32];
+
+	if (timed_out) {
+		duration_format(up->connect_timeout_us, limit, sizeof limit);
+		snprintf(s->reason, sizeof s->reason,
+		    "upstream %s: no connection within %s", up->address, limit);
+	} else
+		snprintf(s->reason, sizeof s->reason, "upstream %s: %s",
+		    up->address,
+		    err != 0 ? evutil_socket_error_to_string(err)
+		             : "cannot resolve its name");
+	if (err == ECONNREFUSED)
+		upstream_refused(up, 1);
+	/* Refused while the proxy refuses: a reset is the nearest thing
+	 * for a connection that was accepted before it was known. */
+	upstream_end(s,
+	    up->down_mode == UPSTREAM_DOWN_CLOSE ? FLOW_CLOSE : FLOW_RESET,
+	    s->reason);
+}
+
+/* Connected, closed, reset, timed out. */
+static void
+upstream_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct upstream_stream *s = arg;
+	struct journal *j = s->link->pipeline->journal;
+	struct journal_fields jf;
+	int err = EVUTIL_SOCKET_ERROR();
+
+	if (what & BEV_EVENT_CONNECTED) {
+		s->connected = 1;
+		bufferevent_set_timeouts(bev, NULL, NULL);
+		bufferevent_enable(bev, EV_READ);
+		upstream_refused(s->up, 0);
+		if (j != NULL) {
+			journal_fields_init(&jf);
+			journal_field_str(&jf, "upstream", s->up->address);
+			journal_field_int(&jf, "dial_us",
+			    (int64_t)(clock_now_us() - s->dial_us));
+			journal_add_fields(j, s->link->service, s->link->conn,
+			    "upstream_connected", &jf);
+		}
+		upstream_shutdown(s); /* the client may have closed already */
+		return;
+	}
+	if (!s->connected) {
+		if (what & BEV_EVENT_ERROR &&
+		    bufferevent_socket_get_dns_error(bev) != 0)
+			err = 0;
+		upstream_dial_failed(s, err, (what & BEV_EVENT_TIMEOUT) != 0);
+		return;
+	}
+	/* Whatever it sent before its end goes down first. */
+	upstream_read_cb(bev, s);
+	if (what & BEV_EVENT_EOF) {
+		upstream_end(s, FLOW_CLOSE, "upstream closed");
+		return;
+	}
+	snprintf(s->reason, sizeof s->reason, "upstream %s",
+	    err == ECONNRESET ? "reset the connection"
+	                      : evutil_socket_error_to_string(err));
+	upstream_end(s, FLOW_RESET, s->reason);
+}
+
+static void *
+upstream_stream_open(void *impl, struct link *link)
+{
+	struct upstream *up = impl;
+	struct upstream_stream *s;
+	struct timeval tv = clock_tv(up->connect_timeout_us);
+
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return NULL;
+	s->up = up;
+	s->link = link;
+	/* Deferred: a dial that fails at once must not wake the link from
+	 * inside its own opening. */
+	s->bev = bufferevent_socket_new(link->pipeline->base, -1,
+	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (s->bev == NULL)
+		goto fail;
+	s->out_cb = evbuffer_add_cb(link->out, upstream_out_cb, s);
+	if (s->out_cb == NULL)
+		goto fail;
+	bufferevent_setcb(
+	    s->bev, upstream_read_cb, upstream_write_cb, upstream_event_cb, s);
+	bufferevent_setwatermark(s->bev, EV_WRITE, UPSTREAM_UP_HIGH / 2, 0);
+	bufferevent_set_timeouts(s->bev, NULL, &tv);
+	s->dial_us = clock_now_us();
+	/* A failure is reported through upstream_event_cb, deferred. */
+	(void)bufferevent_socket_connect_hostname(
+	    s->bev, up->dns, AF_UNSPEC, up->host, up->port);
+	return s;
+fail:
+	if (s->bev != NULL)
+		bufferevent_free(s->bev);
+	free(s);
+	return NULL;
+}
+
+static enum flow
+upstream_stream_send(void *arg)
+{
+	struct upstream_stream *s = arg;
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	size_t n = evbuffer_get_length(s->link->in);
+
+	if (s->ended) {
+		evbuffer_drain(s->link->in, n); /* the end is on its way */
+		return FLOW_NEED;
+	}
+	if (evbuffer_get_length(out) >= UPSTREAM_UP_HIGH) {
+		s->waiting = 1; /* upstream_write_cb wakes the link */
+		return FLOW_NEED;
+	}
+	s->sent += n;
+	evbuffer_add_buffer(out, s->link->in);
+	return FLOW_NEED;
+}
+
+static void
+upstream_stream_eof(void *arg)
+{
+	struct upstream_stream *s = arg;
+
+	s->eof = 1;
+	upstream_shutdown(s);
+}
+
+static void
+upstream_stream_close(void *arg, int reset)
+{
+	struct upstream_stream *s = arg;
+	struct linger lg = { 1, 0 };
+	evutil_socket_t fd = bufferevent_getfd(s->bev);
+
+	if (!s->ended)
+		upstream_journal_end(
+		    s, reset ? "client reset" : "client closed");
+	/* The client reset: so does the upstream's connection (linger 0). */
+	if (reset && fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	evbuffer_remove_cb_entry(s->link->out, s->out_cb);
+	bufferevent_free(s->bev);
+	free(s);
+}
+
+/* A probe's dial ended: the upstream accepts, refuses, or is silent. */
+static void
+upstream_probe_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct upstream *up = arg;
+	struct timeval tv = clock_tv(UPSTREAM_PROBE_USEC);
+	int err = EVUTIL_SOCKET_ERROR();
+
+	(void)bev;
+	bufferevent_free(up->probe);
+	up->probe = NULL;
+	if (what & BEV_EVENT_CONNECTED)
+		upstream_refused(up, 0);
+	else if (!up->refusing && (what & BEV_EVENT_ERROR) &&
+	    err == ECONNREFUSED)
+		upstream_refused(up, 1); /* probes on */
+	else if (up->refusing)
+		evtimer_add(up->probe_timer, &tv);
+}
+
+/* Dial once, to see whether the upstream accepts. */
+static void
+upstream_probe(struct upstream *up)
+{
+	struct timeval tv = clock_tv(up->connect_timeout_us);
+
+	if (up->probe != NULL)
+		return;
+	up->probe = bufferevent_socket_new(up->pipeline->base, -1,
+	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (up->probe == NULL)
+		return;
+	bufferevent_setcb(up->probe, NULL, NULL, upstream_probe_event_cb, up);
+	bufferevent_set_timeouts(up->probe, NULL, &tv);
+	(void)bufferevent_socket_connect_hostname(
+	    up->probe, up->dns, AF_UNSPEC, up->host, up->port);
+}
+
+/* Time for a probe while dials are refused. */
+static void
+upstream_probe_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream *up = arg;
+
+	(void)fd;
+	(void)what;
+	if (up->refusing)
+		upstream_probe(up);
+}
+
+/* Start probing (refused dials): at once, then every UPSTREAM_PROBE_USEC. */
+static void
+upstream_probe_start(struct upstream *up)
+{
+	struct timeval tv = clock_tv(UPSTREAM_PROBE_USEC);
+
+	if (up->probe == NULL && !evtimer_pending(up->probe_timer, NULL))
+		evtimer_add(up->probe_timer, &tv);
+}
+
+void
+upstream_configure(struct upstream *up, const struct service_conf *conf)
+{
+	snprintf(up->host, sizeof up->host, "%s", conf->upstream_host);
+	up->port = conf->upstream_port;
+	snprintf(up->address, sizeof up->address, "%s", conf->upstream);
+	up->down_mode = conf->upstream_down;
+	up->connect_timeout_us = conf->connect_timeout_us;
+	if (up->down_mode != UPSTREAM_DOWN_REFUSE && up->refusing) {
+		up->refusing = 0;
+		if (up->down != NULL)
+			up->down(up->down_arg, 0);
+	}
+}
+
+struct upstream *
+upstream_new(struct pipeline *p, const struct service_conf *conf,
+    void (*down)(void *, int), void *arg)
+{
+	struct upstream *up = calloc(1, sizeof *up);
+
+	if (up == NULL)
+		return NULL;
+	up->pipeline = p;
+	up->down = down;
+	up->down_arg = arg;
+	up->dns = evdns_base_new(p->base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	        EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	up->probe_timer = evtimer_new(p->base, upstream_probe_cb, up);
+	if (up->dns == NULL || up->probe_timer == NULL) {
+		upstream_free(up);
+		return NULL;
+	}
+	upstream_configure(up, conf);
+	/* Refusing from the start if it is down at the start. */
+	if (up->down_mode == UPSTREAM_DOWN_REFUSE)
+		upstream_probe(up);
+	return up;
+}
+
+void
+upstream_free(struct upstream *up)
+{
+	if (up == NULL)
+		return;
+	if (up->probe != NULL)
+		bufferevent_free(up->probe);
+	if (up->probe_timer != NULL)
+		event_free(up->probe_timer);
+	if (up->dns != NULL)
+		evdns_base_free(up->dns, 0);
+	free(up);
+}
+
+const struct farend_ops upstream_farend = {
+	.name = "upstream",
+	.stream_open = upstream_stream_open,
+	.stream_send = upstream_stream_send,
+	.stream_eof = upstream_stream_eof,
+	.stream_close = upstream_stream_close,
+};
