@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# e2e-proxy.sh: proxy mode end to end. standin stands in front of real
+# upstreams started here on port 0 (raw TCP ones from tests/upstream.py,
+# and a second standin's UMS persona, reached by name), and real clients
+# (curl, Python sockets) see through it what a real outage shows them:
+# refused, reset, closed, cut short, silent, slow, and TLS faults.
+. "$top_srcdir/tests/lib.sh"
+
+UP=$TMP/up.json
+UPID= P2=
+trap 'kill $UPID $P2 2>/dev/null; cleanup' EXIT
+client() { python3 "$top_srcdir/tests/proxy-client.py" "$@"; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+python3 "$top_srcdir/tests/upstream.py" "$UP" &
+UPID=$!
+"$STANDIN" serve "$SCEN/port0.json" --no-control --ready-file "$TMP/p2.json" -q &
+P2=$!
+for _ in $(seq 1 200); do [ -s "$UP" ] && [ -s "$TMP/p2.json" ] && break; sleep 0.025; done
+up() { jq -r --arg m "$1" '.[$m]' "$UP"; }
+persona=localhost:$(jq -r '.services.ums' "$TMP/p2.json" | sed 's/.*://')
+gone=127.0.0.1:$(free_port) gone2=127.0.0.1:$(free_port) back=$(free_port)
+
+jq -n --arg persona "$persona" --arg echo "$(up echo)" --arg reset "$(up reset)" \
+	--arg halfway "$(up halfway)" --arg silent "$(up silent)" --arg bulk "$(up bulk)" \
+	--arg log "$(up log)" --arg gone "$gone" --arg gone2 "$gone2" --arg back "127.0.0.1:$back" '
+	def proxy($u): { upstream: $u, listen: "127.0.0.1:0" };
+	{ standin: 1, name: "proxy", seed: 7,
+	  services: {
+	    ums: proxy($persona), echo: proxy($echo), rst: proxy($reset),
+	    halfway: proxy($halfway), silent: proxy($silent), bulk: proxy($bulk),
+	    log: proxy($log), latency: proxy($echo), connreset: proxy($echo),
+	    refused: proxy($gone), back: proxy($back),
+	    down_reset: (proxy($gone2) + { upstream_down: "reset" }),
+	    down_close: (proxy($gone2) + { upstream_down: "close" }),
+	    tls: (proxy($persona) + { tls: {} }),
+	    window: (proxy($persona) + { tls: {} })
+	  },
+	  faults: [
+	    { service: "latency", layer: "stream", type: "latency", latency: "300ms",
+	      direction: "downstream" },
+	    { service: "connreset", layer: "connect", type: "reset" },
+	    { service: "window", layer: "tls", type: "version_mismatch" }
+	  ] }' >"$TMP/proxy.json"
+
+start_standin "$TMP/proxy.json" --journal "$TMP/journal.jsonl" || exit 1
+
+# A real HTTP service through the proxy, found by name (evdns), keep-alive.
+http GET "http://$(addr ums)/v1/users/u1001"
+expect_eq "GET through the proxy: 200" "$CODE" 200
+expect_eq "GET through the proxy: the upstream's user" "$(printf '%s' "$BODY" | jq -r .id)" u1001
+out=$(curl -s -o /dev/null -o /dev/null -w '%{http_code}%{num_connects} ' "http://$(addr ums)/health" "http://$(addr ums)/health")
+expect_eq "keep-alive through the proxy: two answers on one connection" "$out" "2001 2000 "
+
+# Raw bytes: echoed, and the client's FIN passed on (the echo upstream
+# closes on it, and the client sees that end).
+expect_eq "echo: bytes both ways, half-close passed on" "$(client echo "$(addr echo)")" "echo ok eof"
+expect_match "upstream resets: the client sees a reset" "$(client talk "$(addr rst)")" '^reset '
+expect_match "upstream closes midway: 100 bytes, then EOF" "$(client talk "$(addr halfway)")" '^eof 100 x'
+expect_match "upstream silent: nothing, connection held" "$(client talk "$(addr silent)" 'hi' 1)" '^timeout 0 '
+
+# The upstream delivered what the client sent (a request that reached it).
+expect_match "the upstream received the request" "$(client talk "$(addr log)" "donation-42
+")" '^eof 3 ok'
+expect_eq "... and logged it" "$(cat "$UP.log")" "donation-42"
+
+# Faults of the layers above work on a proxy as on a persona.
+read -r how n head t < <(client talk "$(addr latency)")
+expect_eq "stream latency downstream: echoed" "$how $n" "eof 7"
+if awk -v t="$t" 'BEGIN { exit !(t >= 0.29 && t < 5) }'; then ok "stream latency downstream: 300ms late"
+else not_ok "stream latency downstream: 300ms late" "took $t"; fi
+expect_match "connect fault reset on a proxy: a reset" "$(client talk "$(addr connreset)")" '^reset '
+http GET "https://$(addr tls)/v1/users/u1002" -k
+expect_eq "TLS terminated by the proxy, plain upstream: 200" "$CODE $(printf '%s' "$BODY" | jq -r .id)" "200 u1002"
+curl -sk -o /dev/null --max-time 5 --tls-max 1.2 "https://$(addr window)/health"
+expect_eq "tls version_mismatch on a proxy: a TLS 1.2 client, curl 35" "$?" 35
+curl -sk -o /dev/null --max-time 5 --tlsv1.3 "https://$(addr window)/health"
+expect_eq "tls version_mismatch on a proxy: TLS 1.3 gets through" "$?" 0
+
+# Upstream down. refuse (the default): the proxy stops listening, so the
+# client gets a real ECONNREFUSED; it listens again once the upstream does.
+expect_match "upstream down, refuse: ECONNREFUSED" "$(client poll-refused "$(addr refused)" 3)" '^refused after'
+expect_match "upstream down, reset: accepted, then a reset" "$(client talk "$(addr down_reset)")" '^reset '
+expect_match "upstream down, close: accepted, then EOF" "$(client talk "$(addr down_close)")" '^eof 0 '
+expect_match "upstream not there yet: refused" "$(client poll-refused "$(addr back)" 3)" '^refused after'
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); time.sleep(3)' "$back" &
+lpid=$!
+expect_match "upstream back: the proxy listens again" "$(client poll-accepted "$(addr back)" 3)" '^accepted after'
+kill $lpid 2>/dev/null; wait $lpid 2>/dev/null
+
+# A slow reader with a fast upstream: memory stays bounded (8 MB sent).
+read -r _ kb _ got how < <(client slow-reader "$(addr bulk)" "$PID" 0)
+expect_eq "slow reader: every byte arrives in the end" "$got $how" "8388608 eof"
+if [ "${STANDIN_WRAPPER:-}" = "" ] && [ -z "${ASAN_OPTIONS:-}" ]; then
+	expect_le "slow reader: standin's RSS stays under 32 MB while 8 MB wait" "$kb" 32768
+fi
+# A client that resets mid-transfer: the upstream's connection is reset too,
+# and standin serves on.
+expect_eq "client resets midway" "$(client reset-midway "$(addr bulk)")" "reset sent"
+sleep 0.3
+http GET "http://$(addr ums)/health"
+expect_eq "after a client reset: still serving" "$CODE" 200
+
+# Journal and status.
+expect_match "journal: upstream_connected with the dial time" \
+	"$(jq -c 'select(.event == "upstream_connected" and .service == "ums") | [.upstream, (.dial_us >= 0)]' "$TMP/journal.jsonl" | head -n 1)" \
+	"^\[\"localhost:[0-9]+\",true\]$"
+expect_match "journal: a client reset is recorded" \
+	"$(jq -r 'select(.event == "upstream_closed" and .service == "bulk") | .ended' "$TMP/journal.jsonl" | sort -u | tr '\n' ' ')" \
+	'client reset'
+expect_eq "journal: the echo's bytes each way" \
+	"$(jq -c 'select(.event == "upstream_closed" and .service == "echo") | [.bytes_up, .bytes_down, .ended]' "$TMP/journal.jsonl" | head -n 1)" \
+	'[5,5,"upstream closed"]'
+http GET "http://$(ctl_addr)/status"
+expect_eq "GET /status: a proxy shows its upstream, no persona" \
+	"$(printf '%s' "$BODY" | jq -c '.services.echo | [.persona, .upstream]')" "[null,\"$(up echo)\"]"
+
+stop_standin
+expect_eq "stops cleanly" "$STATUS" 0
+done_testing
