@@ -6,7 +6,7 @@ port of its own (port 0), written to READY-FILE as {"mode": "HOST:PORT"}.
   reset   reads 5 bytes, then resets (RST)
   halfway on the first bytes, sends 100 bytes of an answer, then closes
   silent  accepts and never reads or answers
-  bulk    on the first bytes, sends BULK_BYTES (8 MB) as fast as it is
+  bulk    on the first bytes, sends BULK_BYTES (64 MB) as fast as it is
           taken, then closes
   log     appends what a connection sent, up to its first newline, to
           READY-FILE.log, answers "ok\\n" and closes
@@ -21,7 +21,7 @@ import struct
 import sys
 import threading
 
-BULK_BYTES = 8 * 1024 * 1024
+BULK_BYTES = 64 * 1024 * 1024
 ready = sys.argv[1]
 lock = threading.Lock()
 
