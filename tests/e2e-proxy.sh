@@ -103,6 +103,24 @@ sleep 0.3
 http GET "http://$(addr ums)/health"
 expect_eq "after a client reset: still serving" "$CODE" 200
 
+# A reload that points a proxy elsewhere: new connections go to the new
+# upstream, an open one stays with the one it was dialled to.
+jq --arg log "$(up log)" '.services.echo.upstream = $log' "$TMP/proxy.json" >"$TMP/proxy2.json"
+out=$(python3 - "$(addr echo)" "http://$(ctl_addr)/scenario" "$TMP/proxy2.json" <<'PY'
+import socket, subprocess, sys
+host, port = sys.argv[1].rsplit(":", 1)
+a = socket.create_connection((host, int(port)), timeout=5)
+a.sendall(b"one\n"); first = a.recv(100)
+code = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT",
+    "--data-binary", "@" + sys.argv[3], sys.argv[2]], capture_output=True, text=True).stdout
+b = socket.create_connection((host, int(port)), timeout=5)
+b.sendall(b"two\n"); second = b.recv(100)
+a.sendall(b"three\n"); third = a.recv(100)
+print(code, first, second, third)
+PY
+)
+expect_eq "reload: new connections to the new upstream, the open one stays" "$out" "200 b'one\\n' b'ok\\n' b'three\\n'"
+
 # Journal and status.
 expect_match "journal: upstream_connected with the dial time" \
 	"$(jq -c 'select(.event == "upstream_connected" and .service == "ums") | [.upstream, (.dial_us >= 0)]' "$TMP/journal.jsonl" | head -n 1)" \
@@ -114,8 +132,8 @@ expect_eq "journal: the echo's bytes each way" \
 	"$(jq -c 'select(.event == "upstream_closed" and .service == "echo") | [.bytes_up, .bytes_down, .ended]' "$TMP/journal.jsonl" | head -n 1)" \
 	'[5,5,"upstream closed"]'
 http GET "http://$(ctl_addr)/status"
-expect_eq "GET /status: a proxy shows its upstream, no persona" \
-	"$(printf '%s' "$BODY" | jq -c '.services.echo | [.persona, .upstream]')" "[null,\"$(up echo)\"]"
+expect_eq "GET /status: a proxy shows its (reloaded) upstream, no persona" \
+	"$(printf '%s' "$BODY" | jq -c '.services.echo | [.persona, .upstream]')" "[null,\"$(up log)\"]"
 
 stop_standin
 expect_eq "stops cleanly" "$STATUS" 0
