@@ -103,6 +103,14 @@ sleep 0.3
 http GET "http://$(addr ums)/health"
 expect_eq "after a client reset: still serving" "$CODE" 200
 
+# standin probe sees through a proxy as through anything else: the verdict
+# is the upstream's; and a proxy whose upstream is down fails at connect.
+out=$("$STANDIN" probe --as financial-engine "http://$(addr ums)" --json)
+expect_eq "probe through a proxy: ok, the upstream UMS answered" "$(printf '%s' "$out" | jq -c '[.ok, .failed_layer]')" '[true,null]'
+out=$("$STANDIN" probe --as ums "http://$(addr down_close)" --json --timeout 2s)
+expect_match "probe through a proxy whose upstream is down: fails at connect" \
+	"$(printf '%s' "$out" | jq -c '[.ok, .failed_layer]')" '^\[false,"connect"\]$'
+
 # A reload that points a proxy elsewhere: new connections go to the new
 # upstream, an open one stays with the one it was dialled to.
 jq --arg log "$(up log)" '.services.echo.upstream = $log' "$TMP/proxy.json" >"$TMP/proxy2.json"
