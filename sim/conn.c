@@ -262,6 +262,7 @@ conn_flush_cb(evutil_socket_t unused, short what, void *arg)
 	if (n < 0 && !conn_retry(errno)) {
 		snprintf(reason, sizeof reason, "socket error: %s",
 		    evutil_socket_error_to_string(errno));
+		c->link.peer_reset = 1;
 		conn_close(c, reason);
 		return;
 	}

@@ -29,6 +29,8 @@ enum metrics_family {
 	MF_HOLD_LATENESS,
 	MF_WRITE_LAG,
 	MF_FAULTS,
+	MF_UPSTREAM_DIALS,
+	MF_PROXIED_BYTES,
 	MF_PHASE,
 	MF_PHASE_CHANGES,
 	MF_COUNT
@@ -120,6 +122,12 @@ static const struct metrics_family_def metrics_families[MF_COUNT] = {
 	[MF_FAULTS] = { "standin_faults_injected_total", "counter",
 	    "Faults injected, by layer and type.",
 	    { "service", "layer", "type" }, 3, 0, NULL, 0 },
+	[MF_UPSTREAM_DIALS] = { "standin_upstream_dials_total", "counter",
+	    "A proxy's dials to its upstream, by outcome.",
+	    { "service", "outcome" }, 2, 0, NULL, 0 },
+	[MF_PROXIED_BYTES] = { "standin_proxied_bytes_total", "counter",
+	    "Bytes a proxy passed on, by direction (upstream: the client's).",
+	    { "service", "direction" }, 2, 0, NULL, 0 },
 	[MF_PHASE] = { "standin_phase", "gauge",
 	    "The scenario's phases: 1 for the current one, 0 for the others.",
 	    { "phase" }, 1, 0, NULL, 0 },
@@ -365,6 +373,26 @@ void
 metrics_hello(struct metrics *m, const char *service, const char *outcome)
 {
 	metrics_count(m, MF_HELLOS, service, outcome, NULL);
+}
+
+void
+metrics_upstream_dial(
+    struct metrics *m, const char *service, const char *outcome)
+{
+	metrics_count(m, MF_UPSTREAM_DIALS, service, outcome, NULL);
+}
+
+void
+metrics_proxied_bytes(
+    struct metrics *m, const char *service, const char *direction, uint64_t n)
+{
+	struct metrics_series *s;
+
+	if (m == NULL || n == 0)
+		return;
+	if ((s = metrics_find(
+	         m, MF_PROXIED_BYTES, service, direction, NULL, 0)) != NULL)
+		s->count += n;
 }
 
 void

@@ -50,6 +50,19 @@ void metrics_tls_handshake(
     struct metrics *, const char *service, const char *outcome);
 
 /*
+ * Count a proxy's dial to its upstream: "connected", "refused", "timeout"
+ * (its connect_timeout passed) or "failed" (any other error, a name that
+ * does not resolve).
+ */
+void metrics_upstream_dial(
+    struct metrics *, const char *service, const char *outcome);
+
+/* Count n bytes a proxy passed on: "upstream" (the client's) or
+ * "downstream" (the upstream's answer). */
+void metrics_proxied_bytes(
+    struct metrics *, const char *service, const char *direction, uint64_t n);
+
+/*
  * Count a protocol hello (POST /v1/handshake): "ok" (200),
  * "version_mismatch" (426) or "error" (any other status, or no answer).
  */

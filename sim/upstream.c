@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "journal.h"
 #include "log.h"
+#include "metrics.h"
 #include "scenario.h"
 #include "upstream.h"
 #include "util.h"
@@ -115,7 +116,11 @@ upstream_read_cb(struct bufferevent *bev, void *arg)
 	struct upstream_stream *s = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
-	s->received += evbuffer_get_length(in);
+	size_t n = evbuffer_get_length(in);
+
+	s->received += n;
+	metrics_proxied_bytes(
+	    s->link->pipeline->metrics, s->link->service, "downstream", n);
 	evbuffer_add_buffer(s->link->out, in);
 	if (evbuffer_get_length(s->link->out) >= UPSTREAM_DOWN_HIGH)
 		bufferevent_disable(bev, EV_READ); /* upstream_out_cb resumes */
@@ -185,6 +190,10 @@ upstream_dial_failed(struct upstream_stream *s, int err, int timed_out)
 		    up->address,
 		    err != 0 ? evutil_socket_error_to_string(err)
 		             : "cannot resolve its name");
+	metrics_upstream_dial(s->link->pipeline->metrics, s->link->service,
+	    timed_out                 ? "timeout"
+	        : err == ECONNREFUSED ? "refused"
+	                              : "failed");
 	if (err == ECONNREFUSED)
 		upstream_refused(up, 1);
 	/* Refused while the proxy refuses: a reset is the nearest thing
@@ -205,6 +214,8 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		s->connected = 1;
+		metrics_upstream_dial(
+		    s->link->pipeline->metrics, s->link->service, "connected");
 		bufferevent_set_timeouts(bev, NULL, NULL);
 		bufferevent_enable(bev, EV_READ);
 		upstream_refused(s->up, 0);
@@ -291,6 +302,8 @@ upstream_stream_send(void *arg)
 		return FLOW_NEED;
 	}
 	s->sent += n;
+	metrics_proxied_bytes(
+	    s->link->pipeline->metrics, s->link->service, "upstream", n);
 	evbuffer_add_buffer(out, s->link->in);
 	return FLOW_NEED;
 }
