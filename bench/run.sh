@@ -5,7 +5,8 @@
 #
 # Not part of `make check`: timings live here, never in tests.
 # Environment: BENCH_SECONDS (default 10), BENCH_CONNS (default 50),
-# BENCH_COST=0 skips the cost table (bench/cost.sh, COST_* settings).
+# BENCH_COST=0 skips the cost table (bench/cost.sh, COST_* settings),
+# BENCH_PROXY=0 the proxy figures (bench/proxy.sh, PROXY_* settings).
 set -euo pipefail
 STANDIN=${1:?usage: run.sh STANDIN}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,7 +29,7 @@ need() {
 	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends "${missing[@]}" >/dev/null
 }
-need wrk nginx-light curl jq procps python3
+need wrk nginx-light haproxy curl jq procps python3
 
 tmp=$(mktemp -d /tmp/standin-bench.XXXXXX)
 chmod 755 "$tmp" # nginx's worker runs as another user
@@ -318,6 +319,12 @@ echo "  RSS ${f_rss0} kB before, ${f_rss1} kB full:" \
 echo "  GET a page of the user's donations (limit=1000): $(awk -v t="$f_page" 'BEGIN { printf "%.1f", t * 1000 }') ms, $f_page_bytes bytes"
 echo "  POST /reset on the full store: $(awk -v t="$f_reset" 'BEGIN { printf "%.1f", t * 1000 }') ms" \
 	"($f_after donations after it, RSS ${f_rss2} kB)"
+
+# Proxy mode against going direct and against HAProxy (bench/proxy.sh).
+if [ "${BENCH_PROXY:-1}" != 0 ]; then
+	echo
+	bash "$here/proxy.sh" "$STANDIN"
+fi
 
 # What a request costs (CPU per request against nginx's `return 200` of the
 # same bytes, pinned, shuffled rounds) and the performance goals' ratios.

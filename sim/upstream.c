@@ -31,6 +31,13 @@
 #define UPSTREAM_DOWN_HIGH (1024 * 1024)
 /* Past this much unsent toward the upstream, the client's bytes wait. */
 #define UPSTREAM_UP_HIGH (1024 * 1024)
+/*
+ * What one read from the upstream asks the kernel for: 16 KB, doubled
+ * while reads fill it (a bulk transfer), up to 256 KB; an answer that
+ * fits in one read costs no more than that.
+ */
+#define UPSTREAM_READ_MIN (16 * 1024)
+#define UPSTREAM_READ_MAX (256 * 1024)
 /* While dials are refused, one probe every so often to see it back. */
 #define UPSTREAM_PROBE_USEC 100000
 
@@ -53,7 +60,15 @@ struct upstream {
 struct upstream_stream {
 	struct upstream *up;
 	struct link *link;
-	struct bufferevent *bev;
+	struct bufferevent *bev; /* the dial, and the bytes to the upstream */
+	/*
+	 * The upstream's bytes are read by hand, straight into link->out:
+	 * a bufferevent reads 4 KB at a time (libevent 2.1's
+	 * EVBUFFER_MAX_READ), a third of HAProxy's bulk throughput in the
+	 * bench (432 MB/s against 1,591).
+	 */
+	struct event *rd;
+	size_t chunk; /* what the next read asks for */
 	struct evbuffer_cb_entry *out_cb; /* on link->out: it drained */
 	int connected;
 	int eof; /* the client's FIN is to be passed on once output drains */
@@ -105,25 +120,58 @@ upstream_end(struct upstream_stream *s, enum flow flow, const char *reason)
 	s->ended = 1;
 	upstream_journal_end(s, reason);
 	bufferevent_disable(s->bev, EV_READ | EV_WRITE);
+	if (s->rd != NULL)
+		event_del(s->rd);
 	l->reason = reason;
 	l->wake(l, flow);
 }
 
-/* The upstream's bytes: down to the client, unless it is full. */
+/*
+ * The upstream is readable: one recv() into the client's output, unless
+ * that is full (then reading waits for upstream_out_cb); its end or its
+ * reset ends the connection.
+ */
 static void
-upstream_read_cb(struct bufferevent *bev, void *arg)
+upstream_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream_stream *s = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *out = s->link->out;
+	struct evbuffer_iovec v;
+	ssize_t n = -1;
+	int err;
 
-	size_t n = evbuffer_get_length(in);
-
-	s->received += n;
-	metrics_proxied_bytes(
-	    s->link->pipeline->metrics, s->link->service, "downstream", n);
-	evbuffer_add_buffer(s->link->out, in);
-	if (evbuffer_get_length(s->link->out) >= UPSTREAM_DOWN_HIGH)
-		bufferevent_disable(bev, EV_READ); /* upstream_out_cb resumes */
+	(void)what;
+	if (s->chunk == 0)
+		s->chunk = UPSTREAM_READ_MIN;
+	if (evbuffer_reserve_space(out, (ev_ssize_t)s->chunk, &v, 1) == 1) {
+		n = recv(fd, v.iov_base, v.iov_len, 0);
+		err = errno;
+		v.iov_len = n > 0 ? (size_t)n : 0;
+		evbuffer_commit_space(out, &v, 1);
+	} else
+		err = ENOMEM;
+	if (n > 0) {
+		if ((size_t)n >= s->chunk && s->chunk < UPSTREAM_READ_MAX)
+			s->chunk *= 2;
+		else if ((size_t)n < s->chunk / 4)
+			s->chunk = UPSTREAM_READ_MIN;
+		s->received += (uint64_t)n;
+		metrics_proxied_bytes(s->link->pipeline->metrics,
+		    s->link->service, "downstream", (uint64_t)n);
+		if (evbuffer_get_length(out) >= UPSTREAM_DOWN_HIGH)
+			event_del(s->rd); /* upstream_out_cb resumes */
+		return;
+	}
+	if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK || err == EINTR))
+		return;
+	if (n == 0) {
+		upstream_end(s, FLOW_CLOSE, "upstream closed");
+		return;
+	}
+	snprintf(s->reason, sizeof s->reason, "upstream %s",
+	    err == ECONNRESET ? "reset the connection"
+	                      : evutil_socket_error_to_string(err));
+	upstream_end(s, FLOW_RESET, s->reason);
 }
 
 /* The client's side drained: read the upstream again. */
@@ -134,9 +182,9 @@ upstream_out_cb(
 	struct upstream_stream *s = arg;
 
 	if (info->n_deleted > 0 && s->connected && !s->ended &&
-	    !(bufferevent_get_enabled(s->bev) & EV_READ) &&
+	    !event_pending(s->rd, EV_READ, NULL) &&
 	    evbuffer_get_length(out) < UPSTREAM_DOWN_HIGH / 2)
-		bufferevent_enable(s->bev, EV_READ);
+		event_add(s->rd, NULL);
 }
 
 /* Output to the upstream fell to the low watermark. */
@@ -217,7 +265,14 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 		metrics_upstream_dial(
 		    s->link->pipeline->metrics, s->link->service, "connected");
 		bufferevent_set_timeouts(bev, NULL, NULL);
-		bufferevent_enable(bev, EV_READ);
+		s->rd =
+		    event_new(s->link->pipeline->base, bufferevent_getfd(bev),
+		        EV_READ | EV_PERSIST, upstream_read_cb, s);
+		if (s->rd == NULL) {
+			upstream_end(s, FLOW_RESET, "out of memory");
+			return;
+		}
+		event_add(s->rd, NULL);
 		upstream_refused(s->up, 0);
 		if (j != NULL) {
 			journal_fields_init(&jf);
@@ -237,12 +292,7 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 		upstream_dial_failed(s, err, (what & BEV_EVENT_TIMEOUT) != 0);
 		return;
 	}
-	/* Whatever it sent before its end goes down first. */
-	upstream_read_cb(bev, s);
-	if (what & BEV_EVENT_EOF) {
-		upstream_end(s, FLOW_CLOSE, "upstream closed");
-		return;
-	}
+	/* A write failed (its reads are upstream_read_cb's). */
 	snprintf(s->reason, sizeof s->reason, "upstream %s",
 	    err == ECONNRESET ? "reset the connection"
 	                      : evutil_socket_error_to_string(err));
@@ -271,7 +321,9 @@ upstream_stream_open(void *impl, struct link *link)
 	if (s->out_cb == NULL)
 		goto fail;
 	bufferevent_setcb(
-	    s->bev, upstream_read_cb, upstream_write_cb, upstream_event_cb, s);
+	    s->bev, NULL, upstream_write_cb, upstream_event_cb, s);
+	/* Large writes: a bulk upload should not go 16 KB a call. */
+	bufferevent_set_max_single_write(s->bev, UPSTREAM_UP_HIGH);
 	bufferevent_setwatermark(s->bev, EV_WRITE, UPSTREAM_UP_HIGH / 2, 0);
 	bufferevent_set_timeouts(s->bev, NULL, &tv);
 	s->dial_us = clock_now_us();
@@ -331,6 +383,8 @@ upstream_stream_close(void *arg, int reset)
 	if (reset && fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	evbuffer_remove_cb_entry(s->link->out, s->out_cb);
+	if (s->rd != NULL)
+		event_free(s->rd);
 	bufferevent_free(s->bev);
 	free(s);
 }
