@@ -20,10 +20,26 @@ for _ in $(seq 1 200); do [ -s "$UP" ] && [ -s "$TMP/p2.json" ] && break; sleep 
 up() { jq -r --arg m "$1" '.[$m]' "$UP"; }
 persona=localhost:$(jq -r '.services.ums' "$TMP/p2.json" | sed 's/.*://')
 gone=127.0.0.1:$(free_port) gone2=127.0.0.1:$(free_port) back=$(free_port)
+# An upstream whose accept queue is full: SYNs are dropped, dials hang.
+python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+fill = [socket.socket() for _ in range(4)]
+for c in fill:
+    c.setblocking(False)
+    try:
+        c.connect(s.getsockname())
+    except BlockingIOError:
+        pass
+print(s.getsockname()[1], flush=True)
+time.sleep(600)' >"$TMP/stuck.port" &
+SPID=$!
+trap 'kill $UPID $P2 $SPID 2>/dev/null; cleanup' EXIT
+for _ in $(seq 1 200); do [ -s "$TMP/stuck.port" ] && break; sleep 0.025; done
+stuck=127.0.0.1:$(cat "$TMP/stuck.port")
 
 jq -n --arg persona "$persona" --arg echo "$(up echo)" --arg reset "$(up reset)" \
 	--arg halfway "$(up halfway)" --arg silent "$(up silent)" --arg bulk "$(up bulk)" \
-	--arg log "$(up log)" --arg gone "$gone" --arg gone2 "$gone2" --arg back "127.0.0.1:$back" '
+	--arg log "$(up log)" --arg stuck "$stuck" --arg gone "$gone" --arg gone2 "$gone2" --arg back "127.0.0.1:$back" '
 	def proxy($u): { upstream: $u, listen: "127.0.0.1:0" };
 	{ standin: 1, name: "proxy", seed: 7,
 	  services: {
@@ -31,6 +47,7 @@ jq -n --arg persona "$persona" --arg echo "$(up echo)" --arg reset "$(up reset)"
 	    halfway: proxy($halfway), silent: proxy($silent), bulk: proxy($bulk),
 	    log: proxy($log), latency: proxy($echo), connreset: proxy($echo),
 	    refused: proxy($gone), back: proxy($back),
+	    stuck: (proxy($stuck) + { connect_timeout: "300ms", upstream_down: "close" }),
 	    down_reset: (proxy($gone2) + { upstream_down: "reset" }),
 	    down_close: (proxy($gone2) + { upstream_down: "close" }),
 	    tls: (proxy($persona) + { tls: {} }),
@@ -82,6 +99,10 @@ expect_eq "tls version_mismatch on a proxy: TLS 1.3 gets through" "$?" 0
 expect_match "upstream down, refuse: ECONNREFUSED" "$(client poll-refused "$(addr refused)" 3)" '^refused after'
 expect_match "upstream down, reset: accepted, then a reset" "$(client talk "$(addr down_reset)")" '^reset '
 expect_match "upstream down, close: accepted, then EOF" "$(client talk "$(addr down_close)")" '^eof 0 '
+read -r how n _ t < <(client talk "$(addr stuck)")
+expect_eq "upstream never answers the dial: closed after connect_timeout" "$how $n" "eof 0"
+if awk -v t="$t" 'BEGIN { exit !(t >= 0.29 && t < 5) }'; then ok "connect_timeout: 300ms"
+else not_ok "connect_timeout: 300ms" "took $t"; fi
 expect_match "upstream not there yet: refused" "$(client poll-refused "$(addr back)" 3)" '^refused after'
 python3 -c 'import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -149,6 +170,7 @@ expect_eq "metrics: the bytes a proxy passed, each way" \
 	'standin_proxied_bytes_total{service="latency",direction="downstream"} 7
 standin_proxied_bytes_total{service="latency",direction="upstream"} 7'
 expect_match "metrics: dials connected" "$BODY" 'standin_upstream_dials_total\{service="echo",outcome="connected"\} [1-9]'
+expect_match "metrics: dials timed out" "$BODY" 'standin_upstream_dials_total\{service="stuck",outcome="timeout"\} 1'
 expect_match "metrics: dials refused" "$BODY" 'standin_upstream_dials_total\{service="down_reset",outcome="refused"\} [1-9]'
 
 stop_standin
