@@ -31,7 +31,18 @@ struct tls_conf {
 	size_t nnames;
 };
 
-/* One entry of "services". */
+/* A proxy's "upstream_tls": TLS from standin to the real service. */
+struct upstream_tls_conf {
+	int enabled; /* the service has "upstream_tls" */
+	int verify; /* "verify": check the upstream's certificate (default) */
+	char *ca_file; /* "ca": a PEM file; NULL: the system's store */
+	char *server_name; /* SNI and the name checked; NULL: the host */
+	char *cert_file; /* a client certificate (mTLS), or NULL */
+	char *key_file;
+	int min_version; /* TLS_V10..TLS_V13; default 12 */
+	int max_version; /* default 13 */
+};
+
 /* What a proxy's client sees while its upstream refuses. */
 enum upstream_down {
 	UPSTREAM_DOWN_REFUSE, /* stop listening: a real ECONNREFUSED */
@@ -52,6 +63,7 @@ struct service_conf {
 	uint16_t upstream_port;
 	enum upstream_down upstream_down; /* "upstream_down" */
 	uint64_t connect_timeout_us; /* "connect_timeout" */
+	struct upstream_tls_conf upstream_tls; /* "upstream_tls" */
 	char *listen; /* as written, or the persona's default */
 	/* The listen host, an IP literal ("localhost" is 127.0.0.1). */
 	char host[256];

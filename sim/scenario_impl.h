@@ -186,6 +186,11 @@ void scenario_service_read_all(
 /* Free what a service owns, not the struct itself. */
 void scenario_service_clear(struct service_conf *);
 
+/* A proxy's "upstream_tls" (scenario_upstream.c): a key rule's parse, on
+ * a struct service_conf; and free what it holds. */
+void scenario_upstream_tls(struct scenario_loader *, json_t *, void *);
+void scenario_upstream_tls_clear(struct upstream_tls_conf *);
+
 /* scenario_stub.c */
 
 /* Read "stubs", an array of stub objects, into sc. */

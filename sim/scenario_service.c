@@ -50,6 +50,7 @@ static const struct scenario_key_rule scenario_service_rules[] = {
 	{ "upstream", 0, scenario_service_upstream },
 	{ "upstream_down", 0, scenario_service_upstream_down },
 	{ "connect_timeout", 0, scenario_service_connect_timeout },
+	{ "upstream_tls", 0, scenario_upstream_tls },
 	{ "listen", 0, scenario_service_listen },
 	{ "versions", 0, scenario_service_versions },
 	{ "users_from", 0, scenario_service_users_from },
@@ -615,7 +616,7 @@ scenario_service_check_kind(struct scenario_loader *ld, json_t *v)
 {
 	static const char *const persona_only[] = { "versions", "users_from" };
 	static const char *const proxy_only[] = { "upstream_down",
-		"connect_timeout" };
+		"connect_timeout", "upstream_tls" };
 	int persona = json_object_get(v, "persona") != NULL;
 	int proxy = json_object_get(v, "upstream") != NULL;
 	size_t i, saved;
@@ -748,6 +749,7 @@ scenario_service_clear(struct service_conf *svc)
 	free(svc->name);
 	free(svc->listen);
 	free(svc->upstream);
+	scenario_upstream_tls_clear(&svc->upstream_tls);
 	for (i = 0; i < svc->nversions; i++)
 		free(svc->versions[i]);
 	free(svc->versions);

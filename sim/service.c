@@ -115,7 +115,7 @@ service_configure(struct service *svc, const struct service_conf *conf,
 	svc->conf = conf;
 	if (svc->upstream != NULL) {
 		if (conf != NULL)
-			upstream_configure(svc->upstream, conf);
+			(void)upstream_configure(svc->upstream, conf);
 		return;
 	}
 	if (conf == NULL) {

@@ -76,8 +76,7 @@ tls_version_parse(const char *s, int *out)
 	return -1;
 }
 
-/* OpenSSL's constant for one of our versions. */
-static int
+int
 tls_openssl_version(int v)
 {
 	size_t i;

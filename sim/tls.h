@@ -24,6 +24,9 @@ struct tls_server;
 /* Parse "1.0".."1.3"; returns 0 or -1. */
 int tls_version_parse(const char *, int *);
 
+/* OpenSSL's constant (TLS1_2_VERSION) for one of ours (12); 0 if none. */
+int tls_openssl_version(int);
+
 /*
  * Is this an OpenSSL cipher list (tls13 = 0) or TLS 1.3 ciphersuite list
  * (tls13 = 1) that selects something? 0, or -1 with *cause.

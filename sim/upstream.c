@@ -16,7 +16,10 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/dns.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <event2/event.h>
 
 #include "clock.h"
@@ -25,6 +28,7 @@
 #include "metrics.h"
 #include "scenario.h"
 #include "upstream.h"
+#include "upstream_tls.h"
 #include "util.h"
 
 /* Past this much unsent toward the client, the upstream is not read. */
@@ -49,6 +53,9 @@ struct upstream {
 	char address[300]; /* "HOST:PORT", for journal and logs */
 	enum upstream_down down_mode;
 	uint64_t connect_timeout_us;
+	SSL_CTX *tls; /* "upstream_tls": a client context, or NULL */
+	struct upstream_tls_conf tls_conf; /* its server_name (copied) */
+	char server_name[256];
 	int refusing; /* the last dial was refused ("refuse" mode only) */
 	struct bufferevent *probe; /* a dial to see it back, or NULL */
 	struct event *probe_timer;
@@ -61,6 +68,7 @@ struct upstream_stream {
 	struct upstream *up;
 	struct link *link;
 	struct bufferevent *bev; /* the dial, and the bytes to the upstream */
+	SSL *ssl; /* with upstream_tls: the session (the bufferevent's) */
 	/*
 	 * The upstream's bytes are read by hand, straight into link->out:
 	 * a bufferevent reads 4 KB at a time (libevent 2.1's
@@ -77,7 +85,7 @@ struct upstream_stream {
 	uint64_t dial_us; /* when the dial began */
 	uint64_t sent, received; /* bytes up and down */
 	/* Why it ended, for the connection's close (it frees us after). */
-	char reason[400];
+	char reason[640];
 };
 
 /* Pass the upstream's write-side end on: its FIN once its output drains. */
@@ -86,8 +94,12 @@ upstream_shutdown(struct upstream_stream *s)
 {
 	evutil_socket_t fd = bufferevent_getfd(s->bev);
 
-	if (s->eof && s->connected && fd >= 0 &&
-	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+	if (!s->eof || !s->connected || fd < 0 ||
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) != 0)
+		return;
+	if (s->ssl != NULL)
+		SSL_shutdown(s->ssl); /* its close_notify */
+	else
 		shutdown(fd, SHUT_WR);
 }
 
@@ -174,6 +186,25 @@ upstream_read_cb(evutil_socket_t fd, short what, void *arg)
 	upstream_end(s, FLOW_RESET, s->reason);
 }
 
+/*
+ * With upstream_tls the bufferevent reads (and decrypts): its bytes go
+ * down to the client, unless that is full (upstream_out_cb resumes).
+ */
+static void
+upstream_tls_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct upstream_stream *s = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t n = evbuffer_get_length(in);
+
+	s->received += n;
+	metrics_proxied_bytes(
+	    s->link->pipeline->metrics, s->link->service, "downstream", n);
+	evbuffer_add_buffer(s->link->out, in);
+	if (evbuffer_get_length(s->link->out) >= UPSTREAM_DOWN_HIGH)
+		bufferevent_disable(bev, EV_READ);
+}
+
 /* The client's side drained: read the upstream again. */
 static void
 upstream_out_cb(
@@ -181,9 +212,12 @@ upstream_out_cb(
 {
 	struct upstream_stream *s = arg;
 
-	if (info->n_deleted > 0 && s->connected && !s->ended &&
-	    !event_pending(s->rd, EV_READ, NULL) &&
-	    evbuffer_get_length(out) < UPSTREAM_DOWN_HIGH / 2)
+	if (info->n_deleted == 0 || !s->connected || s->ended ||
+	    evbuffer_get_length(out) >= UPSTREAM_DOWN_HIGH / 2)
+		return;
+	if (s->ssl != NULL)
+		bufferevent_enable(s->bev, EV_READ);
+	else if (!event_pending(s->rd, EV_READ, NULL))
 		event_add(s->rd, NULL);
 }
 
@@ -224,12 +258,25 @@ upstream_refused(struct upstream *up, int refusing)
 
 /* A dial failed: the client sees what "upstream_down" says. */
 static void
-upstream_dial_failed(struct upstream_stream *s, int err, int timed_out)
+upstream_dial_failed(
+    struct upstream_stream *s, short what, int err, unsigned long tls_err)
 {
 	struct upstream *up = s->up;
-	char limit[32];
+	int timed_out = (what & BEV_EVENT_TIMEOUT) != 0;
+	char limit[32], why[300];
 
-	if (timed_out) {
+	if (tls_err != 0 ||
+	    (s->ssl != NULL && SSL_get_verify_result(s->ssl) != X509_V_OK)) {
+		upstream_tls_error(s->ssl, tls_err, why, sizeof why);
+		snprintf(s->reason, sizeof s->reason, "upstream %s: %s",
+		    up->address, why);
+		err = 0;
+	} else if (what & BEV_EVENT_EOF) {
+		snprintf(s->reason, sizeof s->reason,
+		    "upstream %s: closed during the TLS handshake",
+		    up->address);
+		err = 0;
+	} else if (timed_out) {
 		duration_format(up->connect_timeout_us, limit, sizeof limit);
 		snprintf(s->reason, sizeof s->reason,
 		    "upstream %s: no connection within %s", up->address, limit);
@@ -265,6 +312,10 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 		metrics_upstream_dial(
 		    s->link->pipeline->metrics, s->link->service, "connected");
 		bufferevent_set_timeouts(bev, NULL, NULL);
+		if (s->ssl != NULL) {
+			bufferevent_enable(bev, EV_READ);
+			goto connected;
+		}
 		s->rd =
 		    event_new(s->link->pipeline->base, bufferevent_getfd(bev),
 		        EV_READ | EV_PERSIST, upstream_read_cb, s);
@@ -273,6 +324,7 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 			return;
 		}
 		event_add(s->rd, NULL);
+	connected:
 		upstream_refused(s->up, 0);
 		if (j != NULL) {
 			journal_fields_init(&jf);
@@ -289,10 +341,32 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 		if (what & BEV_EVENT_ERROR &&
 		    bufferevent_socket_get_dns_error(bev) != 0)
 			err = 0;
-		upstream_dial_failed(s, err, (what & BEV_EVENT_TIMEOUT) != 0);
+		upstream_dial_failed(s, what, err,
+		    s->ssl != NULL ? bufferevent_get_openssl_error(bev) : 0);
+		ERR_clear_error();
 		return;
 	}
-	/* A write failed (its reads are upstream_read_cb's). */
+	if (s->ssl != NULL) {
+		unsigned long e = bufferevent_get_openssl_error(bev);
+
+		/* Its reads are the bufferevent's: the rest goes down first.
+		 * An end with no error of the socket's, once the client's end
+		 * went on (close_notify), or with none of TLS's, is a close. */
+		upstream_tls_read_cb(bev, s);
+		ERR_clear_error();
+		if ((what & BEV_EVENT_EOF) ||
+		    (err == 0 && (e == 0 || s->eof))) {
+			upstream_end(s, FLOW_CLOSE, "upstream closed");
+			return;
+		}
+		if (e != 0) {
+			upstream_tls_error(
+			    NULL, e, s->reason, sizeof s->reason);
+			upstream_end(s, FLOW_RESET, s->reason);
+			return;
+		}
+	}
+	/* A write failed (a plain upstream's reads are upstream_read_cb's). */
 	snprintf(s->reason, sizeof s->reason, "upstream %s",
 	    err == ECONNRESET ? "reset the connection"
 	                      : evutil_socket_error_to_string(err));
@@ -313,15 +387,29 @@ upstream_stream_open(void *impl, struct link *link)
 	s->link = link;
 	/* Deferred: a dial that fails at once must not wake the link from
 	 * inside its own opening. */
-	s->bev = bufferevent_socket_new(link->pipeline->base, -1,
-	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (up->tls != NULL) {
+		s->ssl = upstream_tls_session(up->tls, &up->tls_conf, up->host);
+		if (s->ssl == NULL)
+			goto fail;
+		s->bev = bufferevent_openssl_socket_new(link->pipeline->base,
+		    -1, s->ssl, BUFFEREVENT_SSL_CONNECTING,
+		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+		if (s->bev == NULL) {
+			SSL_free(s->ssl); /* not the bufferevent's yet */
+			goto fail;
+		}
+		/* An upstream that closes without close_notify has closed. */
+		bufferevent_openssl_set_allow_dirty_shutdown(s->bev, 1);
+	} else
+		s->bev = bufferevent_socket_new(link->pipeline->base, -1,
+		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (s->bev == NULL)
 		goto fail;
 	s->out_cb = evbuffer_add_cb(link->out, upstream_out_cb, s);
 	if (s->out_cb == NULL)
 		goto fail;
-	bufferevent_setcb(
-	    s->bev, NULL, upstream_write_cb, upstream_event_cb, s);
+	bufferevent_setcb(s->bev, s->ssl != NULL ? upstream_tls_read_cb : NULL,
+	    upstream_write_cb, upstream_event_cb, s);
 	/* Large writes: a bulk upload should not go 16 KB a call. */
 	bufferevent_set_max_single_write(s->bev, UPSTREAM_UP_HIGH);
 	bufferevent_setwatermark(s->bev, EV_WRITE, UPSTREAM_UP_HIGH / 2, 0);
@@ -449,9 +537,30 @@ upstream_probe_start(struct upstream *up)
 		evtimer_add(up->probe_timer, &tv);
 }
 
-void
+int
 upstream_configure(struct upstream *up, const struct service_conf *conf)
 {
+	SSL_CTX *tls = NULL;
+	char err[512];
+
+	if (conf->upstream_tls.enabled &&
+	    (tls = upstream_tls_ctx(&conf->upstream_tls, err, sizeof err)) ==
+	        NULL) {
+		log_msg(LOG_ERROR, conf->name, "upstream_tls: %s", err);
+		return -1;
+	}
+	/* Sessions hold their context: open connections keep theirs. */
+	SSL_CTX_free(up->tls);
+	up->tls = tls;
+	up->tls_conf = conf->upstream_tls;
+	snprintf(up->server_name, sizeof up->server_name, "%s",
+	    conf->upstream_tls.server_name != NULL
+	        ? conf->upstream_tls.server_name
+	        : "");
+	up->tls_conf.server_name =
+	    up->server_name[0] != '\0' ? up->server_name : NULL;
+	up->tls_conf.ca_file = up->tls_conf.cert_file = NULL;
+	up->tls_conf.key_file = NULL; /* the conf's: not kept */
 	snprintf(up->host, sizeof up->host, "%s", conf->upstream_host);
 	up->port = conf->upstream_port;
 	snprintf(up->address, sizeof up->address, "%s", conf->upstream);
@@ -462,6 +571,7 @@ upstream_configure(struct upstream *up, const struct service_conf *conf)
 		if (up->down != NULL)
 			up->down(up->down_arg, 0);
 	}
+	return 0;
 }
 
 struct upstream *
@@ -483,7 +593,10 @@ upstream_new(struct pipeline *p, const struct service_conf *conf,
 		upstream_free(up);
 		return NULL;
 	}
-	upstream_configure(up, conf);
+	if (upstream_configure(up, conf) != 0) {
+		upstream_free(up);
+		return NULL;
+	}
 	/* Refusing from the start if it is down at the start. */
 	if (up->down_mode == UPSTREAM_DOWN_REFUSE)
 		upstream_probe(up);
@@ -501,6 +614,7 @@ upstream_free(struct upstream *up)
 		event_free(up->probe_timer);
 	if (up->dns != NULL)
 		evdns_base_free(up->dns, 0);
+	SSL_CTX_free(up->tls);
 	free(up);
 }
 

@@ -25,8 +25,11 @@ struct upstream;
 struct upstream *upstream_new(struct pipeline *, const struct service_conf *,
     void (*down)(void *arg, int refusing), void *arg);
 
-/* Point it at a reloaded scenario entry: new dials go there. */
-void upstream_configure(struct upstream *, const struct service_conf *);
+/*
+ * Point it at a (re)loaded scenario entry: new dials go there. Returns 0,
+ * or -1 (logged) if its upstream_tls cannot be set up: nothing changed.
+ */
+int upstream_configure(struct upstream *, const struct service_conf *);
 
 /* Free it; connections it dialled must be gone. Safe on NULL. */
 void upstream_free(struct upstream *);

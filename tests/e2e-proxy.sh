@@ -14,11 +14,37 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 
 python3 "$top_srcdir/tests/upstream.py" "$UP" &
 UPID=$!
-"$STANDIN" serve "$SCEN/port0.json" --no-control --ready-file "$TMP/p2.json" -q &
+# The second standin: UMS in plain TCP, and over TLS (its certificate
+# for ums.test, from the CA it writes out) for upstream_tls.
+jq -n '{ standin: 1, name: "upstreams", services: {
+	ums: { persona: "ums", listen: "127.0.0.1:0" },
+	tlsums: { persona: "ums", listen: "127.0.0.1:0", tls: { names: ["ums.test"] } },
+	tls13: { persona: "ums", listen: "127.0.0.1:0", tls: { min_version: "1.3" } } } }' >"$TMP/upstreams.json"
+"$STANDIN" serve "$TMP/upstreams.json" --no-control --ready-file "$TMP/p2.json" --ca-out "$TMP/ca.pem" -q &
 P2=$!
 for _ in $(seq 1 200); do [ -s "$UP" ] && [ -s "$TMP/p2.json" ] && break; sleep 0.025; done
 up() { jq -r --arg m "$1" '.[$m]' "$UP"; }
 persona=localhost:$(jq -r '.services.ums' "$TMP/p2.json" | sed 's/.*://')
+tlsums=$(jq -r '.services.tlsums' "$TMP/p2.json")
+tls13=$(jq -r '.services.tls13' "$TMP/p2.json")
+
+# An mTLS upstream: openssl s_server that requires a client certificate
+# from our CA, and the certificates for it.
+(
+	cd "$TMP" &&
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout mca.key \
+		-out mca.pem -days 2 -subj /CN=mtls-ca &&
+	for n in server client; do
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $n.key \
+			-out $n.csr -subj /CN=localhost &&
+		openssl x509 -req -in $n.csr -CA mca.pem -CAkey mca.key -CAcreateserial \
+			-out $n.pem -days 2 -extfile <(printf 'subjectAltName=DNS:localhost\n')
+	done
+) >/dev/null 2>&1
+mport=$(free_port)
+openssl s_server -accept "127.0.0.1:$mport" -cert "$TMP/server.pem" -key "$TMP/server.key" \
+	-CAfile "$TMP/mca.pem" -Verify 1 -www -quiet >/dev/null 2>&1 &
+MPID=$!
 gone=127.0.0.1:$(free_port) gone2=127.0.0.1:$(free_port) back=$(free_port)
 # An upstream whose accept queue is full: SYNs are dropped, dials hang.
 python3 -c 'import socket, time
@@ -33,13 +59,15 @@ for c in fill:
 print(s.getsockname()[1], flush=True)
 time.sleep(600)' >"$TMP/stuck.port" &
 SPID=$!
-trap 'kill $UPID $P2 $SPID 2>/dev/null; cleanup' EXIT
+trap 'kill $UPID $P2 $SPID $MPID 2>/dev/null; cleanup' EXIT
 for _ in $(seq 1 200); do [ -s "$TMP/stuck.port" ] && break; sleep 0.025; done
 stuck=127.0.0.1:$(cat "$TMP/stuck.port")
 
 jq -n --arg persona "$persona" --arg echo "$(up echo)" --arg reset "$(up reset)" \
 	--arg halfway "$(up halfway)" --arg silent "$(up silent)" --arg bulk "$(up bulk)" \
-	--arg log "$(up log)" --arg stuck "$stuck" --arg gone "$gone" --arg gone2 "$gone2" --arg back "127.0.0.1:$back" '
+	--arg log "$(up log)" --arg stuck "$stuck" --arg tlsums "$tlsums" --arg tls13 "$tls13" \
+	--arg mtls "localhost:$mport" --arg ca "$TMP/ca.pem" --arg mca "$TMP/mca.pem" \
+	--arg ccert "$TMP/client.pem" --arg ckey "$TMP/client.key" --arg gone "$gone" --arg gone2 "$gone2" --arg back "127.0.0.1:$back" '
 	def proxy($u): { upstream: $u, listen: "127.0.0.1:0" };
 	{ standin: 1, name: "proxy", seed: 7,
 	  services: {
@@ -51,7 +79,17 @@ jq -n --arg persona "$persona" --arg echo "$(up echo)" --arg reset "$(up reset)"
 	    down_reset: (proxy($gone2) + { upstream_down: "reset" }),
 	    down_close: (proxy($gone2) + { upstream_down: "close" }),
 	    tls: (proxy($persona) + { tls: {} }),
-	    window: (proxy($persona) + { tls: {} })
+	    window: (proxy($persona) + { tls: {} }),
+	    up_tls: (proxy($tlsums) + { upstream_tls: { ca: $ca, server_name: "ums.test" } }),
+	    up_system: (proxy($tlsums) + { upstream_tls: {}, upstream_down: "close" }),
+	    up_name: (proxy($tlsums) + { upstream_tls: { ca: $ca, server_name: "other.test" },
+	      upstream_down: "close" }),
+	    up_noverify: (proxy($tlsums) + { upstream_tls: { verify: false } }),
+	    up_old: (proxy($tls13) + { upstream_tls: { ca: $ca, max_version: "1.2" },
+	      upstream_down: "close" }),
+	    both_tls: (proxy($tlsums) + { tls: {}, upstream_tls: { ca: $ca, server_name: "ums.test" } }),
+	    mtls: (proxy($mtls) + { upstream_tls: { ca: $mca, cert: $ccert, key: $ckey } }),
+	    mtls_nocert: (proxy($mtls) + { upstream_tls: { ca: $mca }, upstream_down: "close" })
 	  },
 	  faults: [
 	    { service: "latency", layer: "stream", type: "latency", latency: "300ms",
@@ -93,6 +131,33 @@ curl -sk -o /dev/null --max-time 5 --tls-max 1.2 "https://$(addr window)/health"
 expect_eq "tls version_mismatch on a proxy: a TLS 1.2 client, curl 35" "$?" 35
 curl -sk -o /dev/null --max-time 5 --tlsv1.3 "https://$(addr window)/health"
 expect_eq "tls version_mismatch on a proxy: TLS 1.3 gets through" "$?" 0
+
+# TLS toward the upstream (upstream_tls): verified against a CA file, the
+# name checked, the version window, a client certificate (mTLS).
+http GET "http://$(addr up_tls)/v1/users/u1001"
+expect_eq "upstream_tls: a plain client reaches a TLS upstream" "$CODE $(printf '%s' "$BODY" | jq -r .id)" "200 u1001"
+http GET "http://$(addr up_noverify)/health"
+expect_eq "upstream_tls without verify: any certificate" "$CODE" 200
+http GET "https://$(addr both_tls)/health" -k
+expect_eq "TLS on both sides" "$CODE" 200
+for s in up_system up_name up_old mtls_nocert; do
+	curl -s -o /dev/null --max-time 5 "http://$(addr $s)/health"
+	eval "rc_$s=$?"
+done
+expect_eq "upstream_tls: standin's CA is not in the system store: closed" "$rc_up_system" 52
+expect_eq "upstream_tls: a name the certificate does not carry: closed" "$rc_up_name" 52
+expect_eq "upstream_tls: TLS 1.2 at most, the upstream 1.3 only: closed" "$rc_up_old" 52
+# TLS 1.3: the client's handshake is done before the server judges its
+# certificate; the server's alert then ends it, passed on as a reset.
+expect_eq "mTLS: no client certificate, the upstream refuses: reset" "$rc_mtls_nocert" 56
+out=$(curl -s --max-time 5 "http://$(addr mtls)/" | head -c 200)
+expect_match "mTLS: with the client certificate, the upstream answers" "$out" 's_server'
+sleep 0.3
+reason() { jq -r --arg s "$1" 'select(.event == "close" and .service == $s) | .reason' "$TMP/journal.jsonl" | head -n 1; }
+expect_match "journal: why the system store failed" "$(reason up_system)" "certificate: self-signed certificate in certificate chain"
+expect_match "journal: why the name failed" "$(reason up_name)" "certificate: hostname mismatch"
+expect_match "journal: why the version failed" "$(reason up_old)" "protocol version"
+expect_match "journal: why the mTLS upstream refused" "$(reason mtls_nocert)" "certificate required"
 
 # Upstream down. refuse (the default): the proxy stops listening, so the
 # client gets a real ECONNREFUSED; it listens again once the upstream does.
