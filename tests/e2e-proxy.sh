@@ -198,6 +198,21 @@ out=$("$STANDIN" probe --as ums "http://$(addr down_close)" --json --timeout 2s)
 expect_match "probe through a proxy whose upstream is down: fails at connect" \
 	"$(printf '%s' "$out" | jq -c '[.ok, .failed_layer]')" '^\[false,"connect"\]$'
 
+# Faults through the control API on a proxy: a stream fault applies to the
+# next connection and goes when removed; an http fault is refused, 400.
+http POST "http://$(ctl_addr)/faults" -d '{"service":"echo","layer":"stream","type":"latency","latency":"300ms","direction":"downstream"}'
+expect_eq "POST /faults on a proxy: 201" "$CODE" 201
+fid=$(printf '%s' "$BODY" | jq -r '.ids[0] // .id // .faults[0].id')
+read -r how n _ t < <(client talk "$(addr echo)")
+if [ "$how $n" = "eof 7" ] && awk -v t="$t" 'BEGIN { exit !(t >= 0.29 && t < 5) }'; then ok "the API's latency fault on a proxy: 300ms late"
+else not_ok "the API's latency fault on a proxy: 300ms late" "got $how $n in $t"; fi
+http DELETE "http://$(ctl_addr)/faults/$fid"
+read -r how n _ t < <(client talk "$(addr echo)")
+if awk -v t="$t" 'BEGIN { exit !(t < 0.25) }'; then ok "removed: no latency"; else not_ok "removed: no latency" "took $t"; fi
+http POST "http://$(ctl_addr)/faults" -d '{"service":"echo","layer":"http","type":"status","status":503}'
+expect_eq "POST /faults: an http fault on a proxy is refused" "$CODE $(printf '%s' "$BODY" | jq -r .message)" \
+	'400 POST /faults: /service: service "echo" is a proxy: its bytes are passed on, not parsed, so http faults cannot apply'
+
 # A reload that points a proxy elsewhere: new connections go to the new
 # upstream, an open one stays with the one it was dialled to.
 jq --arg log "$(up log)" '.services.echo.upstream = $log' "$TMP/proxy.json" >"$TMP/proxy2.json"
