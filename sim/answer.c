@@ -680,29 +680,57 @@ answer_after(struct answer *a, const struct fault_conf *f, struct reply *r,
 	return row->deliver(a, f, head_len, body_len, wait);
 }
 
-/* Ask the far end, then apply the http faults due after it, and deliver. */
+/* The far end's reply: apply the http faults due after it, and deliver. */
 static enum flow
-answer_farend(struct answer *a)
+answer_replied(struct answer *a, struct reply *r)
 {
 	struct link *l = a->link;
 	struct inject_ctx ctx = { l->service, l->conn, a->req,
 		FAULT_AT_RESPONSE, 0, 0 };
 	const struct fault_conf *f;
 	const char *route;
-	struct reply r;
 	int rc;
 
-	l->farend->ops->answer(l->farend->impl, a->req, &a->call, &r);
-	route = r.route; /* a status fault's reply starts afresh */
+	route = r->route; /* a status fault's reply starts afresh */
 	if (answer_is_hello(a->req))
-		answer_journal_hello(a, &r);
+		answer_journal_hello(a, r);
 	f = inject_pick(l->pipeline->inject, FAULT_LAYER_HTTP, &ctx);
 	if (f != NULL)
-		return answer_after(a, f, &r, route);
-	rc = answer_write(a, &r, l->out, NULL);
-	answer_journal(a, route, r.status, NULL, 0);
-	reply_release(&r);
+		return answer_after(a, f, r, route);
+	rc = answer_write(a, r, l->out, NULL);
+	answer_journal(a, route, r->status, NULL, 0);
+	reply_release(r);
 	return rc == 0 ? FLOW_NEXT : answer_oom(a);
+}
+
+/* A far end that answers later has answered (ask's ready). */
+static void
+answer_ready(void *arg, struct reply *r)
+{
+	struct answer *a = arg;
+	enum flow flow;
+
+	a->step = ANSWER_IDLE;
+	flow = answer_replied(a, r);
+	/* Last: the owner may free the answer with the connection. */
+	if (flow != FLOW_HOLD)
+		a->done(a->arg, flow);
+}
+
+/* Ask the far end: its reply now, or (an http proxy's) later. */
+static enum flow
+answer_farend(struct answer *a)
+{
+	struct link *l = a->link;
+	struct reply r;
+
+	if (l->farend->ops->ask != NULL) {
+		a->step = ANSWER_ASKED;
+		l->farend->ops->ask(l->stream, a->req, answer_ready, a);
+		return FLOW_HOLD;
+	}
+	l->farend->ops->answer(l->farend->impl, a->req, &a->call, &r);
+	return answer_replied(a, &r);
 }
 
 /* A held answer's timer fired: go on where it was parked. */

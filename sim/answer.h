@@ -30,6 +30,7 @@ enum answer_step {
 	ANSWER_SEND, /* a held answer: write it now */
 	ANSWER_DRIP, /* write the next piece of a dripped answer */
 	ANSWER_HOLD, /* timeout: never answer (close if close_after is due) */
+	ANSWER_ASKED, /* the far end answers later (an http proxy's upstream) */
 };
 
 /* One connection's answering: at most one request at a time. */

@@ -384,6 +384,17 @@ http_request_ready(struct http_session *s, const char **why)
 	}
 	s->head = method == HTTP_HEAD;
 	s->req.method = s->head ? "GET" : http_method_str(method);
+	s->req.head = s->head;
+	/* The origin-form part (an absolute-form target loses its scheme
+	 * and authority): what a far end passes on. */
+	s->req.target = url + t.path_off;
+	s->req.target_len = (t.has_query ? t.query_off + t.query_len
+	                                 : t.path_off + t.path_len) -
+	    t.path_off;
+	if (t.path_len == 0) {
+		s->req.target = url;
+		s->req.target_len = s->url_len;
+	}
 	s->req.path = s->path;
 	s->req.query = s->query;
 	s->req.headers = s->headers;
@@ -531,6 +542,14 @@ http_open(struct link *link)
 	if (s == NULL)
 		return NULL;
 	s->link = link;
+	/* A far end that answers later (an http proxy) has a stream to the
+	 * real service for each connection. */
+	if (link->farend->ops->ask != NULL &&
+	    (link->stream = link->farend->ops->stream_open(
+	         link->farend->impl, link)) == NULL) {
+		free(s);
+		return NULL;
+	}
 	http_parser_init(&s->parser, HTTP_REQUEST);
 	s->parser.data = s;
 	answer_init(&s->answer, link, http_answered, s);
@@ -563,6 +582,11 @@ http_close(void *arg)
 	struct http_session *s = arg;
 
 	answer_free(&s->answer);
+	if (s->link->stream != NULL) {
+		s->link->farend->ops->stream_close(
+		    s->link->stream, s->link->peer_reset);
+		s->link->stream = NULL;
+	}
 	if (s->deadline != NULL)
 		event_free(s->deadline);
 	http_buf_free(s);

@@ -81,6 +81,8 @@ struct link {
 	struct evbuffer
 	    *in; /* the client's bytes, past tls and stream faults */
 	struct evbuffer *out; /* bytes to the client */
+	void *
+	    stream; /* the far end's stream for the connection (ask), or NULL */
 	uint64_t requests; /* requests begun on this connection */
 	uint64_t request_timeout_us; /* a request's first byte to its last */
 	int peer_closed; /* the client sent its FIN */
@@ -149,6 +151,15 @@ struct farend_ops {
 	enum flow (*stream_send)(void *stream);
 	void (*stream_eof)(void *stream);
 	void (*stream_close)(void *stream, int reset);
+	/*
+	 * Answer one request later, on the stream stream_open made for the
+	 * connection (an http proxy's upstream): ready(arg, reply) comes
+	 * once, from the loop, never from inside ask, and never after
+	 * stream_close; the reply is the far end's until ready returns
+	 * (ready releases it). NULL for a far end that answers at once.
+	 */
+	void (*ask)(void *stream, const struct request *,
+	    void (*ready)(void *arg, struct reply *), void *arg);
 };
 
 /* A far end and its instance. */

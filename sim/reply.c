@@ -21,6 +21,7 @@ reply_init(struct reply *r)
 	r->headers_len = 0;
 	r->headers[0] = '\0';
 	r->route = NULL;
+	r->proxied = 0;
 }
 
 void

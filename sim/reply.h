@@ -32,6 +32,9 @@ struct reply {
 	    *content_type; /* NULL: application/json if there is a body */
 	char headers[REPLY_HEADERS_MAX]; /* extra "Name: value\r\n" lines */
 	size_t headers_len;
+	/* A real service's answer passed on (an http proxy): its own
+	 * headers stand; no Server, Date or Content-Type of standin's. */
+	int proxied;
 	/* The pattern of the stub or route the request went to, for the
 	 * metrics (set by persona_handle(), not owned), or NULL. */
 	const char *route;

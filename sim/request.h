@@ -17,6 +17,11 @@ struct request {
 	const char *method; /* "GET", "POST", ... */
 	const char *path; /* decoded path, no query: "/v1/users/u1001" */
 	const char *query; /* raw query string without '?', or NULL */
+	/* The request target as sent ("/v1/users?email=a%40b"), for a far
+	 * end that passes the request on: target_len bytes. */
+	const char *target;
+	size_t target_len;
+	int head; /* a HEAD request (method reads "GET": its answer is one) */
 	struct request_header *headers;
 	size_t nheaders;
 	const char *body; /* NUL-terminated; body_len bytes */

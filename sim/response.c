@@ -153,10 +153,12 @@ response_head(struct response_writer *w, const struct reply *r,
 	*p++ = ' ';
 	p = response_put(p, reason, reason_len);
 	p = RESPONSE_PUT(p, "\r\n");
-	p = response_put(p, server, sizeof server - 1);
-	p = RESPONSE_PUT(p, "Date: ");
-	p = response_put(p, date, w->date_len);
-	p = RESPONSE_PUT(p, "\r\n");
+	if (!r->proxied) {
+		p = response_put(p, server, sizeof server - 1);
+		p = RESPONSE_PUT(p, "Date: ");
+		p = response_put(p, date, w->date_len);
+		p = RESPONSE_PUT(p, "\r\n");
+	}
 	if (ctype != NULL) {
 		p = RESPONSE_PUT(p, "Content-Type: ");
 		p = response_put(p, ctype, ctype_len);
@@ -205,7 +207,7 @@ response_write(struct response_writer *w, const struct reply *r,
 	} else if (r->raw != NULL) {
 		body = r->raw;
 		body_len = r->raw_len;
-		ctype = body_len > 0 ? "application/json" : NULL;
+		ctype = body_len > 0 && !r->proxied ? "application/json" : NULL;
 	}
 	if (r->content_type != NULL)
 		ctype = r->content_type;

@@ -64,6 +64,7 @@ struct service_conf {
 	enum upstream_down upstream_down; /* "upstream_down" */
 	uint64_t connect_timeout_us; /* "connect_timeout" */
 	struct upstream_tls_conf upstream_tls; /* "upstream_tls" */
+	int protocol_http; /* "protocol": "http" (a proxy that parses HTTP) */
 	char *listen; /* as written, or the persona's default */
 	/* The listen host, an IP literal ("localhost" is 127.0.0.1). */
 	char host[256];

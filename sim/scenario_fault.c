@@ -747,12 +747,23 @@ scenario_fault_check_proxy(
 	svc = json_object_get(ld->services, json_string_value(name));
 	if (!json_is_object(svc) || json_object_get(svc, "upstream") == NULL)
 		return;
+	/* An http proxy parses requests: the http faults are its. */
+	if (layer == FAULT_LAYER_HTTP &&
+	    json_is_string(json_object_get(svc, "protocol")) &&
+	    strcmp(json_string_value(json_object_get(svc, "protocol")),
+	        "http") == 0)
+		return;
 	saved = scenario_read_push(ld, "service");
-	scenario_read_error(ld,
-	    "service %s is a proxy: its bytes are passed on, not parsed, so "
-	    "%s faults cannot apply",
-	    scenario_read_quote(ld, json_string_value(name)),
-	    fault_layer_name(layer));
+	if (layer == FAULT_LAYER_HTTP)
+		scenario_read_error(ld,
+		    "service %s is a proxy of bytes: http faults need "
+		    "\"protocol\": \"http\" on it",
+		    scenario_read_quote(ld, json_string_value(name)));
+	else
+		scenario_read_error(ld,
+		    "service %s is a proxy: the hello is its upstream's, so "
+		    "handshake faults cannot apply",
+		    scenario_read_quote(ld, json_string_value(name)));
 	scenario_read_pop(ld, saved);
 }
 

@@ -44,6 +44,8 @@ static void scenario_service_upstream_down(
     struct scenario_loader *, json_t *, void *);
 static void scenario_service_connect_timeout(
     struct scenario_loader *, json_t *, void *);
+static void scenario_service_protocol(
+    struct scenario_loader *, json_t *, void *);
 
 static const struct scenario_key_rule scenario_service_rules[] = {
 	{ "persona", 0, scenario_service_persona },
@@ -51,6 +53,7 @@ static const struct scenario_key_rule scenario_service_rules[] = {
 	{ "upstream_down", 0, scenario_service_upstream_down },
 	{ "connect_timeout", 0, scenario_service_connect_timeout },
 	{ "upstream_tls", 0, scenario_upstream_tls },
+	{ "protocol", 0, scenario_service_protocol },
 	{ "listen", 0, scenario_service_listen },
 	{ "versions", 0, scenario_service_versions },
 	{ "users_from", 0, scenario_service_users_from },
@@ -601,6 +604,22 @@ scenario_service_connect_timeout(
 	scenario_service_timeout_read(ld, v, &svc->connect_timeout_us);
 }
 
+/* A proxy's "protocol": "tcp" (bytes, the default) or "http". */
+static void
+scenario_service_protocol(struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
+		return;
+	if (strcmp(json_string_value(v), "http") == 0)
+		svc->protocol_http = 1;
+	else if (strcmp(json_string_value(v), "tcp") != 0)
+		scenario_read_error(ld,
+		    "protocol must be \"tcp\" or \"http\", not %s",
+		    scenario_read_quote(ld, json_string_value(v)));
+}
+
 const char *
 scenario_upstream_down_name(enum upstream_down d)
 {
@@ -616,7 +635,7 @@ scenario_service_check_kind(struct scenario_loader *ld, json_t *v)
 {
 	static const char *const persona_only[] = { "versions", "users_from" };
 	static const char *const proxy_only[] = { "upstream_down",
-		"connect_timeout", "upstream_tls" };
+		"connect_timeout", "upstream_tls", "protocol" };
 	int persona = json_object_get(v, "persona") != NULL;
 	int proxy = json_object_get(v, "upstream") != NULL;
 	size_t i, saved;

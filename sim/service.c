@@ -61,6 +61,9 @@ service_same_kind(const struct service *svc, const struct service_conf *conf)
 		return 0;
 	if ((svc->conf->upstream != NULL) != (conf->upstream != NULL))
 		return 0;
+	/* A connection's protocol is its service's: it cannot change. */
+	if (svc->conf->protocol_http != conf->protocol_http)
+		return 0;
 	return conf->upstream != NULL || svc->conf->persona == conf->persona;
 }
 
@@ -94,7 +97,8 @@ service_new(
 		}
 		svc->farend.ops = &upstream_farend;
 		svc->farend.impl = svc->upstream;
-		svc->proto = &raw_proto;
+		/* "protocol": "http" parses requests, so http faults apply. */
+		svc->proto = conf->protocol_http ? &http_proto : &raw_proto;
 		return svc;
 	}
 	svc->persona = persona_new(conf, seed);

@@ -27,7 +27,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "scenario.h"
+#include "reply.h"
 #include "upstream.h"
+#include "upstream_http.h"
 #include "upstream_tls.h"
 #include "util.h"
 
@@ -53,6 +55,7 @@ struct upstream {
 	char address[300]; /* "HOST:PORT", for journal and logs */
 	enum upstream_down down_mode;
 	uint64_t connect_timeout_us;
+	int http; /* "protocol": "http": requests, not bytes */
 	SSL_CTX *tls; /* "upstream_tls": a client context, or NULL */
 	struct upstream_tls_conf tls_conf; /* its server_name (copied) */
 	char server_name[256];
@@ -86,7 +89,25 @@ struct upstream_stream {
 	uint64_t sent, received; /* bytes up and down */
 	/* Why it ended, for the connection's close (it frees us after). */
 	char reason[640];
+	/*
+	 * An http proxy's: the exchange, the upstream's bytes not parsed
+	 * yet, the request waiting for its answer (ready, NULL if none).
+	 * Its connection to the upstream may end between requests: the next
+	 * request dials again ("gone").
+	 */
+	struct upstream_http *http;
+	struct evbuffer *in;
+	void (*ready)(void *, struct reply *);
+	void *ready_arg;
+	int timed_out; /* the last dial's connect_timeout passed */
+	int in_ready; /* inside ready(): a close waits until it returns */
+	int closed; /* ... and came: free once ready() returns */
 };
+
+static void upstream_stream_free(struct upstream_stream *);
+static int upstream_dial(struct upstream_stream *);
+static int upstream_http_fail(struct upstream_stream *, int, const char *);
+static void upstream_end(struct upstream_stream *, enum flow, const char *);
 
 /* Pass the upstream's write-side end on: its FIN once its output drains. */
 static void
@@ -121,6 +142,82 @@ upstream_journal_end(struct upstream_stream *s, const char *how)
 	    j, s->link->service, s->link->conn, "upstream_closed", &jf);
 }
 
+/*
+ * Hand the waiting request its answer (an http proxy's). Returns 1 if the
+ * stream is gone after (the connection closed in ready()): touch nothing.
+ */
+static int
+upstream_http_deliver(struct upstream_stream *s, struct reply *r)
+{
+	void (*ready)(void *, struct reply *) = s->ready;
+
+	s->ready = NULL;
+	s->in_ready = 1;
+	ready(s->ready_arg, r);
+	s->in_ready = 0;
+	if (s->closed) {
+		upstream_stream_free(s);
+		return 1;
+	}
+	return 0;
+}
+
+/* Answer the waiting request with status for why (502, 504). */
+static int
+upstream_http_fail(struct upstream_stream *s, int status, const char *why)
+{
+	struct reply r;
+
+	reply_init(&r);
+	reply_error(&r, status,
+	    status == 504 ? "gateway_timeout" : "bad_gateway", "%s", why);
+	r.route = "upstream";
+	return upstream_http_deliver(s, &r);
+}
+
+/*
+ * Parse what the upstream sent against the waiting request; answer it
+ * when its response is whole. Returns 1 if the stream is gone after.
+ */
+static int
+upstream_http_feed(struct upstream_stream *s)
+{
+	struct evbuffer_iovec v;
+	const char *why;
+	struct reply r;
+	size_t used;
+	int rc;
+
+	while (evbuffer_get_length(s->in) > 0) {
+		if (s->ready == NULL) { /* nothing asked: not an answer */
+			evbuffer_drain(s->in, evbuffer_get_length(s->in));
+			return 0;
+		}
+		if (evbuffer_peek(s->in, -1, NULL, &v, 1) < 1)
+			return 0;
+		rc = upstream_http_input(
+		    s->http, v.iov_base, v.iov_len, &used, &why);
+		evbuffer_drain(s->in, used);
+		if (rc == 1) {
+			upstream_http_reply(s->http, &r);
+			if (upstream_http_deliver(s, &r))
+				return 1;
+			continue;
+		}
+		if (rc < 0) {
+			snprintf(s->reason, sizeof s->reason,
+			    "upstream %s: its answer is not HTTP: %s",
+			    s->up->address, why);
+			evbuffer_drain(s->in, evbuffer_get_length(s->in));
+			upstream_end(s, FLOW_RESET, s->reason);
+			return s->closed;
+		}
+		if (used < v.iov_len)
+			return 0;
+	}
+	return 0;
+}
+
 /* Tell the connection how it ends (once): the link may be gone after. */
 static void
 upstream_end(struct upstream_stream *s, enum flow flow, const char *reason)
@@ -134,6 +231,13 @@ upstream_end(struct upstream_stream *s, enum flow flow, const char *reason)
 	bufferevent_disable(s->bev, EV_READ | EV_WRITE);
 	if (s->rd != NULL)
 		event_del(s->rd);
+	if (s->http != NULL) {
+		/* An http proxy goes on with its client: an answer waited
+		 * for is a 502 (504 if the dial timed out). */
+		if (s->ready != NULL)
+			upstream_http_fail(s, s->timed_out ? 504 : 502, reason);
+		return;
+	}
 	l->reason = reason;
 	l->wake(l, flow);
 }
@@ -147,7 +251,7 @@ static void
 upstream_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream_stream *s = arg;
-	struct evbuffer *out = s->link->out;
+	struct evbuffer *out = s->http != NULL ? s->in : s->link->out;
 	struct evbuffer_iovec v;
 	ssize_t n = -1;
 	int err;
@@ -170,6 +274,10 @@ upstream_read_cb(evutil_socket_t fd, short what, void *arg)
 		s->received += (uint64_t)n;
 		metrics_proxied_bytes(s->link->pipeline->metrics,
 		    s->link->service, "downstream", (uint64_t)n);
+		if (s->http != NULL) {
+			(void)upstream_http_feed(s);
+			return;
+		}
 		if (evbuffer_get_length(out) >= UPSTREAM_DOWN_HIGH)
 			event_del(s->rd); /* upstream_out_cb resumes */
 		return;
@@ -177,6 +285,15 @@ upstream_read_cb(evutil_socket_t fd, short what, void *arg)
 	if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK || err == EINTR))
 		return;
 	if (n == 0) {
+		/* A body that runs to the close is whole now. */
+		if (s->http != NULL && s->ready != NULL &&
+		    upstream_http_eof(s->http)) {
+			struct reply r;
+
+			upstream_http_reply(s->http, &r);
+			if (upstream_http_deliver(s, &r))
+				return;
+		}
 		upstream_end(s, FLOW_CLOSE, "upstream closed");
 		return;
 	}
@@ -200,6 +317,11 @@ upstream_tls_read_cb(struct bufferevent *bev, void *arg)
 	s->received += n;
 	metrics_proxied_bytes(
 	    s->link->pipeline->metrics, s->link->service, "downstream", n);
+	if (s->http != NULL) {
+		evbuffer_add_buffer(s->in, in);
+		(void)upstream_http_feed(s);
+		return;
+	}
 	evbuffer_add_buffer(s->link->out, in);
 	if (evbuffer_get_length(s->link->out) >= UPSTREAM_DOWN_HIGH)
 		bufferevent_disable(bev, EV_READ);
@@ -265,6 +387,7 @@ upstream_dial_failed(
 	int timed_out = (what & BEV_EVENT_TIMEOUT) != 0;
 	char limit[32], why[300];
 
+	s->timed_out = timed_out;
 	if (tls_err != 0 ||
 	    (s->ssl != NULL && SSL_get_verify_result(s->ssl) != X509_V_OK)) {
 		upstream_tls_error(s->ssl, tls_err, why, sizeof why);
@@ -352,8 +475,21 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 		/* Its reads are the bufferevent's: the rest goes down first.
 		 * An end with no error of the socket's, once the client's end
 		 * went on (close_notify), or with none of TLS's, is a close. */
-		upstream_tls_read_cb(bev, s);
 		ERR_clear_error();
+		if (s->http != NULL) {
+			evbuffer_add_buffer(s->in, bufferevent_get_input(bev));
+			if (upstream_http_feed(s))
+				return;
+			if ((what & BEV_EVENT_EOF) && s->ready != NULL &&
+			    upstream_http_eof(s->http)) {
+				struct reply r;
+
+				upstream_http_reply(s->http, &r);
+				if (upstream_http_deliver(s, &r))
+					return;
+			}
+		} else
+			upstream_tls_read_cb(bev, s);
 		if ((what & BEV_EVENT_EOF) ||
 		    (err == 0 && (e == 0 || s->eof))) {
 			upstream_end(s, FLOW_CLOSE, "upstream closed");
@@ -373,41 +509,50 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 	upstream_end(s, FLOW_RESET, s->reason);
 }
 
-static void *
-upstream_stream_open(void *impl, struct link *link)
+/*
+ * Dial the upstream for a stream (again, for an http proxy whose last
+ * connection ended): a failure comes through upstream_event_cb, deferred,
+ * never from in here. Returns 0, or -1 if out of memory.
+ */
+static int
+upstream_dial(struct upstream_stream *s)
 {
-	struct upstream *up = impl;
-	struct upstream_stream *s;
+	struct upstream *up = s->up;
+	struct event_base *base = s->link->pipeline->base;
 	struct timeval tv = clock_tv(up->connect_timeout_us);
 
-	s = calloc(1, sizeof *s);
-	if (s == NULL)
-		return NULL;
-	s->up = up;
-	s->link = link;
+	if (s->rd != NULL)
+		event_free(s->rd);
+	if (s->bev != NULL)
+		bufferevent_free(s->bev); /* and its SSL */
+	s->rd = NULL;
+	s->bev = NULL;
+	s->ssl = NULL;
+	s->connected = s->ended = s->timed_out = 0;
+	s->chunk = 0;
+	if (s->in != NULL)
+		evbuffer_drain(s->in, evbuffer_get_length(s->in));
 	/* Deferred: a dial that fails at once must not wake the link from
 	 * inside its own opening. */
 	if (up->tls != NULL) {
 		s->ssl = upstream_tls_session(up->tls, &up->tls_conf, up->host);
 		if (s->ssl == NULL)
-			goto fail;
-		s->bev = bufferevent_openssl_socket_new(link->pipeline->base,
-		    -1, s->ssl, BUFFEREVENT_SSL_CONNECTING,
+			return -1;
+		s->bev = bufferevent_openssl_socket_new(base, -1, s->ssl,
+		    BUFFEREVENT_SSL_CONNECTING,
 		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 		if (s->bev == NULL) {
 			SSL_free(s->ssl); /* not the bufferevent's yet */
-			goto fail;
+			s->ssl = NULL;
+			return -1;
 		}
 		/* An upstream that closes without close_notify has closed. */
 		bufferevent_openssl_set_allow_dirty_shutdown(s->bev, 1);
 	} else
-		s->bev = bufferevent_socket_new(link->pipeline->base, -1,
-		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+		s->bev = bufferevent_socket_new(
+		    base, -1, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (s->bev == NULL)
-		goto fail;
-	s->out_cb = evbuffer_add_cb(link->out, upstream_out_cb, s);
-	if (s->out_cb == NULL)
-		goto fail;
+		return -1;
 	bufferevent_setcb(s->bev, s->ssl != NULL ? upstream_tls_read_cb : NULL,
 	    upstream_write_cb, upstream_event_cb, s);
 	/* Large writes: a bulk upload should not go 16 KB a call. */
@@ -415,14 +560,35 @@ upstream_stream_open(void *impl, struct link *link)
 	bufferevent_setwatermark(s->bev, EV_WRITE, UPSTREAM_UP_HIGH / 2, 0);
 	bufferevent_set_timeouts(s->bev, NULL, &tv);
 	s->dial_us = clock_now_us();
-	/* A failure is reported through upstream_event_cb, deferred. */
 	(void)bufferevent_socket_connect_hostname(
 	    s->bev, up->dns, AF_UNSPEC, up->host, up->port);
+	return 0;
+}
+
+static void *
+upstream_stream_open(void *impl, struct link *link)
+{
+	struct upstream *up = impl;
+	struct upstream_stream *s;
+
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return NULL;
+	s->up = up;
+	s->link = link;
+	if (up->http) {
+		s->http = upstream_http_new();
+		s->in = evbuffer_new();
+		if (s->http == NULL || s->in == NULL)
+			goto fail;
+	} else if ((s->out_cb = evbuffer_add_cb(
+	                link->out, upstream_out_cb, s)) == NULL)
+		goto fail;
+	if (upstream_dial(s) != 0)
+		goto fail;
 	return s;
 fail:
-	if (s->bev != NULL)
-		bufferevent_free(s->bev);
-	free(s);
+	upstream_stream_free(s);
 	return NULL;
 }
 
@@ -458,11 +624,26 @@ upstream_stream_eof(void *arg)
 }
 
 static void
+upstream_stream_free(struct upstream_stream *s)
+{
+	if (s->out_cb != NULL)
+		evbuffer_remove_cb_entry(s->link->out, s->out_cb);
+	if (s->rd != NULL)
+		event_free(s->rd);
+	if (s->bev != NULL)
+		bufferevent_free(s->bev);
+	upstream_http_free(s->http);
+	if (s->in != NULL)
+		evbuffer_free(s->in);
+	free(s);
+}
+
+static void
 upstream_stream_close(void *arg, int reset)
 {
 	struct upstream_stream *s = arg;
 	struct linger lg = { 1, 0 };
-	evutil_socket_t fd = bufferevent_getfd(s->bev);
+	evutil_socket_t fd = s->bev != NULL ? bufferevent_getfd(s->bev) : -1;
 
 	if (!s->ended)
 		upstream_journal_end(
@@ -470,11 +651,37 @@ upstream_stream_close(void *arg, int reset)
 	/* The client reset: so does the upstream's connection (linger 0). */
 	if (reset && fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-	evbuffer_remove_cb_entry(s->link->out, s->out_cb);
-	if (s->rd != NULL)
-		event_free(s->rd);
-	bufferevent_free(s->bev);
-	free(s);
+	s->ready = NULL; /* never after the close */
+	if (s->in_ready) {
+		s->closed = 1; /* upstream_http_deliver() frees it */
+		return;
+	}
+	upstream_stream_free(s);
+}
+
+/* An http proxy's request: out to the upstream, answered by ready(). */
+static void
+upstream_ask(void *arg, const struct request *req,
+    void (*ready)(void *, struct reply *), void *ready_arg)
+{
+	struct upstream_stream *s = arg;
+
+	s->ready = ready;
+	s->ready_arg = ready_arg;
+	/* Its last connection ended between requests: dial again. */
+	if (s->ended && upstream_dial(s) != 0)
+		return; /* out of memory: the request waits for its client */
+	(void)upstream_http_request(
+	    s->http, req, bufferevent_get_output(s->bev));
+}
+
+/* The label of an http proxy's requests in the metrics. */
+static const char *
+upstream_route(void *impl, const struct request *req)
+{
+	(void)impl;
+	(void)req;
+	return "upstream";
 }
 
 /* A probe's dial ended: the upstream accepts, refuses, or is silent. */
@@ -565,6 +772,7 @@ upstream_configure(struct upstream *up, const struct service_conf *conf)
 	up->port = conf->upstream_port;
 	snprintf(up->address, sizeof up->address, "%s", conf->upstream);
 	up->down_mode = conf->upstream_down;
+	up->http = conf->protocol_http;
 	up->connect_timeout_us = conf->connect_timeout_us;
 	if (up->down_mode != UPSTREAM_DOWN_REFUSE && up->refusing) {
 		up->refusing = 0;
@@ -624,4 +832,6 @@ const struct farend_ops upstream_farend = {
 	.stream_send = upstream_stream_send,
 	.stream_eof = upstream_stream_eof,
 	.stream_close = upstream_stream_close,
+	.ask = upstream_ask,
+	.route = upstream_route,
 };

@@ -211,7 +211,7 @@ read -r how n _ t < <(client talk "$(addr echo)")
 if awk -v t="$t" 'BEGIN { exit !(t < 0.25) }'; then ok "removed: no latency"; else not_ok "removed: no latency" "took $t"; fi
 http POST "http://$(ctl_addr)/faults" -d '{"service":"echo","layer":"http","type":"status","status":503}'
 expect_eq "POST /faults: an http fault on a proxy is refused" "$CODE $(printf '%s' "$BODY" | jq -r .message)" \
-	'400 POST /faults: /service: service "echo" is a proxy: its bytes are passed on, not parsed, so http faults cannot apply'
+	'400 POST /faults: /service: service "echo" is a proxy of bytes: http faults need "protocol": "http" on it'
 
 # A reload that points a proxy elsewhere: new connections go to the new
 # upstream, an open one stays with the one it was dialled to.

@@ -10,6 +10,9 @@ port of its own (port 0), written to READY-FILE as {"mode": "HOST:PORT"}.
           taken, then closes
   log     appends what a connection sent, up to its first newline, to
           READY-FILE.log, answers "ok\\n" and closes
+  http    an HTTP/1.1 server, keep-alive: answers every request 200 with
+          JSON of what it received: {"line", "host", "headers" (names,
+          in order), "body"}
 
 Runs until killed, a thread per connection. Connections that close without
 a byte (the proxy's probes) do nothing.
@@ -26,10 +29,36 @@ ready = sys.argv[1]
 lock = threading.Lock()
 
 
+def http(c):
+    buf = b""
+    while True:
+        while b"\r\n\r\n" not in buf:
+            data = c.recv(65536)
+            if not data:
+                return
+            buf += data
+        head, buf = buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        names = [l.split(":", 1)[0] for l in lines[1:]]
+        fields = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in lines[1:]}
+        n = int(fields.get("content-length", "0"))
+        while len(buf) < n:
+            buf += c.recv(65536)
+        body, buf = buf[:n], buf[n:]
+        out = json.dumps({"line": lines[0], "host": fields.get("host"), "headers": names,
+                          "body": body.decode("latin-1")}).encode()
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Upstream: yes\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(out) + (b"" if lines[0].startswith("HEAD") else out))
+
+
 def serve(c, mode):
     try:
         if mode == "silent":
             threading.Event().wait()
+        if mode == "http":
+            http(c)
+            c.close()
+            return
         got = b""
         while True:
             data = c.recv(65536)
@@ -76,7 +105,7 @@ def listen(mode):
     return "127.0.0.1:%d" % s.getsockname()[1]
 
 
-addrs = {m: listen(m) for m in ("echo", "reset", "halfway", "silent", "bulk", "log")}
+addrs = {m: listen(m) for m in ("echo", "reset", "halfway", "silent", "bulk", "log", "http")}
 with open(ready + ".tmp", "w") as f:
     json.dump(addrs, f)
 os.rename(ready + ".tmp", ready)
