@@ -91,6 +91,19 @@ spid=$!
 pids+=($spid)
 wait_port "$sp"
 
+# standin as an HTTP-aware proxy ("protocol": "http"): it parses each
+# request and answer, so that http faults could act on them.
+shp=$(free_port)
+cat >"$tmp/proxy-http.json" <<JSON
+{ "standin": 1, "name": "bench-proxy-http",
+  "services": { "api": { "upstream": "127.0.0.1:$up", "listen": "127.0.0.1:$shp",
+                         "protocol": "http", "idle_timeout": "1h" } } }
+JSON
+$pin0 "$STANDIN" serve "$tmp/proxy-http.json" --no-control -q &
+shpid=$!
+pids+=($shpid)
+wait_port "$shp"
+
 # HAProxy: mode tcp, one thread, the same upstream.
 hp=$(free_port)
 cat >"$tmp/haproxy.cfg" <<CFG
@@ -111,19 +124,19 @@ hpid=$!
 pids+=($hpid)
 wait_port "$hp"
 
-port_of() { case $1 in direct) echo "$up" ;; standin) echo "$sp" ;; haproxy) echo "$hp" ;; esac; }
+port_of() { case $1 in direct) echo "$up" ;; standin) echo "$sp" ;; standin-http) echo "$shp" ;; haproxy) echo "$hp" ;; esac; }
 us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) ; else if (v ~ /ms$/) n *= 1000; else if (v ~ /s$/) n *= 1000000; printf "%.0f", n }'; }
 
 : >"$tmp/results"
 for r in $(seq 1 "$rounds"); do
-	for t in $(printf '%s\n' direct standin haproxy | shuf); do
+	for t in $(printf '%s\n' direct standin standin-http haproxy | shuf); do
 		url="http://127.0.0.1:$(port_of "$t")/"
 		out=$($pin1 wrk -t1 -c"$conns" -d"${secs}s" --latency "$url")
 		# One connection, everything on core 1: what the proxy's own
 		# work adds, not the cost of waking another core.
-		[ -n "$pin1" ] && taskset -pc 1 "$spid" >/dev/null && taskset -pc 1 "$hpid" >/dev/null
+		[ -n "$pin1" ] && for p in $spid $shpid $hpid; do taskset -pc 1 "$p" >/dev/null; done
 		c1=$($pin1 wrk -t1 -c1 -d2s --latency "$url")
-		[ -n "$pin0" ] && taskset -pc 0 "$spid" >/dev/null && taskset -pc 0 "$hpid" >/dev/null
+		[ -n "$pin0" ] && for p in $spid $shpid $hpid; do taskset -pc 0 "$p" >/dev/null; done
 		echo "$t $r $(awk '/^Requests\/sec/ {print $2}' <<<"$out") \
 $(us "$(awk '$1 == "50%" {print $2}' <<<"$out")") $(us "$(awk '$1 == "99%" {print $2}' <<<"$out")") \
 $(us "$(awk '$1 == "50%" {print $2}' <<<"$c1")")" >>"$tmp/results"
@@ -135,12 +148,13 @@ col() { awk -v t="$1" -v c="$2" '$1 == t { print $c }' "$tmp/results" | median; 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 echo "proxy mode: wrk -t1 -c$conns -d${secs}s and -c1 -d2s, $rounds shuffled rounds; upstream nginx (return 200, ${#body}+1 bytes)"
-printf '%-9s %10s %9s %9s %9s\n' median req/s p50us p99us c1-p50us
-for t in direct standin haproxy; do
-	printf '%-9s %10s %9s %9s %9s\n' "$t" "$(col "$t" 3)" "$(col "$t" 4)" "$(col "$t" 5)" "$(col "$t" 6)"
+printf '%-13s %10s %9s %9s %9s\n' median req/s p50us p99us c1-p50us
+for t in direct standin standin-http haproxy; do
+	printf '%-13s %10s %9s %9s %9s\n' "$t" "$(col "$t" 3)" "$(col "$t" 4)" "$(col "$t" 5)" "$(col "$t" 6)"
 done
 echo "  standin vs direct, req/s:   $(ratio "$(col standin 3)" "$(col direct 3)")x (goal >= 0.7)"
 echo "  standin vs HAProxy, req/s:  $(ratio "$(col standin 3)" "$(col haproxy 3)")x (goal >= 0.9)"
+echo "  standin http-aware vs direct, req/s: $(ratio "$(col standin-http 3)" "$(col direct 3)")x"
 echo "  added c1 p50 (standin - direct): $(( $(col standin 6) - $(col direct 6) )) us (goal < 50); HAProxy's: $(( $(col haproxy 6) - $(col direct 6) )) us"
 
 # 100 MB through each (best of 3).

@@ -665,14 +665,20 @@ upstream_ask(void *arg, const struct request *req,
     void (*ready)(void *, struct reply *), void *ready_arg)
 {
 	struct upstream_stream *s = arg;
+	struct evbuffer *out;
+	size_t before;
 
 	s->ready = ready;
 	s->ready_arg = ready_arg;
 	/* Its last connection ended between requests: dial again. */
 	if (s->ended && upstream_dial(s) != 0)
 		return; /* out of memory: the request waits for its client */
-	(void)upstream_http_request(
-	    s->http, req, bufferevent_get_output(s->bev));
+	out = bufferevent_get_output(s->bev);
+	before = evbuffer_get_length(out);
+	(void)upstream_http_request(s->http, req, out);
+	s->sent += evbuffer_get_length(out) - before;
+	metrics_proxied_bytes(s->link->pipeline->metrics, s->link->service,
+	    "upstream", evbuffer_get_length(out) - before);
 }
 
 /* The label of an http proxy's requests in the metrics. */
