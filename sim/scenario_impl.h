@@ -186,6 +186,11 @@ void scenario_service_read_all(
 /* Free what a service owns, not the struct itself. */
 void scenario_service_clear(struct service_conf *);
 
+/* A TLS version ("1.2") into *out, and a readable file's name into *out
+ * (freeing what was there), or an error naming the value. */
+void scenario_service_tls_version(struct scenario_loader *, json_t *, int *);
+void scenario_service_tls_file(struct scenario_loader *, json_t *, char **);
+
 /* A proxy's "upstream_tls" (scenario_upstream.c): a key rule's parse, on
  * a struct service_conf; and free what it holds. */
 void scenario_upstream_tls(struct scenario_loader *, json_t *, void *);

@@ -339,8 +339,8 @@ scenario_service_users_from(struct scenario_loader *ld, json_t *v, void *out)
 	svc->users_from = xstrdup(s);
 }
 
-/* Read "min_version" or "max_version" of "tls". */
-static void
+/* Read "min_version" or "max_version" of "tls" (or "upstream_tls"). */
+void
 scenario_service_tls_version(struct scenario_loader *ld, json_t *v, int *out)
 {
 	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
@@ -416,8 +416,8 @@ scenario_service_tls_names(struct scenario_loader *ld, json_t *v, void *out)
 	scenario_read_strings(ld, v, &tls->names, &tls->nnames);
 }
 
-/* Read one file name of "cert": {"cert": FILE, "key": FILE}. */
-static void
+/* Read the name of a readable file ("cert", "key", "ca"). */
+void
 scenario_service_tls_file(struct scenario_loader *ld, json_t *v, char **out)
 {
 	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
@@ -428,6 +428,7 @@ scenario_service_tls_file(struct scenario_loader *ld, json_t *v, char **out)
 		    strerror(errno));
 		return;
 	}
+	free(*out);
 	*out = xstrdup(json_string_value(v));
 }
 

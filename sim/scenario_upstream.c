@@ -5,29 +5,11 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "scenario_impl.h"
 #include "tls.h"
 #include "util.h"
-
-/* A readable file's path, or an error naming it. */
-static void
-scenario_upstream_file(struct scenario_loader *ld, json_t *v, char **out)
-{
-	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
-		return;
-	if (access(json_string_value(v), R_OK) != 0) {
-		scenario_read_error(ld, "%s: cannot read: %s",
-		    scenario_read_quote(ld, json_string_value(v)),
-		    strerror(errno));
-		return;
-	}
-	free(*out);
-	*out = xstrdup(json_string_value(v));
-}
 
 /* "ca": "system" (the default) or a PEM file of trusted certificates. */
 static void
@@ -37,7 +19,7 @@ scenario_upstream_ca(struct scenario_loader *ld, json_t *v, void *out)
 
 	if (json_is_string(v) && strcmp(json_string_value(v), "system") == 0)
 		return;
-	scenario_upstream_file(ld, v, &t->ca_file);
+	scenario_service_tls_file(ld, v, &t->ca_file);
 }
 
 static void
@@ -77,40 +59,28 @@ scenario_upstream_server_name(struct scenario_loader *ld, json_t *v, void *out)
 static void
 scenario_upstream_cert(struct scenario_loader *ld, json_t *v, void *out)
 {
-	scenario_upstream_file(
+	scenario_service_tls_file(
 	    ld, v, &((struct upstream_tls_conf *)out)->cert_file);
 }
 
 static void
 scenario_upstream_key(struct scenario_loader *ld, json_t *v, void *out)
 {
-	scenario_upstream_file(
+	scenario_service_tls_file(
 	    ld, v, &((struct upstream_tls_conf *)out)->key_file);
-}
-
-/* "min_version" / "max_version": "1.0" to "1.3". */
-static void
-scenario_upstream_version(struct scenario_loader *ld, json_t *v, int *out)
-{
-	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
-		return;
-	if (tls_version_parse(json_string_value(v), out) != 0)
-		scenario_read_error(ld,
-		    "%s is not a TLS version (use 1.0, 1.1, 1.2 or 1.3)",
-		    scenario_read_quote(ld, json_string_value(v)));
 }
 
 static void
 scenario_upstream_min(struct scenario_loader *ld, json_t *v, void *out)
 {
-	scenario_upstream_version(
+	scenario_service_tls_version(
 	    ld, v, &((struct upstream_tls_conf *)out)->min_version);
 }
 
 static void
 scenario_upstream_max(struct scenario_loader *ld, json_t *v, void *out)
 {
-	scenario_upstream_version(
+	scenario_service_tls_version(
 	    ld, v, &((struct upstream_tls_conf *)out)->max_version);
 }
 
