@@ -20,11 +20,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 top=$(pwd)
 
-# Build tools and libraries, the real clients the tests drive, and the
-# Prometheus parser that checks GET /metrics (tests/prom-check.py).
+# Build tools and libraries, the real clients the tests drive, the
+# Prometheus parser that checks GET /metrics (tests/prom-check.py), and
+# nginx, the real upstream of tests/e2e-proxy-nginx.sh.
 PACKAGES=(gcc make autoconf automake pkg-config
 	libevent-dev libssl-dev libjansson-dev check libhttp-parser-dev
-	curl jq openssl clang-format python3-prometheus-client)
+	curl jq openssl clang-format python3-prometheus-client nginx-light)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
