@@ -231,6 +231,21 @@ PY
 )
 expect_eq "reload: new connections to the new upstream, the open one stays" "$out" "200 b'one\\n' b'ok\\n' b'three\\n'"
 
+# POST /reset: a proxy holds nothing to reset; a connection open across it
+# goes on.
+out=$(python3 - "$(addr echo)" "http://$(ctl_addr)/reset" <<'PY'
+import socket, subprocess, sys
+host, port = sys.argv[1].rsplit(":", 1)
+a = socket.create_connection((host, int(port)), timeout=5)
+a.sendall(b"one\n"); first = a.recv(100)
+code = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+    sys.argv[2]], capture_output=True, text=True).stdout
+a.sendall(b"two\n"); second = a.recv(100)
+print(code, first == second.replace(b"two", b"one"))
+PY
+)
+expect_eq "POST /reset: 200, an open proxied connection goes on" "$out" "200 True"
+
 # Journal and status.
 expect_match "journal: upstream_connected with the dial time" \
 	"$(jq -c 'select(.event == "upstream_connected" and .service == "ums") | [.upstream, (.dial_us >= 0)]' "$TMP/journal.jsonl" | head -n 1)" \
