@@ -233,7 +233,7 @@ expect_eq "reload: new connections to the new upstream, the open one stays" "$ou
 
 # POST /reset: a proxy holds nothing to reset; a connection open across it
 # goes on.
-out=$(python3 - "$(addr echo)" "http://$(ctl_addr)/reset" <<'PY'
+out=$(python3 - "$(addr latency)" "http://$(ctl_addr)/reset" <<'PY'
 import socket, subprocess, sys
 host, port = sys.argv[1].rsplit(":", 1)
 a = socket.create_connection((host, int(port)), timeout=5)
