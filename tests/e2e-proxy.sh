@@ -263,8 +263,8 @@ expect_eq "GET /status: a proxy shows its (reloaded) upstream, no persona" \
 http GET "http://$(ctl_addr)/metrics"
 expect_eq "metrics: the bytes a proxy passed, each way" \
 	"$(printf '%s\n' "$BODY" | grep '^standin_proxied_bytes_total{service="latency"' | sort)" \
-	'standin_proxied_bytes_total{service="latency",direction="downstream"} 7
-standin_proxied_bytes_total{service="latency",direction="upstream"} 7'
+	'standin_proxied_bytes_total{service="latency",direction="downstream"} 15
+standin_proxied_bytes_total{service="latency",direction="upstream"} 15'
 expect_match "metrics: dials connected" "$BODY" 'standin_upstream_dials_total\{service="echo",outcome="connected"\} [1-9]'
 expect_match "metrics: dials timed out" "$BODY" 'standin_upstream_dials_total\{service="stuck",outcome="timeout"\} 1'
 expect_match "metrics: dials refused" "$BODY" 'standin_upstream_dials_total\{service="down_reset",outcome="refused"\} [1-9]'
