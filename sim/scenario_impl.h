@@ -131,6 +131,11 @@ void scenario_read_object(struct scenario_loader *, json_t *obj,
 /* Report a reference to a service that is not declared. */
 void scenario_read_unknown_service(struct scenario_loader *, const char *name);
 
+/* A TLS version ("1.2") into *out, and a readable file's name into *out
+ * (freeing what was there), or an error naming the value. */
+void scenario_read_tls_version(struct scenario_loader *, json_t *, int *);
+void scenario_read_file(struct scenario_loader *, json_t *, char **);
+
 /* Report a number outside [min, max] (max 0: no upper bound). */
 void scenario_read_range_error(
     struct scenario_loader *, const json_t *v, double min, double max);
@@ -185,11 +190,6 @@ void scenario_service_read_all(
 
 /* Free what a service owns, not the struct itself. */
 void scenario_service_clear(struct service_conf *);
-
-/* A TLS version ("1.2") into *out, and a readable file's name into *out
- * (freeing what was there), or an error naming the value. */
-void scenario_service_tls_version(struct scenario_loader *, json_t *, int *);
-void scenario_service_tls_file(struct scenario_loader *, json_t *, char **);
 
 /* A proxy's "upstream_tls" (scenario_upstream.c): a key rule's parse, on
  * a struct service_conf; and free what it holds. */

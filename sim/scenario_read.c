@@ -5,15 +5,18 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "route.h"
 #include "scenario_impl.h"
+#include "tls.h"
 #include "util.h"
 
 /* The methods a stub or a fault's "match" may name. */
@@ -683,4 +686,32 @@ scenario_read_strings(
 		}
 		scenario_read_pop(ld, saved);
 	}
+}
+
+/* Read "min_version" or "max_version" of "tls" (or "upstream_tls"). */
+void
+scenario_read_tls_version(struct scenario_loader *ld, json_t *v, int *out)
+{
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
+		return;
+	if (tls_version_parse(json_string_value(v), out) != 0)
+		scenario_read_error(ld,
+		    "%s is not a TLS version (use 1.0, 1.1, 1.2 or 1.3)",
+		    scenario_read_quote(ld, json_string_value(v)));
+}
+
+/* Read the name of a readable file ("cert", "key", "ca"). */
+void
+scenario_read_file(struct scenario_loader *ld, json_t *v, char **out)
+{
+	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
+		return;
+	if (access(json_string_value(v), R_OK) != 0) {
+		scenario_read_error(ld, "%s: cannot read: %s",
+		    scenario_read_quote(ld, json_string_value(v)),
+		    strerror(errno));
+		return;
+	}
+	free(*out);
+	*out = xstrdup(json_string_value(v));
 }

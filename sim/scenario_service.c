@@ -10,13 +10,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "persona.h"
 #include "scenario_impl.h"
@@ -339,23 +337,11 @@ scenario_service_users_from(struct scenario_loader *ld, json_t *v, void *out)
 	svc->users_from = xstrdup(s);
 }
 
-/* Read "min_version" or "max_version" of "tls" (or "upstream_tls"). */
-void
-scenario_service_tls_version(struct scenario_loader *ld, json_t *v, int *out)
-{
-	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
-		return;
-	if (tls_version_parse(json_string_value(v), out) != 0)
-		scenario_read_error(ld,
-		    "%s is not a TLS version (use 1.0, 1.1, 1.2 or 1.3)",
-		    scenario_read_quote(ld, json_string_value(v)));
-}
-
 static void
 scenario_service_tls_min_version(
     struct scenario_loader *ld, json_t *v, void *out)
 {
-	scenario_service_tls_version(
+	scenario_read_tls_version(
 	    ld, v, &((struct tls_conf *)out)->min_version);
 }
 
@@ -363,7 +349,7 @@ static void
 scenario_service_tls_max_version(
     struct scenario_loader *ld, json_t *v, void *out)
 {
-	scenario_service_tls_version(
+	scenario_read_tls_version(
 	    ld, v, &((struct tls_conf *)out)->max_version);
 }
 
@@ -416,32 +402,16 @@ scenario_service_tls_names(struct scenario_loader *ld, json_t *v, void *out)
 	scenario_read_strings(ld, v, &tls->names, &tls->nnames);
 }
 
-/* Read the name of a readable file ("cert", "key", "ca"). */
-void
-scenario_service_tls_file(struct scenario_loader *ld, json_t *v, char **out)
-{
-	if (scenario_read_expect(ld, v, JSON_STRING) != 0)
-		return;
-	if (access(json_string_value(v), R_OK) != 0) {
-		scenario_read_error(ld, "%s: cannot read: %s",
-		    scenario_read_quote(ld, json_string_value(v)),
-		    strerror(errno));
-		return;
-	}
-	free(*out);
-	*out = xstrdup(json_string_value(v));
-}
-
 static void
 scenario_service_tls_cert_file(struct scenario_loader *ld, json_t *v, void *out)
 {
-	scenario_service_tls_file(ld, v, &((struct tls_conf *)out)->cert_file);
+	scenario_read_file(ld, v, &((struct tls_conf *)out)->cert_file);
 }
 
 static void
 scenario_service_tls_key_file(struct scenario_loader *ld, json_t *v, void *out)
 {
-	scenario_service_tls_file(ld, v, &((struct tls_conf *)out)->key_file);
+	scenario_read_file(ld, v, &((struct tls_conf *)out)->key_file);
 }
 
 static const struct scenario_key_rule scenario_service_tls_cert_rules[] = {

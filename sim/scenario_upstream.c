@@ -19,7 +19,7 @@ scenario_upstream_ca(struct scenario_loader *ld, json_t *v, void *out)
 
 	if (json_is_string(v) && strcmp(json_string_value(v), "system") == 0)
 		return;
-	scenario_service_tls_file(ld, v, &t->ca_file);
+	scenario_read_file(ld, v, &t->ca_file);
 }
 
 static void
@@ -59,28 +59,27 @@ scenario_upstream_server_name(struct scenario_loader *ld, json_t *v, void *out)
 static void
 scenario_upstream_cert(struct scenario_loader *ld, json_t *v, void *out)
 {
-	scenario_service_tls_file(
+	scenario_read_file(
 	    ld, v, &((struct upstream_tls_conf *)out)->cert_file);
 }
 
 static void
 scenario_upstream_key(struct scenario_loader *ld, json_t *v, void *out)
 {
-	scenario_service_tls_file(
-	    ld, v, &((struct upstream_tls_conf *)out)->key_file);
+	scenario_read_file(ld, v, &((struct upstream_tls_conf *)out)->key_file);
 }
 
 static void
 scenario_upstream_min(struct scenario_loader *ld, json_t *v, void *out)
 {
-	scenario_service_tls_version(
+	scenario_read_tls_version(
 	    ld, v, &((struct upstream_tls_conf *)out)->min_version);
 }
 
 static void
 scenario_upstream_max(struct scenario_loader *ld, json_t *v, void *out)
 {
-	scenario_service_tls_version(
+	scenario_read_tls_version(
 	    ld, v, &((struct upstream_tls_conf *)out)->max_version);
 }
 
