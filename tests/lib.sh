@@ -14,7 +14,9 @@ PID=
 passed=0
 failed=0
 
+VIA_PID=
 cleanup() {
+	[ -n "$VIA_PID" ] && kill "$VIA_PID" 2>/dev/null
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		kill -KILL "$PID" 2>/dev/null
 		wait "$PID" 2>/dev/null
@@ -50,12 +52,40 @@ expect_le() {
 	if [ "$2" -le "$3" ]; then ok "$1"; else not_ok "$1" "got $2, expected at most $3"; fi
 }
 
+# via_proxy SCENARIO: with VIA_PROXY set, the fault suites run through
+# proxy mode: a second standin serves the scenario's personas (and stubs)
+# without faults or TLS, and the standin under test is the same scenario
+# with each service a proxy ("protocol": "http") in front of its persona,
+# keeping its listen, tls, timeouts and every fault: $TMP/via-proxy.json.
+via_proxy() {
+	local up=$TMP/via-upstream.json i
+	jq '{ standin, seed: (.seed // 1), stubs: (.stubs // []),
+	      services: (.services | map_values(
+	        { persona, versions, users_from } | with_entries(select(.value != null))
+	        + { listen: "127.0.0.1:0" })) }' "$1" >"$up"
+	"$STANDIN" serve "$up" --no-control --ready-file "$TMP/via-ready.json" -q \
+		>/dev/null 2>"$TMP/via-upstream.log" &
+	VIA_PID=$!
+	for i in $(seq 1 400); do [ -s "$TMP/via-ready.json" ] && break; sleep 0.025; done
+	jq --slurpfile r "$TMP/via-ready.json" '
+	  .services |= with_entries(.value = (
+	    { listen: (.value.listen // "127.0.0.1:0"), upstream: $r[0].services[.key],
+	      protocol: "http" }
+	    + (.value | with_entries(select(.key == "tls" or .key == "idle_timeout"
+	        or .key == "request_timeout"))))) | del(.stubs)' "$1" >"$TMP/via-proxy.json"
+}
+
 # start_standin SCENARIO [SERVE-ARGS...]: start it and wait for the ready file.
 start_standin() {
 	local i
 	READY=$TMP/ready.json
 	LOG=$TMP/standin.log
 	rm -f "$READY"
+	if [ -n "${VIA_PROXY:-}" ] && [ $# -gt 0 ] && [ -f "$1" ]; then
+		via_proxy "$1"
+		shift
+		set -- "$TMP/via-proxy.json" "$@"
+	fi
 	# shellcheck disable=SC2086
 	# The control API on a port of its own (a test may say otherwise).
 	${STANDIN_WRAPPER:-} "$STANDIN" serve --control 127.0.0.1:0 "$@" \
