@@ -168,6 +168,8 @@ answer_journal(struct answer *a, const char *route, int status,
 		return;
 	journal_fields_init(&jf);
 	journal_field_int(&jf, "status", status);
+	if (a->upstream_us != 0)
+		journal_field_int(&jf, "upstream_us", (int64_t)a->upstream_us);
 	if (f != NULL) {
 		journal_field_str(&jf, "fault", f->kind->name);
 		journal_field_str(
@@ -711,6 +713,9 @@ answer_ready(void *arg, struct reply *r)
 	enum flow flow;
 
 	a->step = ANSWER_IDLE;
+	a->upstream_us = clock_now_us() - a->asked_us;
+	if (a->upstream_us == 0)
+		a->upstream_us = 1;
 	flow = answer_replied(a, r);
 	/* Last: the owner may free the answer with the connection. */
 	if (flow != FLOW_HOLD)
@@ -726,6 +731,7 @@ answer_farend(struct answer *a)
 
 	if (l->farend->ops->ask != NULL) {
 		a->step = ANSWER_ASKED;
+		a->asked_us = clock_now_us();
 		l->farend->ops->ask(l->stream, a->req, answer_ready, a);
 		return FLOW_HOLD;
 	}
@@ -835,6 +841,7 @@ answer_request(struct answer *a, const struct request *req,
 
 	a->req = req;
 	a->opts = *opts;
+	a->upstream_us = 0;
 	l->requests++;
 	l->counts->requests++;
 	a->started_us = clock_now_us();

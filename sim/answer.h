@@ -48,6 +48,9 @@ struct answer {
 	uint64_t drip_interval_us;
 	uint64_t started_us; /* the request was complete (for the metrics) */
 	uint64_t due_us; /* when the timer should fire (its lateness) */
+	/* A far end that answers later: when it was asked, how long it took
+	 * (0: not asked), for the journal's response event. */
+	uint64_t asked_us, upstream_us;
 };
 
 /* Ready to answer on a link; done(arg, flow) after a held answer. */

@@ -112,6 +112,11 @@ expect_match "journal: each proxied answer, its status and the fault that took i
 	"$(jq -r 'select(.service == "fin" and .event == "response") | "\(.status)/\(.fault // "-")"' "$TMP/journal.jsonl" | tr '\n' ' ')" \
 	'^503/status 201/empty 201/- $'
 
+expect_eq "journal: the upstream's latency on each answer it gave" \
+	"$(jq -r 'select(.service == "ums" and .event == "response" and .status == 200) | (.upstream_us > 0)' "$TMP/journal.jsonl" | sort -u)" true
+expect_eq "journal: none where it was never asked" \
+	"$(jq -r 'select(.service == "fin" and .event == "response" and .status == 503) | has("upstream_us")' "$TMP/journal.jsonl")" false
+
 stop_standin
 expect_eq "stops cleanly" "$STATUS" 0
 done_testing
