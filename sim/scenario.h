@@ -50,6 +50,9 @@ enum upstream_down {
 	UPSTREAM_DOWN_CLOSE, /* accept, then close (FIN) */
 };
 
+/* An http proxy waits this long for its upstream's answer, unless it says. */
+#define SCENARIO_UPSTREAM_TIMEOUT_US (60 * 1000000ULL)
+
 /* A proxy's dial to its upstream gives up after this, unless it says. */
 #define SCENARIO_CONNECT_TIMEOUT_US (5 * 1000000ULL)
 
@@ -63,6 +66,9 @@ struct service_conf {
 	uint16_t upstream_port;
 	enum upstream_down upstream_down; /* "upstream_down" */
 	uint64_t connect_timeout_us; /* "connect_timeout" */
+	/* "upstream_timeout": an http proxy's request unanswered this long
+	 * is a 504 (SCENARIO_UPSTREAM_TIMEOUT_US if not given). */
+	uint64_t upstream_timeout_us;
 	struct upstream_tls_conf upstream_tls; /* "upstream_tls" */
 	int protocol_http; /* "protocol": "http" (a proxy that parses HTTP) */
 	char *listen; /* as written, or the persona's default */

@@ -44,6 +44,8 @@ static void scenario_service_connect_timeout(
     struct scenario_loader *, json_t *, void *);
 static void scenario_service_protocol(
     struct scenario_loader *, json_t *, void *);
+static void scenario_service_upstream_timeout(
+    struct scenario_loader *, json_t *, void *);
 
 static const struct scenario_key_rule scenario_service_rules[] = {
 	{ "persona", 0, scenario_service_persona },
@@ -52,6 +54,7 @@ static const struct scenario_key_rule scenario_service_rules[] = {
 	{ "connect_timeout", 0, scenario_service_connect_timeout },
 	{ "upstream_tls", 0, scenario_upstream_tls },
 	{ "protocol", 0, scenario_service_protocol },
+	{ "upstream_timeout", 0, scenario_service_upstream_timeout },
 	{ "listen", 0, scenario_service_listen },
 	{ "versions", 0, scenario_service_versions },
 	{ "users_from", 0, scenario_service_users_from },
@@ -575,6 +578,15 @@ scenario_service_connect_timeout(
 	scenario_service_timeout_read(ld, v, &svc->connect_timeout_us);
 }
 
+static void
+scenario_service_upstream_timeout(
+    struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+
+	scenario_service_timeout_read(ld, v, &svc->upstream_timeout_us);
+}
+
 /* A proxy's "protocol": "tcp" (bytes, the default) or "http". */
 static void
 scenario_service_protocol(struct scenario_loader *ld, json_t *v, void *out)
@@ -606,7 +618,8 @@ scenario_service_check_kind(struct scenario_loader *ld, json_t *v)
 {
 	static const char *const persona_only[] = { "versions", "users_from" };
 	static const char *const proxy_only[] = { "upstream_down",
-		"connect_timeout", "upstream_tls", "protocol" };
+		"connect_timeout", "upstream_tls", "protocol",
+		"upstream_timeout" };
 	int persona = json_object_get(v, "persona") != NULL;
 	int proxy = json_object_get(v, "upstream") != NULL;
 	size_t i, saved;
@@ -665,6 +678,7 @@ scenario_service_read(
 	svc->request_timeout_us = SCENARIO_REQUEST_TIMEOUT_US;
 	svc->idle_timeout_us = SCENARIO_IDLE_TIMEOUT_US;
 	svc->connect_timeout_us = SCENARIO_CONNECT_TIMEOUT_US;
+	svc->upstream_timeout_us = SCENARIO_UPSTREAM_TIMEOUT_US;
 	if (scenario_read_expect(ld, v, JSON_OBJECT) != 0)
 		return;
 	scenario_service_check_kind(ld, v);

@@ -55,6 +55,7 @@ struct upstream {
 	char address[300]; /* "HOST:PORT", for journal and logs */
 	enum upstream_down down_mode;
 	uint64_t connect_timeout_us;
+	uint64_t answer_timeout_us; /* "upstream_timeout" (http) */
 	int http; /* "protocol": "http": requests, not bytes */
 	SSL_CTX *tls; /* "upstream_tls": a client context, or NULL */
 	struct upstream_tls_conf tls_conf; /* its server_name (copied) */
@@ -99,6 +100,7 @@ struct upstream_stream {
 	struct evbuffer *in;
 	void (*ready)(void *, struct reply *);
 	void *ready_arg;
+	struct event *deadline; /* the waiting request's upstream_timeout */
 	int timed_out; /* the last dial's connect_timeout passed */
 	int in_ready; /* inside ready(): a close waits until it returns */
 	int closed; /* ... and came: free once ready() returns */
@@ -152,6 +154,8 @@ upstream_http_deliver(struct upstream_stream *s, struct reply *r)
 	void (*ready)(void *, struct reply *) = s->ready;
 
 	s->ready = NULL;
+	if (s->deadline != NULL)
+		evtimer_del(s->deadline);
 	s->in_ready = 1;
 	ready(s->ready_arg, r);
 	s->in_ready = 0;
@@ -635,6 +639,8 @@ upstream_stream_free(struct upstream_stream *s)
 	upstream_http_free(s->http);
 	if (s->in != NULL)
 		evbuffer_free(s->in);
+	if (s->deadline != NULL)
+		event_free(s->deadline);
 	free(s);
 }
 
@@ -659,17 +665,44 @@ upstream_stream_close(void *arg, int reset)
 	upstream_stream_free(s);
 }
 
+/* The waiting request's upstream_timeout passed: a 504, a new dial next. */
+static void
+upstream_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_stream *s = arg;
+	char limit[32];
+
+	(void)fd;
+	(void)what;
+	if (s->ready == NULL)
+		return;
+	duration_format(s->up->answer_timeout_us, limit, sizeof limit);
+	snprintf(s->reason, sizeof s->reason,
+	    "upstream %s: no answer within %s", s->up->address, limit);
+	s->timed_out = 1;
+	if (s->ended)
+		(void)upstream_http_fail(s, 504, s->reason);
+	else
+		upstream_end(s, FLOW_RESET, s->reason);
+}
+
 /* An http proxy's request: out to the upstream, answered by ready(). */
 static void
 upstream_ask(void *arg, const struct request *req,
     void (*ready)(void *, struct reply *), void *ready_arg)
 {
 	struct upstream_stream *s = arg;
+	struct timeval tv = clock_tv(s->up->answer_timeout_us);
 	struct evbuffer *out;
 	size_t before;
 
 	s->ready = ready;
 	s->ready_arg = ready_arg;
+	if (s->deadline == NULL)
+		s->deadline = evtimer_new(
+		    s->link->pipeline->base, upstream_deadline_cb, s);
+	if (s->deadline != NULL)
+		evtimer_add(s->deadline, &tv);
 	/* Its last connection ended between requests: dial again. */
 	if (s->ended && upstream_dial(s) != 0)
 		return; /* out of memory: the request waits for its client */
@@ -779,6 +812,7 @@ upstream_configure(struct upstream *up, const struct service_conf *conf)
 	snprintf(up->address, sizeof up->address, "%s", conf->upstream);
 	up->down_mode = conf->upstream_down;
 	up->http = conf->protocol_http;
+	up->answer_timeout_us = conf->upstream_timeout_us;
 	up->connect_timeout_us = conf->connect_timeout_us;
 	if (up->down_mode != UPSTREAM_DOWN_REFUSE && up->refusing) {
 		up->refusing = 0;

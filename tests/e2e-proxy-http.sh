@@ -20,12 +20,14 @@ for _ in $(seq 1 200); do [ -s "$UP" ] && [ -s "$TMP/p2.json" ] && break; sleep 
 ums=$(jq -r '.services.ums' "$TMP/p2.json")
 fin=$(jq -r '.services.fin' "$TMP/p2.json")
 echo_http=$(jq -r '.http' "$UP")
+silent=$(jq -r '.silent' "$UP")
 
-jq -n --arg ums "$ums" --arg fin "$fin" --arg echo "$echo_http" --arg gone "127.0.0.1:$(free_port)" '
+jq -n --arg ums "$ums" --arg fin "$fin" --arg echo "$echo_http" --arg silent "$silent" --arg gone "127.0.0.1:$(free_port)" '
 	def proxy($u): { upstream: $u, listen: "127.0.0.1:0", protocol: "http" };
 	{ standin: 1, name: "http-proxy", seed: 3,
 	  services: { ums: proxy($ums), fin: proxy($fin), echo: proxy($echo),
-	              gone: (proxy($gone) + { upstream_down: "close" }) },
+	              gone: (proxy($gone) + { upstream_down: "close" }),
+	              silent: (proxy($silent) + { upstream_timeout: "300ms" }) },
 	  faults: [
 	    { service: "fin", layer: "http", type: "status", status: 503,
 	      match: { method: "POST", path: "/v1/donations" }, times: 1 },
@@ -105,6 +107,14 @@ expect_eq "truncate (the real answer, cut): fewer bytes than Content-Length (cur
 http GET "http://$(addr gone)/health"
 expect_eq "upstream down: 502 bad_gateway" "$CODE $(printf '%s' "$BODY" | jq -r .error)" "502 bad_gateway"
 expect_match "... naming the upstream and the error" "$(printf '%s' "$BODY" | jq -r .message)" 'upstream 127\.0\.0\.1:[0-9]+: Connection refused'
+
+# An upstream that takes the request and never answers: 504 past
+# upstream_timeout.
+read -r code t < <(curl -s -o "$TMP/slow" -w '%{http_code} %{time_total}' --max-time 5 "http://$(addr silent)/slow")
+body=$(cat "$TMP/slow")
+expect_eq "upstream silent: 504 gateway_timeout" "$code $(printf '%s' "$body" | jq -r .error)" "504 gateway_timeout"
+if awk -v t="$t" 'BEGIN { exit !(t >= 0.29 && t < 4) }'; then ok "... after upstream_timeout, 300ms"
+else not_ok "... after upstream_timeout, 300ms" "took $t"; fi
 
 # The journal: requests and responses of a proxied service.
 sleep 0.2
