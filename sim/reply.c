@@ -22,6 +22,7 @@ reply_init(struct reply *r)
 	r->headers[0] = '\0';
 	r->route = NULL;
 	r->proxied = 0;
+	r->head_length = -1;
 }
 
 void

@@ -6,6 +6,7 @@
 #define STANDIN_REPLY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -35,6 +36,9 @@ struct reply {
 	/* A real service's answer passed on (an http proxy): its own
 	 * headers stand; no Server, Date or Content-Type of standin's. */
 	int proxied;
+	/* A proxied answer to HEAD: the length the upstream gave (it sent no
+	 * body), for Content-Length; -1 if none. */
+	int64_t head_length;
 	/* The pattern of the stub or route the request went to, for the
 	 * metrics (set by persona_handle(), not owned), or NULL. */
 	const char *route;

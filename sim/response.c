@@ -219,7 +219,10 @@ response_write(struct response_writer *w, const struct reply *r,
 		conn_hdr = "Connection: keep-alive\r\n";
 
 	if (response_head(w, r, ctype, conn_hdr,
-	        no_body ? -1 : (int64_t)body_len, out) != 0)
+	        no_body                              ? -1
+	            : o->head && r->head_length >= 0 ? r->head_length
+	                                             : (int64_t)body_len,
+	        out) != 0)
 		rc = -1;
 	if (head_len != NULL)
 		*head_len = evbuffer_get_length(out) - before;

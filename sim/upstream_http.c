@@ -283,5 +283,8 @@ upstream_http_reply(struct upstream_http *h, struct reply *r)
 	r->raw =
 	    r->raw_len > 0 ? (const char *)evbuffer_pullup(h->body, -1) : "";
 	r->raw_json = h->json && r->raw_len > 0;
+	/* HEAD: the length of what a GET would have had. */
+	if (h->head && (h->parser.flags & F_CONTENTLENGTH))
+		r->head_length = (int64_t)h->parser.content_length;
 	r->route = "upstream";
 }

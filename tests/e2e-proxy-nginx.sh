@@ -79,6 +79,8 @@ for s in tcp http; do
 	sum=$(curl -s --max-time 20 "http://$(addr $s)/big" | sha256sum | cut -d' ' -f1)
 	expect_eq "10 MB from nginx through the $s proxy, byte for byte" "$sum" "$(sha256sum <"$TMP/big" | cut -d' ' -f1)"
 done
+len=$(curl -sI --max-time 5 "http://$(addr http)/big" | tr -d '\r' | awk -F': ' 'tolower($1) == "content-length" { print $2 }')
+expect_eq "HEAD through the http proxy: nginx's Content-Length" "$len" 10000000
 http GET "http://$(addr tls)/hello"
 expect_eq "nginx over TLS (upstream_tls, its CA, SNI nginx.test)" "$CODE $(printf '%s' "$BODY" | jq -r .server)" "200 nginx"
 t=$(curl -s -o /dev/null -w '%{time_total}' "http://$(addr tls)/late")
