@@ -166,6 +166,27 @@ upstream_http_deliver(struct upstream_stream *s, struct reply *r)
 	return 0;
 }
 
+/* The exchange's response is whole: hand it to the waiting request.
+ * Returns 1 if the stream is gone after. */
+static int
+upstream_http_answer(struct upstream_stream *s)
+{
+	struct reply r;
+
+	upstream_http_reply(s->http, &r);
+	return upstream_http_deliver(s, &r);
+}
+
+/* The upstream closed: a body that runs to the close is whole now.
+ * Returns 1 if the stream is gone after. */
+static int
+upstream_http_closed(struct upstream_stream *s)
+{
+	if (s->ready == NULL || !upstream_http_eof(s->http))
+		return 0;
+	return upstream_http_answer(s);
+}
+
 /* Answer the waiting request with status for why (502, 504). */
 static int
 upstream_http_fail(struct upstream_stream *s, int status, const char *why)
@@ -188,7 +209,6 @@ upstream_http_feed(struct upstream_stream *s)
 {
 	struct evbuffer_iovec v;
 	const char *why;
-	struct reply r;
 	size_t used;
 	int rc;
 
@@ -203,8 +223,7 @@ upstream_http_feed(struct upstream_stream *s)
 		    s->http, v.iov_base, v.iov_len, &used, &why);
 		evbuffer_drain(s->in, used);
 		if (rc == 1) {
-			upstream_http_reply(s->http, &r);
-			if (upstream_http_deliver(s, &r))
+			if (upstream_http_answer(s))
 				return 1;
 			continue;
 		}
@@ -289,15 +308,8 @@ upstream_read_cb(evutil_socket_t fd, short what, void *arg)
 	if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK || err == EINTR))
 		return;
 	if (n == 0) {
-		/* A body that runs to the close is whole now. */
-		if (s->http != NULL && s->ready != NULL &&
-		    upstream_http_eof(s->http)) {
-			struct reply r;
-
-			upstream_http_reply(s->http, &r);
-			if (upstream_http_deliver(s, &r))
-				return;
-		}
+		if (s->http != NULL && upstream_http_closed(s))
+			return;
 		upstream_end(s, FLOW_CLOSE, "upstream closed");
 		return;
 	}
@@ -484,14 +496,8 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 			evbuffer_add_buffer(s->in, bufferevent_get_input(bev));
 			if (upstream_http_feed(s))
 				return;
-			if ((what & BEV_EVENT_EOF) && s->ready != NULL &&
-			    upstream_http_eof(s->http)) {
-				struct reply r;
-
-				upstream_http_reply(s->http, &r);
-				if (upstream_http_deliver(s, &r))
-					return;
-			}
+			if ((what & BEV_EVENT_EOF) && upstream_http_closed(s))
+				return;
 		} else
 			upstream_tls_read_cb(bev, s);
 		if ((what & BEV_EVENT_EOF) ||
