@@ -48,6 +48,9 @@ enum upstream_down {
 	UPSTREAM_DOWN_REFUSE, /* stop listening: a real ECONNREFUSED */
 	UPSTREAM_DOWN_RESET, /* accept, then reset (RST) */
 	UPSTREAM_DOWN_CLOSE, /* accept, then close (FIN) */
+	/* accept, then close at once: EOF if the client had sent nothing, RST
+	 * if it had (what Toxiproxy does, its #265) */
+	UPSTREAM_DOWN_DROP,
 };
 
 /* An http proxy waits this long for its upstream's answer, unless it says. */
@@ -87,6 +90,13 @@ struct service_conf {
 	/* "idle_timeout": a connection that reads and writes nothing for this
 	 * long is closed; SCENARIO_IDLE_TIMEOUT_US if not given. */
 	uint64_t idle_timeout_us;
+	/* "enabled": false: declared, its data kept, but not listening (a
+	 * client gets ECONNREFUSED); a disabled Toxiproxy proxy. */
+	int disabled;
+	/* "live_stream_faults": stream faults added or removed while a
+	 * connection is open apply to it at once, as Toxiproxy's toxics do
+	 * (each of its connections then stages its bytes). */
+	int live_stream_faults;
 };
 
 /* A connection's silence before it is closed, unless a service says. */

@@ -46,6 +46,10 @@ static void scenario_service_protocol(
     struct scenario_loader *, json_t *, void *);
 static void scenario_service_upstream_timeout(
     struct scenario_loader *, json_t *, void *);
+static void scenario_service_enabled(
+    struct scenario_loader *, json_t *, void *);
+static void scenario_service_live_stream_faults(
+    struct scenario_loader *, json_t *, void *);
 
 static const struct scenario_key_rule scenario_service_rules[] = {
 	{ "persona", 0, scenario_service_persona },
@@ -61,6 +65,8 @@ static const struct scenario_key_rule scenario_service_rules[] = {
 	{ "tls", 0, scenario_service_tls },
 	{ "request_timeout", 0, scenario_service_request_timeout },
 	{ "idle_timeout", 0, scenario_service_idle_timeout },
+	{ "enabled", 0, scenario_service_enabled },
+	{ "live_stream_faults", 0, scenario_service_live_stream_faults },
 };
 
 /*
@@ -520,6 +526,7 @@ static const char *const scenario_upstream_downs[] = {
 	[UPSTREAM_DOWN_REFUSE] = "refuse",
 	[UPSTREAM_DOWN_RESET] = "reset",
 	[UPSTREAM_DOWN_CLOSE] = "close",
+	[UPSTREAM_DOWN_DROP] = "drop",
 };
 
 /* A proxy's "upstream": HOST:PORT, HOST a name or an IP literal. */
@@ -564,8 +571,8 @@ scenario_service_upstream_down(struct scenario_loader *ld, json_t *v, void *out)
 		}
 	}
 	scenario_read_error(ld,
-	    "upstream_down must be \"refuse\", \"reset\" or \"close\", not "
-	    "%s",
+	    "upstream_down must be \"refuse\", \"reset\", \"close\" or "
+	    "\"drop\", not %s",
 	    scenario_read_quote(ld, json_string_value(v)));
 }
 
@@ -585,6 +592,39 @@ scenario_service_upstream_timeout(
 	struct service_conf *svc = out;
 
 	scenario_service_timeout_read(ld, v, &svc->upstream_timeout_us);
+}
+
+/* A boolean into *flag; -1 after reporting anything else. */
+static int
+scenario_service_bool(struct scenario_loader *ld, json_t *v, int *flag)
+{
+	if (!json_is_boolean(v)) {
+		scenario_read_error(ld, "expected true or false, got %s",
+		    scenario_read_type_name(v));
+		return -1;
+	}
+	*flag = json_is_true(v);
+	return 0;
+}
+
+/* "enabled": false declares a service that does not listen. */
+static void
+scenario_service_enabled(struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+	int enabled;
+
+	if (scenario_service_bool(ld, v, &enabled) == 0)
+		svc->disabled = !enabled;
+}
+
+static void
+scenario_service_live_stream_faults(
+    struct scenario_loader *ld, json_t *v, void *out)
+{
+	struct service_conf *svc = out;
+
+	(void)scenario_service_bool(ld, v, &svc->live_stream_faults);
 }
 
 /* A proxy's "protocol": "tcp" (bytes, the default) or "http". */

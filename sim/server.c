@@ -204,8 +204,11 @@ server_apply(struct server *srv, struct scenario *sc, struct scenario **old,
 	}
 	for (i = 0; i < sc->nservices; i++) {
 		conf = &sc->services[i];
-		owners[i] = server_listener_owner(srv, conf);
-		if (owners[i] == NULL) {
+		/* A disabled service keeps no listener: connections are
+		 * refused. */
+		owners[i] =
+		    conf->disabled ? NULL : server_listener_owner(srv, conf);
+		if (owners[i] == NULL && !conf->disabled) {
 			fresh[i] = listener_open(
 			    srv->base, conf->host, conf->port, err, sizeof err);
 			if (fresh[i] == NULL) {
@@ -246,8 +249,11 @@ server_apply(struct server *srv, struct scenario *sc, struct scenario **old,
 		service_configure(svc, &sc->services[i], sc->stubs, sc->nstubs);
 		listener_free(svc->listener);
 		svc->listener = fresh[i];
-		listener_attach(
-		    svc->listener, accept_connection, svc, svc->name);
+		if (svc->listener != NULL)
+			listener_attach(
+			    svc->listener, accept_connection, svc, svc->name);
+		else /* disabled: its open connections go too */
+			conn_close_all(svc, "the service was disabled");
 		tls_server_free(svc->tls);
 		svc->tls = tlss[i];
 		tlss[i] = NULL;
@@ -354,7 +360,9 @@ server_write_ready(struct server *srv, char **cause)
 	TAILQ_FOREACH(svc, &srv->services, entry)
 	{
 		json_object_set_new(svcs, svc->name,
-		    json_string(listener_address(svc->listener)));
+		    svc->listener != NULL
+		        ? json_string(listener_address(svc->listener))
+		        : json_null());
 	}
 	o = json_pack("{s:I, s:s, s:o}", "pid", (json_int_t)getpid(),
 	    "scenario", srv->scenario->name, "services", svcs);
@@ -382,6 +390,11 @@ server_log_services(struct server *srv)
 
 	TAILQ_FOREACH(svc, &srv->services, entry)
 	{
+		if (svc->listener == NULL) {
+			log_msg(LOG_INFO, svc->name, "%s disabled",
+			    service_kind_name(svc));
+			continue;
+		}
 		log_msg(LOG_INFO, svc->name, "%s listening on %s%s%s",
 		    service_kind_name(svc), listener_address(svc->listener),
 		    svc->upstream != NULL ? ", upstream " : "",

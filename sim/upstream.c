@@ -394,6 +394,26 @@ upstream_refused(struct upstream *up, int refusing)
 		up->down(up->down_arg, refusing);
 }
 
+/*
+ * How a connection whose upstream could not be had ends: "close" with a
+ * FIN, "drop" with a FIN only if the client has said nothing yet (closing
+ * a socket with bytes unread is an RST), the others with an RST.
+ */
+static enum flow
+upstream_down_flow(const struct upstream_stream *s)
+{
+	switch (s->up->down_mode) {
+	case UPSTREAM_DOWN_CLOSE:
+		return FLOW_CLOSE;
+	case UPSTREAM_DOWN_DROP:
+		return s->sent == 0 && evbuffer_get_length(s->link->in) == 0
+		    ? FLOW_CLOSE
+		    : FLOW_RESET;
+	default:
+		return FLOW_RESET;
+	}
+}
+
 /* A dial failed: the client sees what "upstream_down" says. */
 static void
 upstream_dial_failed(
@@ -432,9 +452,7 @@ upstream_dial_failed(
 		upstream_refused(up, 1);
 	/* Refused while the proxy refuses: a reset is the nearest thing
 	 * for a connection that was accepted before it was known. */
-	upstream_end(s,
-	    up->down_mode == UPSTREAM_DOWN_CLOSE ? FLOW_CLOSE : FLOW_RESET,
-	    s->reason);
+	upstream_end(s, upstream_down_flow(s), s->reason);
 }
 
 /* Connected, closed, reset, timed out. */
