@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# e2e-toxiproxy-node.sh: a real Toxiproxy client drives standin's
+# Toxiproxy-compatible API. toxiproxy-node-client (npm, 4.x) is installed
+# from the npm registry into this test's own temporary folder, and
+# tests/toxiproxy/node-client.mjs makes every call of its API against
+# `standin serve` (control API on port 0), checking the answers as
+# Toxiproxy 2.12.0 gives them (shared/reference/toxiproxy-api.md).
+#
+# No node, no npm, or no registry is a failure, not a skip: CI installs
+# the client from the registry (setup.sh installs nodejs and npm).
+. "$top_srcdir/tests/lib.sh"
+
+UP=$TMP/up.json UPID=
+trap 'kill $UPID 2>/dev/null; cleanup' EXIT
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	not_ok "node and npm are installed (setup.sh installs nodejs and npm)"
+	done_testing
+fi
+major=$(node -e 'console.log(process.versions.node.split(".")[0])')
+if [ "$major" -lt 18 ]; then
+	not_ok "node is 18 or later (toxiproxy-node-client uses fetch)" "node $(node --version)"
+	done_testing
+fi
+
+if ! npm install --no-audit --no-fund --prefix "$TMP/npm" toxiproxy-node-client@4 \
+	>"$TMP/npm.log" 2>&1; then
+	not_ok "toxiproxy-node-client@4 installs from the npm registry (is it reachable?)" \
+		"$(tail -n 5 "$TMP/npm.log")"
+	done_testing
+fi
+ver=$(jq -r .version "$TMP/npm/node_modules/toxiproxy-node-client/package.json")
+expect_match "toxiproxy-node-client 4.x installed ($ver)" "$ver" '^4\.'
+
+python3 "$top_srcdir/tests/upstream.py" "$UP" &
+UPID=$!
+for _ in $(seq 1 200); do [ -s "$UP" ] && break; sleep 0.025; done
+ECHO=$(jq -r .echo "$UP")
+
+start_standin "$SCEN/port0.json" || exit 1
+CTL=$(ctl_addr)
+
+# The script prints "ok - ..." / "not ok - ..." lines and "# done" last;
+# each is counted here, and a script that stops early is a failure.
+node "$top_srcdir/tests/toxiproxy/node-client.mjs" "http://$CTL" "$ECHO" \
+	"$TMP/npm/node_modules" >"$TMP/node.out" 2>"$TMP/node.err"
+rc=$?
+finished=
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) ok "${line#ok - }" ;;
+	"not ok - "*) failed=$((failed + 1)); echo "$line" ;;
+	"# done") finished=1 ;;
+	*) echo "$line" ;;
+	esac
+done <"$TMP/node.out"
+if [ -n "$finished" ] && [ "$rc" -eq 0 ]; then
+	ok "node-client.mjs ran to its end"
+else
+	not_ok "node-client.mjs ran to its end" "exit $rc" "$(tail -n 20 "$TMP/node.err")"
+fi
+
+# The server is still well after all that.
+kill -0 "$PID" 2>/dev/null
+expect_eq "standin still runs" "$?" 0
+done_testing
