@@ -36,6 +36,7 @@
 #include "metrics.h"
 #include "scenario.h"
 #include "timeline.h"
+#include "toxiproxy.h"
 #include "util.h"
 
 /* An idle control connection is closed after this long. */
@@ -50,6 +51,7 @@ struct control {
 	int has_token;
 	unsigned char token_digest[EVP_MAX_MD_SIZE]; /* of "Bearer TOKEN" */
 	unsigned int token_digest_len;
+	struct toxiproxy *toxiproxy; /* its API: /version, /proxies, ... */
 	TAILQ_ENTRY(control) entry; /* in control_all */
 };
 
@@ -77,10 +79,7 @@ static control_fn control_health, control_status, control_scenario_get,
     control_faults_post, control_faults_delete, control_fault_delete,
     control_journal_get, control_journal_delete, control_metrics, control_reset;
 
-/*
- * Room is left here for the Toxiproxy-compatible endpoints (/version,
- * /proxies, /populate) that come with proxy mode.
- */
+/* Toxiproxy's endpoints are toxiproxy.c's (toxiproxy_serves()). */
 static const struct control_route control_routes[] = {
 	{ "/health", 0, EVHTTP_REQ_GET, control_health },
 	{ "/status", 0, EVHTTP_REQ_GET, control_status },
@@ -781,6 +780,8 @@ control_reset(struct control *ctl, struct evhttp_request *req, const char *arg)
 	(void)arg;
 	removed = control_api_ids(ctl);
 	inject_remove_all(ctl->t.inject);
+	/* Toxiproxy's reset too: no toxics, every proxy restarted. */
+	toxiproxy_reset(ctl->toxiproxy);
 	ctl->t.reset(ctl->t.arg);
 	control_journal(ctl, "reset", json_pack("{s:O}", "removed", removed));
 	control_reply(req, 200,
@@ -872,6 +873,11 @@ control_request_cb(struct evhttp_request *req, void *arg)
 	}
 	if (method == EVHTTP_REQ_HEAD)
 		method = EVHTTP_REQ_GET;
+	if (toxiproxy_serves(decoded)) {
+		toxiproxy_request(ctl->toxiproxy, req, decoded, method);
+		free(decoded);
+		return;
+	}
 	for (i = 0; i < nitems(control_routes); i++) {
 		if (!control_route_matches(&control_routes[i], decoded, &rest))
 			continue;
@@ -894,7 +900,7 @@ control_request_cb(struct evhttp_request *req, void *arg)
 		control_error(req, 404, "not_found",
 		    "no endpoint %s (see docs/control-api.md: /health, "
 		    "/status, /scenario, /phase, /faults, /journal, /metrics, "
-		    "/reset)",
+		    "/reset; Toxiproxy's /version, /proxies, /populate)",
 		    decoded);
 	free(decoded);
 }
@@ -959,7 +965,7 @@ control_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 struct control *
 control_start(struct event_base *base, const struct control_target *t,
-    const char *addr, const char *token, char **cause)
+    const char *addr, const char *token, int insecure, char **cause)
 {
 	struct sockaddr_storage ss;
 	struct evconnlistener *lev;
@@ -980,7 +986,7 @@ control_start(struct event_base *base, const struct control_target *t,
 		*cause = xasprintf("--control %s: not an IP address", addr);
 		return NULL;
 	}
-	if (token == NULL && control_address_loopback(addr) != 1) {
+	if (token == NULL && !insecure && control_address_loopback(addr) != 1) {
 		*cause = xasprintf("--control %s is not a loopback address: "
 		                   "give --control-token too",
 		    addr);
@@ -988,6 +994,7 @@ control_start(struct event_base *base, const struct control_target *t,
 	}
 	ctl = xcalloc(1, sizeof *ctl);
 	ctl->t = *t;
+	ctl->toxiproxy = toxiproxy_new(t);
 	if (token != NULL) {
 		bearer = xasprintf("Bearer %s", token);
 		control_digest(
@@ -1034,7 +1041,10 @@ control_start(struct event_base *base, const struct control_target *t,
 	evhttp_set_timeout(ctl->http, CONTROL_IDLE_SEC);
 	evhttp_set_gencb(ctl->http, control_request_cb, ctl);
 	log_info("control API listening on %s%s", ctl->address,
-	    ctl->has_token ? " (token required)" : "");
+	    ctl->has_token ? " (token required)"
+	        : control_address_loopback(addr) != 1
+	        ? " WITHOUT A TOKEN: anyone who can reach it can steer standin"
+	        : "");
 	return ctl;
 fail:
 	control_free(ctl);
@@ -1066,5 +1076,13 @@ control_free(struct control *ctl)
 	if (ctl->http != NULL)
 		evhttp_free(ctl->http);
 	OPENSSL_cleanse(ctl->token_digest, sizeof ctl->token_digest);
+	toxiproxy_free(ctl->toxiproxy);
 	free(ctl);
+}
+
+int
+control_toxiproxy_populate(
+    struct control *ctl, const char *text, size_t len, char **msg)
+{
+	return toxiproxy_populate_text(ctl->toxiproxy, text, len, msg);
 }

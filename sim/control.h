@@ -26,7 +26,9 @@ struct control_service {
 	const char *name;
 	const char *persona; /* its persona's name, or NULL (a proxy) */
 	const char *upstream; /* a proxy's upstream, or NULL */
+	const char *listen; /* its "listen", as written */
 	const char *address; /* bound "HOST:PORT", or NULL if not listening */
+	int enabled; /* not "enabled": false */
 	int tls;
 	uint64_t connections; /* accepted so far */
 	size_t open; /* open now */
@@ -58,6 +60,18 @@ struct control_target {
 	 */
 	int (*replace)(void *arg, struct scenario *sc, char **cause);
 	/*
+	 * Run sc instead, changed in its services only (the Toxiproxy API
+	 * adds, changes and removes proxies): the phase, its clock and the
+	 * API's faults stay. Takes ownership of sc on success; on failure
+	 * nothing changes and the sysexits code comes back with *cause set.
+	 */
+	int (*amend)(void *arg, struct scenario *sc, char **cause);
+	/*
+	 * Close every open connection of the service named (a Toxiproxy
+	 * proxy restarts: its clients see their connections end).
+	 */
+	void (*restart)(void *arg, const char *service);
+	/*
 	 * Back to the start (POST /reset): the first phase, no faults from the
 	 * API, the generator re-seeded, fixture data restored.
 	 */
@@ -76,12 +90,14 @@ int control_address_loopback(const char *addr);
 
 /*
  * Listen on addr, on the loop base, and answer for target; with a token,
- * every request must carry "Authorization: Bearer TOKEN". NULL with *cause
- * set on failure.
+ * every request must carry "Authorization: Bearer TOKEN". Off loopback a
+ * token is required unless insecure (--control-insecure-no-token, for a
+ * container whose Toxiproxy client sends none). NULL with *cause set on
+ * failure.
  */
 struct control *control_start(struct event_base *,
     const struct control_target *, const char *addr, const char *token,
-    char **cause);
+    int insecure, char **cause);
 
 /*
  * Also serve the connections accepted on fd, a listening socket the
@@ -92,6 +108,14 @@ int control_accept_socket(struct control *, int fd);
 
 /* Where it listens, as bound ("127.0.0.1:40123"). */
 const char *control_address(const struct control *);
+
+/*
+ * Make the proxies and toxics of a Toxiproxy config file (its -config: a
+ * JSON array, as POST /populate takes). Returns 0, or -1 with *msg set;
+ * what was made before an error stays.
+ */
+int control_toxiproxy_populate(
+    struct control *, const char *text, size_t len, char **msg);
 
 /* Stop listening and free; safe on NULL. */
 void control_free(struct control *);

@@ -21,6 +21,7 @@
 static const char usage_text[] =
     "usage: standin serve [SCENARIO] [--ready-file FILE] [--journal FILE]\n"
     "                     [--control ADDR | --no-control] [--control-token T]\n"
+    "                     [--control-insecure-no-token] [--toxiproxy-config FILE]\n"
     "                     [--ca-out FILE] [--seed N] [--time-scale X]\n"
     "                     [--log-format text|json] [-v|-q]\n"
     "       standin check SCENARIO...\n"
@@ -55,6 +56,13 @@ static const char usage_text[] =
     "  --control-token T   require \"Authorization: Bearer T\" on the control\n"
     "                      API (also $STANDIN_CONTROL_TOKEN); required when\n"
     "                      ADDR is not loopback\n"
+    "  --control-insecure-no-token\n"
+    "                      let ADDR be off loopback without a token (a\n"
+    "                      container driven by Toxiproxy clients, which send\n"
+    "                      none): anyone who reaches it can steer standin\n"
+    "  --toxiproxy-config FILE\n"
+    "                      make the proxies (and toxics) of a Toxiproxy\n"
+    "                      -config file at start, as POST /populate would\n"
     "  --journal FILE      write every event (connections, TLS handshakes,\n"
     "                      hellos, requests, responses, faults, phase\n"
     "                      changes) there as JSON lines\n"
@@ -136,6 +144,8 @@ main_serve(int argc, char **argv)
 		{ "control", required_argument, NULL, 'C' },
 		{ "no-control", no_argument, NULL, 'N' },
 		{ "control-token", required_argument, NULL, 'T' },
+		{ "control-insecure-no-token", no_argument, NULL, 'I' },
+		{ "toxiproxy-config", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct server_options opts = { .control_addr =
@@ -197,6 +207,12 @@ main_serve(int argc, char **argv)
 		case 'T':
 			opts.control_token = optarg;
 			break;
+		case 'I':
+			opts.control_insecure = 1;
+			break;
+		case 'X':
+			opts.toxiproxy_config = optarg;
+			break;
 		case 'v':
 			lvl = LOG_DEBUG;
 			break;
@@ -223,12 +239,17 @@ main_serve(int argc, char **argv)
 		    "--control: %s is not HOST:PORT with an IP "
 		    "address (127.0.0.1:8474, [::1]:0)",
 		    opts.control_addr);
+	if (opts.toxiproxy_config != NULL && opts.control_addr == NULL)
+		return main_usage_error("--toxiproxy-config needs the control "
+		                        "API: drop --no-control");
 	if (opts.control_addr != NULL && opts.control_token == NULL &&
+	    !opts.control_insecure &&
 	    control_address_loopback(opts.control_addr) != 1)
 		return main_usage_error(
 		    "--control %s is not a loopback address: "
 		    "give --control-token TOKEN too, or anyone "
-		    "who can reach it can steer standin",
+		    "who can reach it can steer standin "
+		    "(--control-insecure-no-token if that is meant)",
 		    opts.control_addr);
 	log_init(fmt, lvl);
 

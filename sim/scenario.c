@@ -603,44 +603,18 @@ struct scenario *
 scenario_load_file(const char *path, struct errlist *errs)
 {
 	struct scenario *sc;
-	FILE *f;
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	int saved;
+	char *buf;
+	size_t len;
 
-	if ((f = fopen(path, "rb")) == NULL)
-		goto fail;
-	for (;;) {
-		if (len == cap) {
-			if (cap >= SCENARIO_MAX_SIZE) {
-				errno = EFBIG;
-				goto fail;
-			}
-			cap = cap == 0 ? 8192 : cap * 2;
-			buf = xrealloc(buf, cap);
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0) {
-			if (ferror(f))
-				goto fail;
-			break;
-		}
+	buf = file_read(path, SCENARIO_MAX_SIZE, &len);
+	if (buf == NULL) {
+		errlist_add(errs, "%s: cannot read: %s", path, strerror(errno));
+		return NULL;
 	}
-	fclose(f);
 	sc = scenario_load_text(path, buf, len, errs);
 	free(buf);
 	errno = 0;
 	return sc;
-
-fail:
-	saved = errno != 0 ? errno : EIO;
-	if (f != NULL)
-		fclose(f);
-	free(buf);
-	errlist_add(errs, "%s: cannot read: %s", path, strerror(saved));
-	errno = saved;
-	return NULL;
 }
 
 /* Read faults given at run time against a running scenario's services. */

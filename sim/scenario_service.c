@@ -22,7 +22,7 @@
 #include "util.h"
 
 /* Service names: what may appear in a journal, a URL or a ready file. */
-#define SERVICE_NAME_MAX 32
+#define SERVICE_NAME_MAX 64
 
 static void scenario_service_persona(
     struct scenario_loader *, json_t *, void *);
@@ -96,7 +96,7 @@ scenario_service_name_valid(const char *s)
 {
 	size_t n = strspn(s,
 	    "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:");
 
 	return n > 0 && n <= SERVICE_NAME_MAX && s[n] == '\0';
 }
@@ -711,8 +711,8 @@ scenario_service_read(
 
 	if (!scenario_service_name_valid(svc->name)) {
 		scenario_read_error(ld,
-		    "service name must be 1 to %d letters, digits, \"_\" "
-		    "or \"-\"",
+		    "service name must be 1 to %d letters, digits, \"_\", "
+		    "\"-\", \".\" or \":\"",
 		    SERVICE_NAME_MAX);
 	}
 	svc->request_timeout_us = SCENARIO_REQUEST_TIMEOUT_US;

@@ -310,6 +310,7 @@ server_apply_states(struct server *srv)
 
 	TAILQ_FOREACH(svc, &srv->services, entry)
 	{
+		conn_stream_faults_changed(svc);
 		if (svc->listener == NULL)
 			continue;
 		refuse =
@@ -418,6 +419,27 @@ server_control_replace(void *arg, struct scenario *sc, char **cause)
 	return server_replace(arg, sc, cause);
 }
 
+/* The control API's hook for a scenario changed in its services. */
+static int
+server_control_amend(void *arg, struct scenario *sc, char **cause)
+{
+	return server_amend(arg, sc, cause);
+}
+
+/* The control API's hook to restart a service's connections. */
+static void
+server_control_restart(void *arg, const char *service)
+{
+	struct server *srv = arg;
+	struct service *svc;
+
+	TAILQ_FOREACH(svc, &srv->services, entry)
+	{
+		if (strcmp(svc->name, service) == 0)
+			conn_close_all(svc, "the proxy was restarted");
+	}
+}
+
 /* The control API's hook for POST /reset. */
 static void
 server_control_reset(void *arg)
@@ -447,6 +469,8 @@ server_control_services(void *arg, control_service_fn *fn, void *fnarg)
 		cs.persona =
 		    svc->upstream == NULL ? service_kind_name(svc) : NULL;
 		cs.upstream = svc->conf->upstream;
+		cs.listen = svc->conf->listen;
+		cs.enabled = !svc->conf->disabled;
 		cs.address = svc->listener != NULL
 		    ? listener_address(svc->listener)
 		    : NULL;
@@ -473,11 +497,37 @@ server_control_start(struct server *srv, char **cause)
 	t.arg = srv;
 	t.scenario = server_control_scenario;
 	t.replace = server_control_replace;
+	t.amend = server_control_amend;
+	t.restart = server_control_restart;
 	t.reset = server_control_reset;
 	t.faults_changed = server_control_faults_changed;
 	t.services = server_control_services;
 	return control_start(srv->base, &t, srv->opts.control_addr,
-	    srv->opts.control_token, cause);
+	    srv->opts.control_token, srv->opts.control_insecure, cause);
+}
+
+/*
+ * Make the proxies of a Toxiproxy -config file, as Toxiproxy does: an
+ * error is logged and serving goes on with what could be made.
+ */
+static void
+server_toxiproxy_config(struct server *srv, const char *path)
+{
+	char *text, *msg = NULL;
+	size_t len;
+
+	text = file_read(path, CONTROL_BODY_MAX, &len);
+	if (text == NULL) {
+		log_error("--toxiproxy-config %s: cannot read: %s", path,
+		    strerror(errno));
+		return;
+	}
+	if (control_toxiproxy_populate(srv->control, text, len, &msg) != 0) {
+		log_error("--toxiproxy-config %s: %s", path, msg);
+		free(msg);
+	} else
+		log_info("--toxiproxy-config %s: proxies made", path);
+	free(text);
 }
 
 int
@@ -551,6 +601,8 @@ server_start(
 		if (srv->control == NULL)
 			return EXIT_OSERR;
 	}
+	if (opts->toxiproxy_config != NULL)
+		server_toxiproxy_config(srv, opts->toxiproxy_config);
 	if (server_write_ready(srv, cause) == -1)
 		return EXIT_OSERR;
 	log_info("scenario %s (%s), seed %llu", srv->scenario->name,
@@ -620,6 +672,33 @@ server_replace(struct server *srv, struct scenario *sc, char **cause)
 	}
 	log_info("scenario %s replaced through the control API", sc->name);
 	server_log_services(srv);
+	return 0;
+}
+
+int
+server_amend(struct server *srv, struct scenario *sc, char **cause)
+{
+	struct errlist errs = { 0 };
+	struct scenario *old = NULL;
+	int code;
+
+	if (server_overrides(srv, sc, &errs) != 0) {
+		*cause = errlist_join(&errs);
+		errlist_clear(&errs);
+		return EXIT_DATAERR;
+	}
+	if ((code = server_apply(srv, sc, &old, cause)) != 0)
+		return code;
+	/* The same phase (by name), its clock running on; the API's faults
+	 * stay, the phase's are the new scenario's. */
+	timeline_rebase(srv->timeline, srv->scenario);
+	server_phase_apply(srv);
+	scenario_free(old);
+	if (server_write_ready(srv, cause) == -1) {
+		log_error("%s", *cause);
+		free(*cause);
+		*cause = NULL;
+	}
 	return 0;
 }
 

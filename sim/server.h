@@ -27,6 +27,10 @@ struct server_options {
 	double time_scale; /* 0: as the scenario says */
 	const char *control_addr; /* the control API's address; NULL: none */
 	const char *control_token; /* bearer token it requires, or NULL */
+	/* --control-insecure-no-token: off loopback without a token */
+	int control_insecure;
+	/* --toxiproxy-config: a Toxiproxy -config file, or NULL */
+	const char *toxiproxy_config;
 };
 
 struct server {
@@ -70,6 +74,14 @@ int server_reload(struct server *, char **cause);
  * *cause.
  */
 int server_replace(struct server *, struct scenario *, char **cause);
+
+/*
+ * Run a scenario that differs from the running one in its services only
+ * (the Toxiproxy API's proxies): as a reload, the phase of the same name
+ * goes on and the API's faults stay. Takes ownership of sc on success; on
+ * failure nothing changes and the sysexits code comes back with *cause.
+ */
+int server_amend(struct server *, struct scenario *, char **cause);
 
 /*
  * Back to the start (POST /reset): the first phase, no faults from the

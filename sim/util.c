@@ -508,3 +508,43 @@ sockaddr_format(const struct sockaddr_storage *ss, char *buf, size_t len)
 		    ntohs(((const struct sockaddr_in *)ss)->sin_port));
 	}
 }
+
+char *
+file_read(const char *path, size_t max, size_t *lenp)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	int saved;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= max) {
+				errno = EFBIG;
+				goto fail;
+			}
+			cap = cap == 0 ? 8192 : cap * 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0) {
+			if (ferror(f))
+				goto fail;
+			break;
+		}
+	}
+	fclose(f);
+	buf = xrealloc(buf, len + 1);
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+fail:
+	saved = errno != 0 ? errno : EIO;
+	fclose(f);
+	free(buf);
+	errno = saved;
+	return NULL;
+}

@@ -104,4 +104,10 @@ void errlist_add(struct errlist *, const char *, ...)
 char *errlist_join(const struct errlist *);
 void errlist_clear(struct errlist *);
 
+/*
+ * Read a whole file (at most max bytes) into memory, NUL-terminated;
+ * *len its length. NULL with errno set (EFBIG past max).
+ */
+char *file_read(const char *path, size_t max, size_t *len);
+
 #endif

@@ -86,7 +86,7 @@ setup(void)
 	t.reset = target_nothing;
 	t.faults_changed = target_nothing;
 	t.services = target_services;
-	ctl = control_start(base, &t, "127.0.0.1:0", NULL, &cause);
+	ctl = control_start(base, &t, "127.0.0.1:0", NULL, 0, &cause);
 	ck_assert_msg(ctl != NULL, "%s", cause);
 }
 

@@ -723,19 +723,24 @@ START_TEST(test_service_names)
 
 	sc = load_ok("t.json",
 	    HEAD "'services': {"
-	         "'abcdefghijklmnopqrstuvwxyz012345': {'persona': 'ums'}}}");
+	         "'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwx"
+	         "yz.:': {'persona': 'ums'}}}");
 	scenario_free(sc);
 	assert_error(HEAD "'services': {"
-	                  "'abcdefghijklmnopqrstuvwxyz0123456': "
+	                  "'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmno"
+	                  "pqrstuvwxyz.:-': "
 	                  "{'persona': 'ums'}, "
 	                  "'a b': {'persona': 'ums', 'listen': '127.0.0.1:0'}, "
 	                  "'': {'persona': 'ums', 'listen': '127.0.0.1:0'}}}",
-	    "t.json: /services/abcdefghijklmnopqrstuvwxyz0123456: service name "
-	    "must be 1 to 32 letters, digits, \"_\" or \"-\"\n"
-	    "t.json: /services/a b: service name must be 1 to 32 letters, "
-	    "digits, \"_\" or \"-\"\n"
-	    "t.json: /services/: service name must be 1 to 32 letters, digits, "
-	    "\"_\" or \"-\"");
+	    "t.json: /services/"
+	    "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz.:-:"
+	    " "
+	    "service name "
+	    "must be 1 to 64 letters, digits, \"_\", \"-\", \".\" or \":\"\n"
+	    "t.json: /services/a b: service name must be 1 to 64 letters, "
+	    "digits, \"_\", \"-\", \".\" or \":\"\n"
+	    "t.json: /services/: service name must be 1 to 64 letters, digits, "
+	    "\"_\", \"-\", \".\" or \":\"");
 }
 END_TEST
 

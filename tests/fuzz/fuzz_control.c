@@ -215,7 +215,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	t.reset = fuzz_reset_hook;
 	t.faults_changed = fuzz_faults_changed_hook;
 	t.services = fuzz_services_hook;
-	ctl = control_start(srv.base, &t, "127.0.0.1:0", NULL, &cause);
+	ctl = control_start(srv.base, &t, "127.0.0.1:0", NULL, 0, &cause);
 	if (ctl == NULL || (fd = fuzz_listen()) == -1 ||
 	    control_accept_socket(ctl, fd) != 0) {
 		fprintf(stderr, "fuzz_control: cannot start the API: %s\n",
