@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# e2e-toxiproxy-data.sh: bytes through proxies made with the
+# Toxiproxy-compatible API: forwarding, every toxic type as a raw socket
+# client sees it (latency, bandwidth, slicer, limit_data, timeout,
+# reset_peer, slow_close), toxicity 0 and 1, a disabled and re-enabled
+# proxy, a moved one, an upstream that is down (Toxiproxy's #265), and
+# POST /reset. tests/toxiproxy/data.py does the talking; tests/upstream.py
+# is the echo upstream.
+. "$top_srcdir/tests/lib.sh"
+
+UP=$TMP/up.json UPID=
+trap 'kill $UPID 2>/dev/null; cleanup' EXIT
+python3 "$top_srcdir/tests/upstream.py" "$UP" &
+UPID=$!
+for _ in $(seq 1 200); do [ -s "$UP" ] && break; sleep 0.025; done
+
+start_standin "$SCEN/port0.json" || exit 1
+
+# data.py prints "ok - ..." / "not ok - ..." lines and "# done" last; each
+# is counted here, and a script that stops early is a failure.
+timeout 300 python3 "$top_srcdir/tests/toxiproxy/data.py" "$(ctl_addr)" "$UP" \
+	>"$TMP/data.out" 2>"$TMP/data.err"
+rc=$?
+finished=
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) ok "${line#ok - }" ;;
+	"not ok - "*) failed=$((failed + 1)); echo "$line" ;;
+	"# done") finished=1 ;;
+	*) echo "$line" ;;
+	esac
+done <"$TMP/data.out"
+if [ -n "$finished" ] && [ "$rc" -eq 0 ]; then
+	ok "data.py ran to its end"
+else
+	not_ok "data.py ran to its end" "exit $rc" "$(tail -n 20 "$TMP/data.err")"
+fi
+
+kill -0 "$PID" 2>/dev/null
+expect_eq "standin still runs" "$?" 0
+done_testing
