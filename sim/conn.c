@@ -318,10 +318,31 @@ conn_direct_stop(struct conn *c)
 static void conn_stream_readable(void *);
 static void conn_stream_limit(void *);
 static void conn_stream_closed(void *);
+static void conn_stream_end(void *, int, const char *);
+
+/* Does the connection's service change stream faults under it? */
+static int
+conn_live(const struct conn *c)
+{
+	return c->service->conf != NULL && c->service->conf->live_stream_faults;
+}
+
+/* Draw the stream faults that apply to the connection now. */
+static size_t
+conn_stream_pick(struct conn *c, const struct fault_conf **faults, size_t max)
+{
+	struct inject_ctx ctx = { 0 };
+
+	ctx.service = c->service->name;
+	ctx.conn = c->id;
+	return inject_pick_all(
+	    c->link.pipeline->inject, FAULT_LAYER_STREAM, &ctx, faults, max);
+}
 
 /*
  * Choose the stream faults for a new connection: they stay with it for
- * its life, whatever the phase does later.
+ * its life, whatever the phase does later, unless its service has live
+ * stream faults (conn_stream_faults_changed).
  */
 static void
 conn_stream_setup(struct conn *c)
@@ -329,17 +350,39 @@ conn_stream_setup(struct conn *c)
 	struct injector *in = c->link.pipeline->inject;
 	const struct fault_conf *faults[CONN_STREAM_FAULTS_MAX];
 	struct stream_callbacks cb = { conn_stream_readable, conn_stream_limit,
-		conn_stream_closed, c };
-	struct inject_ctx ctx = { 0 };
+		conn_stream_closed, conn_stream_end, c };
+	int live = conn_live(c);
 	size_t n;
 
-	ctx.service = c->service->name;
-	ctx.conn = c->id;
-	n = inject_pick_all(
-	    in, FAULT_LAYER_STREAM, &ctx, faults, nitems(faults));
-	if (n > 0)
-		c->stream = stream_new(c->bev, faults, n, &in->rng, &cb);
+	n = conn_stream_pick(c, faults, nitems(faults));
+	if (n > 0 || live)
+		c->stream = stream_new(c->bev, faults, n, &in->rng, &cb, live);
 	conn_link_buffers(c);
+}
+
+void
+conn_stream_faults_changed(struct service *svc)
+{
+	const struct fault_conf *faults[CONN_STREAM_FAULTS_MAX];
+	struct conn *c, *next;
+	size_t n;
+	int rc;
+
+	if (svc->conf == NULL || !svc->conf->live_stream_faults)
+		return;
+	service_ref(svc); /* a close may drop the last other reference */
+	for (c = TAILQ_FIRST(&svc->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->stream == NULL || c->state == CONN_CLOSED)
+			continue;
+		n = conn_stream_pick(c, faults, nitems(faults));
+		rc = stream_update(c->stream, faults, n);
+		if (rc == 1)
+			conn_close(c, "closed: its stream timeout fault went");
+		else if (rc == -1)
+			conn_close(c, "out of memory");
+	}
+	service_unref(svc);
 }
 
 /* Callbacks, watermarks and timeouts of a connection's bufferevent. */
@@ -915,6 +958,11 @@ static void
 conn_peer_eof(struct conn *c)
 {
 	c->link.peer_closed = 1;
+	/* A timeout fault upstream closes at its input's end (Toxiproxy). */
+	if (c->state != CONN_LINGERING && stream_eof_closes(c->stream)) {
+		conn_close(c, "client closed (stream timeout fault)");
+		return;
+	}
 	switch (c->state) {
 	case CONN_LINGERING:
 		conn_close(c, c->ending); /* the client's FIN: all done */
@@ -1007,4 +1055,16 @@ conn_stream_closed(void *arg)
 	conn_close(c,
 	    c->state == CONN_RESETTING ? "reset (slow close)"
 	                               : "done (slow close)");
+}
+
+/* A timeout fault's close or a reset_peer fault's reset is due: now. */
+static void
+conn_stream_end(void *arg, int reset, const char *why)
+{
+	struct conn *c = arg;
+
+	if (reset)
+		conn_set_state(
+		    c, CONN_RESETTING); /* conn_close sends the RST */
+	conn_close(c, why);
 }

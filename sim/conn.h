@@ -102,6 +102,14 @@ void conn_drain(struct conn *);
 /* Close every connection of a service (shutdown). */
 void conn_close_all(struct service *, const char *reason);
 
+/*
+ * The active faults changed: on a service with live stream faults, draw
+ * each open connection's stream faults again and apply them to it in
+ * place (a connection whose timeout fault went is closed). Does nothing
+ * for other services.
+ */
+void conn_stream_faults_changed(struct service *);
+
 /* The state's name, for logs. */
 const char *conn_state_name(enum conn_state);
 

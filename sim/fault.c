@@ -200,6 +200,18 @@ static const struct fault_param corrupt_params[] = {
 	    "probability that a byte gets one bit flipped" },
 };
 
+static const struct fault_param stream_timeout_params[] = {
+	{ "timeout", FAULT_PARAM_DURATION, ARG(stream_timeout.timeout_us), 0, 0,
+	    0, "0s", NULL,
+	    "close the connection this long after the fault began to apply "
+	    "(0s: never)" },
+};
+
+static const struct fault_param reset_peer_params[] = {
+	{ "timeout", FAULT_PARAM_DURATION, ARG(reset_peer.timeout_us), 0, 0, 0,
+	    "0s", NULL, "how long after the first bytes the reset comes" },
+};
+
 #define HTTP_TAKES (FAULT_TAKES_MATCH | FAULT_TAKES_AT)
 
 const struct fault_kind fault_kinds[] = {
@@ -487,6 +499,26 @@ const struct fault_kind fault_kinds[] = {
 	    .takes = FAULT_TAKES_DIRECTION,
 	    .help = "flip one bit of each byte with probability `rate`",
 	    .observed = "damaged bytes: bad JSON, bad HTTP" },
+	{ .layer = FAULT_LAYER_STREAM,
+	    .name = "timeout",
+	    .type = FAULT_STREAM_TIMEOUT,
+	    .params = stream_timeout_params,
+	    .nparams = nitems(stream_timeout_params),
+	    .takes = FAULT_TAKES_DIRECTION,
+	    .help = "drop every byte; close the connection `timeout` after the "
+	            "fault began to apply (0s: never), or as soon as the "
+	            "direction's sender closes (Toxiproxy's timeout toxic)",
+	    .observed = "silence: nothing arrives, then EOF after `timeout` "
+	                "(or when the other side closes), or a hang" },
+	{ .layer = FAULT_LAYER_STREAM,
+	    .name = "reset_peer",
+	    .type = FAULT_RESET_PEER,
+	    .params = reset_peer_params,
+	    .nparams = nitems(reset_peer_params),
+	    .takes = FAULT_TAKES_DIRECTION,
+	    .help = "on the first bytes, drop them and all after, wait "
+	            "`timeout`, then reset the connection",
+	    .observed = "ECONNRESET `timeout` after the first bytes" },
 };
 
 const size_t nfault_kinds = nitems(fault_kinds);

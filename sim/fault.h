@@ -64,6 +64,8 @@ enum fault_type {
 	FAULT_LIMIT_DATA,
 	FAULT_SLOW_CLOSE,
 	FAULT_CORRUPT,
+	FAULT_STREAM_TIMEOUT, /* "timeout" on the stream layer */
+	FAULT_RESET_PEER,
 };
 
 /* What a parameter's value is, so the validator knows how to read it. */
@@ -318,6 +320,12 @@ union fault_args {
 	struct {
 		double rate;
 	} corrupt;
+	struct {
+		uint64_t timeout_us; /* 0: never closes by itself */
+	} stream_timeout;
+	struct {
+		uint64_t timeout_us;
+	} reset_peer;
 };
 
 /* One fault of a scenario: on a phase, at the root, or added at run time. */

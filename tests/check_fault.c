@@ -203,7 +203,7 @@ START_TEST(test_every_layer_has_faults)
 			n += fault_kinds[i].layer == layer;
 		ck_assert_uint_gt(n, 0);
 	}
-	ck_assert_uint_eq(nfault_kinds, FAULT_CORRUPT + 1);
+	ck_assert_uint_eq(nfault_kinds, FAULT_RESET_PEER + 1);
 }
 END_TEST
 
