@@ -224,6 +224,73 @@ if to0:
     s.close()
     expect_eq("timeout 0 upstream: the connection is held, nothing comes", (how, got), ("timeout", b""))
 
+# Point 7: timeout also closes when its input ends. Downstream, timeout 0,
+# an upstream that closes after answering: a quick EOF, no data, no hang.
+tdn = proxy("tdn")
+if tdn:
+    toxic("tdn", type="timeout", stream="downstream", attributes={"timeout": 0})
+    s = connect(tdn)
+    s.sendall(b"ping\n")
+    s.shutdown(socket.SHUT_WR)
+    how, got, _, took = read_all(s, 5)
+    s.close()
+    check("timeout 0 downstream, the upstream closes: a quick EOF, no data (under 2 s)",
+          how == "eof" and got == b"" and took < 2, "%s after %d bytes, %.3f s" % (how, len(got), took))
+
+# Removing a timeout toxic closes the connections it held.
+trm = proxy("trm")
+if trm:
+    toxic("trm", type="timeout", stream="upstream", attributes={"timeout": 0})
+    s = connect(trm)
+    s.sendall(b"ping\n")
+    how, got, _, _ = read_all(s, 1)
+    expect_eq("timeout 0: held", (how, got), ("timeout", b""))
+    status, _ = api("DELETE", "/proxies/trm/toxics/timeout_upstream")
+    expect_eq("DELETE the timeout toxic: 204", status, 204)
+    how, got, _, took = read_all(s, 5)
+    s.close()
+    check("removing the timeout toxic closes the connection it held (within 3 s)",
+          how in ("eof", "reset") and took < 3, "%s after %d bytes, %.3f s" % (how, len(got), took))
+
+# Toxics act on connections already open: added, updated, removed.
+live = proxy("live")
+if live:
+    s = connect(live)
+
+    def rt(sock):
+        t0 = time.monotonic()
+        sock.sendall(b"ping\n")
+        how, got, _, _ = read_all(sock, 5, want=5)
+        return time.monotonic() - t0, got
+
+    took, got = rt(s)
+    check("an open connection: the echo at once", got == b"ping\n" and took < 0.3, "%r after %.3f s" % (got, took))
+    toxic("live", name="lv", type="latency", stream="downstream", attributes={"latency": 500})
+    took, got = rt(s)
+    check("a latency toxic added while it is open applies to it (0.45-3 s)",
+          got == b"ping\n" and 0.45 <= took < 3, "%r after %.3f s" % (got, took))
+    api("PATCH", "/proxies/live/toxics/lv", {"attributes": {"latency": 1200}})
+    took, got = rt(s)
+    check("an update applies to it too (1.1-4 s)",
+          got == b"ping\n" and 1.1 <= took < 4, "%r after %.3f s" % (got, took))
+    api("DELETE", "/proxies/live/toxics/lv")
+    took, got = rt(s)
+    check("removed: the same connection is fast again (under 0.3 s)",
+          got == b"ping\n" and took < 0.3, "%r after %.3f s" % (got, took))
+    s.close()
+
+# limit_data counts each direction: upstream, the upstream gets 10 bytes.
+ldu = proxy("ldu")
+if ldu:
+    toxic("ldu", type="limit_data", stream="upstream", attributes={"bytes": 10})
+    s = connect(ldu)
+    _send(s, b"0123456789abcdefghij")
+    how, got, _, _ = read_all(s, 5)
+    s.close()
+    check("limit_data 10 upstream: the echo of 10 bytes at most, then the end",
+          how in ("eof", "reset") and got == b"0123456789"[:len(got)] and len(got) <= 10,
+          "%s %r" % (how, got))
+
 # --- reset_peer -------------------------------------------------------------
 rp = proxy("rp")
 if rp:
