@@ -719,6 +719,7 @@ control_journal_delete(
 struct control_gauges {
 	const char **services;
 	size_t *open;
+	const char **listeners, **upstreams; /* Toxiproxy's metric labels */
 	size_t n;
 };
 
@@ -731,8 +732,14 @@ control_gauge_cb(const struct control_service *cs, void *arg)
 	cg->services =
 	    xrealloc(cg->services, (cg->n + 1) * sizeof *cg->services);
 	cg->open = xrealloc(cg->open, (cg->n + 1) * sizeof *cg->open);
+	cg->listeners =
+	    xrealloc(cg->listeners, (cg->n + 1) * sizeof *cg->listeners);
+	cg->upstreams =
+	    xrealloc(cg->upstreams, (cg->n + 1) * sizeof *cg->upstreams);
 	cg->services[cg->n] = cs->name;
 	cg->open[cg->n] = cs->open;
+	cg->listeners[cg->n] = cs->address != NULL ? cs->address : cs->listen;
+	cg->upstreams[cg->n] = cs->upstream;
 	cg->n++;
 }
 
@@ -743,7 +750,7 @@ control_metrics(
 	const struct control_target *t = &ctl->t;
 	const struct scenario *sc = t->scenario(t->arg);
 	struct evbuffer *buf = evbuffer_new();
-	struct control_gauges cg = { NULL, NULL, 0 };
+	struct control_gauges cg = { NULL, NULL, NULL, NULL, 0 };
 	struct metrics_gauges g;
 	const char **phases;
 	size_t i;
@@ -761,6 +768,8 @@ control_metrics(
 	g.services = cg.services;
 	g.open = cg.open;
 	g.nservices = cg.n;
+	g.listeners = cg.listeners;
+	g.upstreams = cg.upstreams;
 	g.phases = phases;
 	g.nphases = sc->nphases;
 	g.phase = timeline_index(t->timeline);
@@ -768,6 +777,8 @@ control_metrics(
 	free(phases);
 	free(cg.services);
 	free(cg.open);
+	free(cg.listeners);
+	free(cg.upstreams);
 	control_send_buffer(
 	    req, 200, "text/plain; version=0.0.4; charset=utf-8", buf);
 }

@@ -576,6 +576,54 @@ metrics_render_gauges(
 		metrics_gauge(out, f, g->phases[i], i == g->phase);
 }
 
+/*
+ * Toxiproxy's names for a proxy's bytes, so its dashboards read standin:
+ * toxiproxy_proxy_{received,sent}_bytes_total{direction, listener, proxy,
+ * upstream}. standin counts a proxy's bytes once, where it passes them
+ * on; both names carry that count.
+ */
+static void
+metrics_render_toxiproxy(
+    struct metrics *m, const struct metrics_gauges *g, struct evbuffer *out)
+{
+	static const char *const names[] = {
+		"toxiproxy_proxy_received_bytes_total",
+		"toxiproxy_proxy_sent_bytes_total",
+	};
+	const struct metrics_series *s;
+	size_t n, i;
+
+	if (g == NULL || g->listeners == NULL || g->upstreams == NULL)
+		return;
+	for (n = 0; n < nitems(names); n++) {
+		evbuffer_add_printf(out,
+		    "# HELP %s Bytes a proxy %s, by direction (Toxiproxy's "
+		    "name; standin_proxied_bytes_total's count).\n"
+		    "# TYPE %s counter\n",
+		    names[n], n == 0 ? "received" : "sent", names[n]);
+		for (s = m != NULL ? m->head[MF_PROXIED_BYTES] : NULL;
+		     s != NULL; s = s->next) {
+			for (i = 0; i < g->nservices; i++) {
+				if (strcmp(g->services[i], s->keys[0]) == 0)
+					break;
+			}
+			if (i == g->nservices || g->upstreams[i] == NULL)
+				continue;
+			evbuffer_add_printf(out, "%s{direction=\"", names[n]);
+			metrics_escape(out, s->keys[1]);
+			evbuffer_add_printf(out, "\",listener=\"");
+			metrics_escape(out,
+			    g->listeners[i] != NULL ? g->listeners[i] : "");
+			evbuffer_add_printf(out, "\",proxy=\"");
+			metrics_escape(out, s->keys[0]);
+			evbuffer_add_printf(out, "\",upstream=\"");
+			metrics_escape(out, g->upstreams[i]);
+			evbuffer_add_printf(
+			    out, "\"} %llu\n", (unsigned long long)s->count);
+		}
+	}
+}
+
 void
 metrics_render(
     struct metrics *m, const struct metrics_gauges *g, struct evbuffer *out)
@@ -613,4 +661,5 @@ metrics_render(
 			    out, " %llu\n", (unsigned long long)s->count);
 		}
 	}
+	metrics_render_toxiproxy(m, g, out);
 }

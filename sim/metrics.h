@@ -105,6 +105,10 @@ struct metrics_gauges {
 	const char *const *phases; /* the scenario's phase names, in order */
 	size_t nphases;
 	size_t phase; /* the current phase's index; SIZE_MAX: none */
+	/* Per service, for Toxiproxy's metric names: where it listens and
+	 * its upstream (NULL: not a proxy). NULL arrays: none rendered. */
+	const char *const *listeners;
+	const char *const *upstreams;
 };
 
 /*

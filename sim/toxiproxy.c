@@ -27,6 +27,7 @@
 
 #include "control.h"
 #include "inject.h"
+#include "journal.h"
 #include "log.h"
 #include "response.h"
 #include "scenario.h"
@@ -135,6 +136,22 @@ toxiproxy_free(struct toxiproxy *tp)
 	free(tp);
 }
 
+/*
+ * Journal a change made through the API, as standin's own endpoints do:
+ * a "control" event with its action, for the service it changed.
+ */
+static void
+tp_journal(struct toxiproxy *tp, const char *action, const char *proxy,
+    const char *toxic)
+{
+	json_t *o =
+	    json_pack("{s:s, s:s}", "action", action, "api", "toxiproxy");
+
+	if (toxic != NULL)
+		json_object_set_new(o, "toxic", json_string(toxic));
+	journal_add(tp->t.journal, proxy, 0, "control", o);
+}
+
 /* ---- The proxies: the running scenario's proxy services ---- */
 
 static void
@@ -215,7 +232,7 @@ tp_listen_shown(const struct tp_proxy *p)
 	const char *a =
 	    p->enabled && p->address != NULL ? p->address : p->listen;
 
-	if (p->enabled && strncmp(a, "0.0.0.0:", 8) == 0)
+	if (strncmp(a, "0.0.0.0:", 8) == 0)
 		return xasprintf("[::]:%s", a + 8);
 	return xstrdup(a);
 }
@@ -883,6 +900,7 @@ tp_proxies_create(struct toxiproxy *tp, struct evhttp_request *req)
 		o = tp_proxy_create(tp, &in, &e);
 	if (o != NULL) {
 		log_info("Toxiproxy API: created proxy %s", in.name);
+		tp_journal(tp, "proxy_create", in.name, NULL);
 		tp_reply(tp, req, 201, o);
 	} else
 		tp_error(tp, req, &e);
@@ -929,6 +947,7 @@ tp_proxy_update(struct toxiproxy *tp, struct evhttp_request *req,
 		goto out;
 	if (restart && enabled)
 		tp->t.restart(tp->t.arg, name);
+	tp_journal(tp, "proxy_update", name, NULL);
 	tp_reply(tp, req, 200, tp_proxy_json_now(tp, name));
 out:
 	free(listen);
@@ -951,6 +970,7 @@ tp_proxy_delete(
 		return;
 	}
 	log_info("Toxiproxy API: deleted proxy %s", name);
+	tp_journal(tp, "proxy_delete", name, NULL);
 	tp_send(tp, req, 204, NULL, NULL);
 }
 
@@ -1067,6 +1087,7 @@ tp_toxic_create(
 	tp->t.faults_changed(tp->t.arg);
 	log_info("Toxiproxy API: added %s toxic %s on proxy %s",
 	    x.upstream ? "upstream" : "downstream", x.name, proxy);
+	tp_journal(tp, "toxic_add", proxy, x.name);
 	return tp_toxic_json(&x);
 }
 
@@ -1117,6 +1138,7 @@ tp_toxic_update(
 		return;
 	}
 	tp->t.faults_changed(tp->t.arg);
+	tp_journal(tp, "toxic_update", x->proxy, x->name);
 	tp_reply(tp, req, 200, tp_toxic_json(x));
 }
 
@@ -1126,6 +1148,7 @@ tp_toxic_delete(
 {
 	log_info(
 	    "Toxiproxy API: removed toxic %s on proxy %s", x->name, x->proxy);
+	tp_journal(tp, "toxic_remove", x->proxy, x->name);
 	tp_toxic_remove(tp, x);
 	tp->t.faults_changed(tp->t.arg);
 	tp_send(tp, req, 204, NULL, NULL);
@@ -1401,11 +1424,14 @@ toxiproxy_request(struct toxiproxy *tp, struct evhttp_request *req,
 		tp_proxy_route(tp, req, path + strlen("/proxies/"), m);
 }
 
-void
+int
 toxiproxy_reset(struct toxiproxy *tp)
 {
+	struct tp_err e = { 0, NULL };
 	struct tp_proxies ps;
+	json_t *svc;
 	size_t i;
+	int rc = 0;
 
 	/* The API's faults are gone already: forget what showed them. */
 	for (i = 0; i < tp->ntoxics; i++) {
@@ -1413,8 +1439,22 @@ toxiproxy_reset(struct toxiproxy *tp)
 		tp_toxic_clear(&tp->toxics[i]);
 	}
 	tp->ntoxics = 0;
+	/* Toxiproxy starts every proxy again (Start on a running one does
+	 * nothing): a disabled one listens again, open connections go on. */
 	tp_proxies_get(tp, &ps);
-	for (i = 0; i < ps.n; i++)
-		tp->t.restart(tp->t.arg, ps.v[i].name);
+	for (i = 0; i < ps.n; i++) {
+		if (ps.v[i].enabled)
+			continue;
+		svc = tp_service_doc(tp, ps.v[i].name);
+		json_object_del(svc, "enabled");
+		if (tp_amend(tp, ps.v[i].name, svc, &e) != 0) {
+			log_error(
+			    "POST /reset: proxy %s: %s", ps.v[i].name, e.msg);
+			free(e.msg);
+			e.msg = NULL;
+			rc = -1;
+		}
+	}
 	tp_proxies_clear(&ps);
+	return rc;
 }

@@ -34,9 +34,11 @@ void toxiproxy_request(struct toxiproxy *, struct evhttp_request *,
 
 /*
  * POST /reset took every fault the API added away: forget the toxics
- * and restart every proxy (its open connections are closed).
+ * and start every proxy again, as Toxiproxy does (a disabled one
+ * listens; open connections go on). Returns 0, or -1 if a proxy could
+ * not listen (logged).
  */
-void toxiproxy_reset(struct toxiproxy *);
+int toxiproxy_reset(struct toxiproxy *);
 
 /*
  * Make the proxies (and their toxics) of a Toxiproxy config file or
