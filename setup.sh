@@ -21,11 +21,17 @@ cd "$(dirname "$0")"
 top=$(pwd)
 
 # Build tools and libraries, the real clients the tests drive, the
-# Prometheus parser that checks GET /metrics (tests/prom-check.py), and
-# nginx, the real upstream of tests/e2e-proxy-nginx.sh.
+# Prometheus parser that checks GET /metrics (tests/prom-check.py),
+# nginx, the real upstream of tests/e2e-proxy-nginx.sh, and node and npm,
+# which install and run toxiproxy-node-client (from the npm registry) in
+# tests/e2e-toxiproxy-node.sh.
 PACKAGES=(gcc make autoconf automake pkg-config
 	libevent-dev libssl-dev libjansson-dev check libhttp-parser-dev
-	curl jq openssl clang-format python3-prometheus-client nginx-light)
+	curl jq openssl clang-format python3-prometheus-client nginx-light
+	nodejs)
+# npm too, but only where there is none: a nodejs that bundles it
+# (NodeSource's, as on this project's machines) conflicts with Debian's npm.
+command -v npm >/dev/null || PACKAGES+=(npm)
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
