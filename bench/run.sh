@@ -6,7 +6,8 @@
 # Not part of `make check`: timings live here, never in tests.
 # Environment: BENCH_SECONDS (default 10), BENCH_CONNS (default 50),
 # BENCH_COST=0 skips the cost table (bench/cost.sh, COST_* settings),
-# BENCH_PROXY=0 the proxy figures (bench/proxy.sh, PROXY_* settings).
+# BENCH_PROXY=0 the proxy figures (bench/proxy.sh, PROXY_* settings),
+# BENCH_TOXIPROXY=0 the Toxiproxy API's (bench/toxiproxy.sh, TOXI_*).
 set -euo pipefail
 STANDIN=${1:?usage: run.sh STANDIN}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -324,6 +325,13 @@ echo "  POST /reset on the full store: $(awk -v t="$f_reset" 'BEGIN { printf "%.
 if [ "${BENCH_PROXY:-1}" != 0 ]; then
 	echo
 	bash "$here/proxy.sh" "$STANDIN"
+fi
+
+# A proxy made through Toxiproxy's API: a latency toxic's error, the API's
+# rate while traffic flows (bench/toxiproxy.sh).
+if [ "${BENCH_TOXIPROXY:-1}" != 0 ]; then
+	echo
+	bash "$here/toxiproxy.sh" "$STANDIN"
 fi
 
 # What a request costs (CPU per request against nginx's `return 200` of the

@@ -20,10 +20,10 @@
  * another program may want. After each input the server is put back as it
  * was: the first scenario, reset (POST /reset), the journal emptied.
  *
- * The Toxiproxy-compatible endpoints (/version, /proxies, /populate) come
- * with proxy mode; their bodies are fuzzed here too, once they exist, by
- * adding seeds for them to tests/fuzz/control/ and their keys to
- * tests/fuzz/control.dict (make-seeds.sh has the place).
+ * Toxiproxy's endpoints (/version, /proxies, /populate) are fuzzed the
+ * same way: their seeds are in tests/fuzz/control/ and their keys in
+ * tests/fuzz/control.dict (make-seeds.py writes the seeds). A proxy they
+ * make listens on 127.0.0.1:0 whatever it asked for.
  */
 #include "config.h"
 
@@ -48,8 +48,10 @@
 #include "listener.h"
 #include "log.h"
 #include "persona.h"
+#include "conn.h"
 #include "scenario.h"
 #include "server.h"
+#include "service.h"
 #include "util.h"
 
 /* Requests in one input, at most. */
@@ -119,6 +121,31 @@ fuzz_replace_hook(void *arg, struct scenario *sc, char **cause)
 	return code;
 }
 
+static int
+fuzz_amend_hook(void *arg, struct scenario *sc, char **cause)
+{
+	int code;
+
+	fuzz_port0(sc);
+	code = server_amend(arg, sc, cause);
+	if (code == 0)
+		replaced = 1;
+	return code;
+}
+
+static void
+fuzz_restart_hook(void *arg, const char *service)
+{
+	struct server *s = arg;
+	struct service *svc;
+
+	TAILQ_FOREACH(svc, &s->services, entry)
+	{
+		if (strcmp(svc->name, service) == 0)
+			conn_close_all(svc, "restarted");
+	}
+}
+
 static void
 fuzz_reset_hook(void *arg)
 {
@@ -142,7 +169,12 @@ fuzz_services_hook(void *arg, control_service_fn *fn, void *fnarg)
 	{
 		memset(&cs, 0, sizeof cs);
 		cs.name = svc->name;
-		cs.persona = persona_type_get(svc->conf->persona)->name;
+		cs.persona = svc->upstream == NULL
+		    ? persona_type_get(svc->conf->persona)->name
+		    : NULL;
+		cs.upstream = svc->conf->upstream;
+		cs.listen = svc->conf->listen;
+		cs.enabled = !svc->conf->disabled;
 		cs.address = svc->listener != NULL
 		    ? listener_address(svc->listener)
 		    : NULL;
@@ -213,6 +245,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	t.scenario = fuzz_scenario_hook;
 	t.replace = fuzz_replace_hook;
 	t.reset = fuzz_reset_hook;
+	t.amend = fuzz_amend_hook;
+	t.restart = fuzz_restart_hook;
 	t.faults_changed = fuzz_faults_changed_hook;
 	t.services = fuzz_services_hook;
 	ctl = control_start(srv.base, &t, "127.0.0.1:0", NULL, 0, &cause);

@@ -301,9 +301,69 @@ def control_seeds():
         write(d, "put-" + name,
               control_request("PUT /scenario", read(path).decode()) +
               "\n%%\nGET /status\n%%\nGET /faults")
-    # The Toxiproxy-compatible endpoints (proxy mode) go here once they
-    # exist: GET /version, GET and POST /proxies, POST /populate, and
-    # /proxies/{name}/toxics bodies.
+    # Toxiproxy's endpoints: a proxy made, changed, its toxics added,
+    # changed and removed, then listed; populate; relaxed and bad bodies.
+    proxy = ('{"name":"redis","listen":"127.0.0.1:0",'
+             '"upstream":"127.0.0.1:9"}')
+    toxics = [
+        '{"type":"latency","attributes":{"latency":100,"jitter":5}}',
+        '{"type":"bandwidth","stream":"upstream","attributes":{"rate":10}}',
+        '{"type":"slow_close","attributes":{"delay":10}}',
+        '{"type":"timeout","attributes":{"timeout":0}}',
+        '{"type":"reset_peer","toxicity":0,"attributes":{"timeout":5}}',
+        '{"type":"slicer","attributes":{"average_size":8,'
+        '"size_variation":2,"delay":100}}',
+        '{"type":"limit_data","stream":"UpStream","attributes":{"bytes":9}}',
+        '{"type":"noop","name":"n"}',
+        '{"TYPE":"latency","Attributes":{"LATENCY":1},"unknown":1}',
+        '{"type":"latency","attributes":{"latency":"1"}}',
+        '{"type":"latency","attributes":{"latency":1.5}}',
+        '{"type":"packet_loss"}',
+        '{"type":"latency","stream":"sideways"}',
+        '{"type":null,"name":null,"stream":null,"toxicity":null}',
+        '[]',
+        'not json',
+    ]
+    write(d, "toxiproxy-version", control_request("GET /version"))
+    write(d, "toxiproxy-index", control_request("GET /proxies"))
+    for i, body in enumerate(toxics):
+        write(d, "toxiproxy-toxic-%02d" % i,
+              control_request("POST /proxies", proxy) +
+              "\n%%\n" + control_request("POST /proxies/redis/toxics", body) +
+              "\n%%\nGET /proxies/redis/toxics\n%%\n" +
+              control_request("PATCH /proxies/redis/toxics/latency_downstream",
+                              '{"attributes":{"jitter":1},"toxicity":0.5}') +
+              "\n%%\nGET /faults\n%%\n" +
+              "DELETE /proxies/redis/toxics/latency_downstream\n%%\n" +
+              "GET /proxies")
+    updates = [
+        '{"enabled":false}',
+        '{"enabled":true,"listen":"127.0.0.1:0"}',
+        '{"upstream":"localhost:10"}',
+        '{"listen":"nowhere"}',
+        '{"enabled":"yes"}',
+    ]
+    for i, body in enumerate(updates):
+        write(d, "toxiproxy-update-%02d" % i,
+              control_request("POST /proxies", proxy) + "\n%%\n" +
+              control_request("PATCH /proxies/redis", body) +
+              "\n%%\nGET /proxies/redis\n%%\nDELETE /proxies/redis")
+    populate = [
+        '[' + proxy + ',{"name":"pg","upstream":"127.0.0.1:5432",'
+        '"toxics":[{"type":"latency","attributes":{"latency":5}}]}]',
+        '[]',
+        '[{"name":"a"}]',
+        '{"name":"a"}',
+    ]
+    for i, body in enumerate(populate):
+        write(d, "toxiproxy-populate-%02d" % i,
+              control_request("POST /populate", body) +
+              "\n%%\nGET /proxies\n%%\nPOST /reset")
+    for name, line in {"toxiproxy-slash": "GET /proxies/",
+                       "toxiproxy-405": "PUT /proxies",
+                       "toxiproxy-missing": "GET /proxies/nope/toxics/x",
+                       "toxiproxy-deep": "GET /proxies/a/toxics/b/c"}.items():
+        write(d, name, control_request(line))
 
 
 def scenario_seeds():
