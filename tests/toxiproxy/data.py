@@ -265,19 +265,20 @@ if live:
         return time.monotonic() - t0, got
 
     took, got = rt(s)
-    check("an open connection: the echo at once", got == b"ping\n" and took < 0.3, "%r after %.3f s" % (got, took))
-    toxic("live", name="lv", type="latency", stream="downstream", attributes={"latency": 500})
+    check("an open connection: the echo at once (under 0.5 s)", got == b"ping\n" and took < 0.5,
+          "%r after %.3f s" % (got, took))
+    toxic("live", name="lv", type="latency", stream="downstream", attributes={"latency": 800})
     took, got = rt(s)
-    check("a latency toxic added while it is open applies to it (0.45-3 s)",
-          got == b"ping\n" and 0.45 <= took < 3, "%r after %.3f s" % (got, took))
-    api("PATCH", "/proxies/live/toxics/lv", {"attributes": {"latency": 1200}})
+    check("a latency toxic added while it is open applies to it (0.75-4 s)",
+          got == b"ping\n" and 0.75 <= took < 4, "%r after %.3f s" % (got, took))
+    api("PATCH", "/proxies/live/toxics/lv", {"attributes": {"latency": 1600}})
     took, got = rt(s)
-    check("an update applies to it too (1.1-4 s)",
-          got == b"ping\n" and 1.1 <= took < 4, "%r after %.3f s" % (got, took))
+    check("an update applies to it too (1.55-5 s)",
+          got == b"ping\n" and 1.55 <= took < 5, "%r after %.3f s" % (got, took))
     api("DELETE", "/proxies/live/toxics/lv")
     took, got = rt(s)
-    check("removed: the same connection is fast again (under 0.3 s)",
-          got == b"ping\n" and took < 0.3, "%r after %.3f s" % (got, took))
+    check("removed: the same connection is fast again (under 0.5 s)",
+          got == b"ping\n" and took < 0.5, "%r after %.3f s" % (got, took))
     s.close()
 
 # limit_data counts each direction: upstream, the upstream gets 10 bytes.
@@ -327,10 +328,10 @@ if fwd:
 # --- toxicity ----------------------------------------------------------------
 t0p = proxy("tox0")
 if t0p:
-    toxic("tox0", type="latency", stream="downstream", toxicity=0, attributes={"latency": 1000})
+    toxic("tox0", type="latency", stream="downstream", toxicity=0, attributes={"latency": 2000})
     times = [roundtrip(t0p)[0] for _ in range(30)]
-    check("toxicity 0: latency 1000 never applies (30 connections, each under 0.5 s)",
-          all(t is not None and t < 0.5 for t in times), "times %r" % times)
+    check("toxicity 0: latency 2000 never applies (30 connections, each under 1 s)",
+          all(t is not None and t < 1 for t in times), "times %r" % times)
 t1p = proxy("tox1")
 if t1p:
     toxic("tox1", type="latency", stream="downstream", toxicity=1, attributes={"latency": 300})
