@@ -378,7 +378,9 @@ conn_stream_faults_changed(struct service *svc)
 		n = conn_stream_pick(c, faults, nitems(faults));
 		rc = stream_update(c->stream, faults, n);
 		if (rc == 1)
-			conn_close(c, "closed: its stream timeout fault went");
+			conn_close(c,
+			    "closed: its stream timeout fault no longer "
+			    "applies");
 		else if (rc == -1)
 			conn_close(c, "out of memory");
 	}
@@ -1063,8 +1065,8 @@ conn_stream_end(void *arg, int reset, const char *why)
 {
 	struct conn *c = arg;
 
+	/* Resetting: conn_close sets linger 0, so the close is a RST. */
 	if (reset)
-		conn_set_state(
-		    c, CONN_RESETTING); /* conn_close sends the RST */
+		conn_set_state(c, CONN_RESETTING);
 	conn_close(c, why);
 }
