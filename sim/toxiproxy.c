@@ -748,6 +748,60 @@ tp_listen_conf(const char *listen)
 	return xstrdup(listen);
 }
 
+/* A service's bound address, for tp_listen_taken(). */
+struct tp_taken {
+	const char *self; /* the proxy asking: its own address is free */
+	char host[256];
+	uint16_t port;
+	int taken;
+};
+
+static int
+tp_any_host(const char *h)
+{
+	return strcmp(h, "0.0.0.0") == 0 || strcmp(h, "::") == 0;
+}
+
+static void
+tp_taken_cb(const struct control_service *cs, void *arg)
+{
+	struct tp_taken *t = arg;
+	char host[256];
+	uint16_t port;
+
+	if (cs->address == NULL || strcmp(cs->name, t->self) == 0 ||
+	    hostport_parse(cs->address, host, sizeof host, &port) != 0)
+		return;
+	if (port == t->port &&
+	    (strcmp(host, t->host) == 0 || tp_any_host(host) ||
+	        tp_any_host(t->host)))
+		t->taken = 1;
+}
+
+/*
+ * Is a listen address (as the scenario takes it) bound by another
+ * service? Toxiproxy answers that with its listen error, a 500.
+ */
+static int
+tp_listen_taken(struct toxiproxy *tp, const char *listen, const char *self,
+    struct tp_err *e)
+{
+	struct tp_taken t;
+
+	memset(&t, 0, sizeof t);
+	t.self = self;
+	if (hostport_parse(listen, t.host, sizeof t.host, &t.port) != 0 ||
+	    t.port == 0)
+		return 0;
+	if (strcmp(t.host, "localhost") == 0)
+		snprintf(t.host, sizeof t.host, "127.0.0.1");
+	tp->t.services(tp->t.arg, tp_taken_cb, &t);
+	if (t.taken)
+		tp_fail(e, 500, "listen tcp %s: bind: address already in use",
+		    listen);
+	return t.taken;
+}
+
 /* The service a new proxy is: Toxiproxy's behaviour, in scenario keys. */
 static json_t *
 tp_service_new(const char *listen, const char *upstream, int enabled)
@@ -826,10 +880,18 @@ static json_t *
 tp_proxy_create(
     struct toxiproxy *tp, const struct tp_proxy_in *in, struct tp_err *e)
 {
+	char *listen;
+	int taken;
+
 	if (tp_service_exists(tp, in->name)) {
 		tp_fail(e, 409, "proxy already exists");
 		return NULL;
 	}
+	listen = tp_listen_conf(in->listen);
+	taken = in->enabled && tp_listen_taken(tp, listen, in->name, e);
+	free(listen);
+	if (taken)
+		return NULL;
 	if (tp_amend(tp, in->name,
 	        tp_service_new(in->listen, in->upstream, in->enabled), e) != 0)
 		return NULL;
@@ -933,6 +995,11 @@ tp_proxy_update(struct toxiproxy *tp, struct evhttp_request *req,
 		listen = xstrdup(p->address);
 	}
 	free(shown);
+	if (listen != NULL && enabled && restart &&
+	    tp_listen_taken(tp, listen, name, &e)) {
+		json_decref(svc);
+		goto out;
+	}
 	if (listen != NULL)
 		json_object_set_new(svc, "listen", json_string(listen));
 	if (in.upstream != NULL && strcmp(in.upstream, p->upstream) != 0) {
