@@ -129,7 +129,7 @@ trip(connect("reset"), "reset_peer", get, 1)
 s = connect("live")
 trip(s, "live_before", b"ping\n")
 fid = add({"service": "live", "layer": "stream", "type": "latency",
-           "latency": "400ms", "direction": "downstream"})
+           "latency": "1s", "direction": "downstream"})
 trip(s, "live_latency", b"ping\n")
 api("DELETE", "/faults/" + fid)
 trip(s, "live_after", b"ping\n")
@@ -159,7 +159,7 @@ api("DELETE", "/faults/" + fid)
 s = connect("fixed")
 trip(s, "fixed_before", b"ping\n")
 fid = add({"service": "fixed", "layer": "stream", "type": "latency",
-           "latency": "400ms", "direction": "downstream"})
+           "latency": "1s", "direction": "downstream"})
 trip(s, "fixed_open", b"ping\n")
 trip(connect("fixed"), "fixed_new", b"ping\n")
 api("DELETE", "/faults/" + fid)
@@ -170,7 +170,7 @@ ctx.check_hostname = False
 s = ctx.wrap_socket(connect("live_tls"))
 http_trip(s, "tls_before")
 fid = add({"service": "live_tls", "layer": "stream", "type": "latency",
-           "latency": "400ms", "direction": "downstream"})
+           "latency": "1s", "direction": "downstream"})
 http_trip(s, "tls_latency")
 api("DELETE", "/faults/" + fid)
 EOF
@@ -211,13 +211,13 @@ within "... 500ms after the answer's first bytes" 0.45 5
 
 step live_before
 expect_eq "live: an echo through the proxy" "$OUTCOME $BYTES" "ok 5"
-within "... fast" 0 0.3
+within "... fast" 0 0.5
 step live_latency
 expect_eq "live: latency added, the same connection still echoes" "$OUTCOME $BYTES" "ok 5"
-within "... 400ms late" 0.38 5
+within "... 1s late" 0.95 6
 step live_after
 expect_eq "live: latency removed, the same connection echoes" "$OUTCOME $BYTES" "ok 5"
-within "... fast again" 0 0.3
+within "... fast again" 0 0.5
 step live_timeout
 expect_eq "live: a timeout added drops the bytes, holds the connection" "$OUTCOME $BYTES" "open 0"
 step live_timeout_gone
@@ -235,17 +235,17 @@ step fixed_before
 expect_eq "not live: an echo" "$OUTCOME $BYTES" "ok 5"
 step fixed_open
 expect_eq "not live: a fault added leaves the open connection alone" "$OUTCOME $BYTES" "ok 5"
-within "... fast" 0 0.3
+within "... fast" 0 0.5
 step fixed_new
 expect_eq "not live: a new connection gets it" "$OUTCOME $BYTES" "ok 5"
-within "... 400ms late" 0.38 5
+within "... 1s late" 0.95 6
 
 step tls_before
 expect_eq "live over TLS: answered" "$OUTCOME" "ok"
-within "... fast" 0 0.3
+within "... fast" 0 0.5
 step tls_latency
 expect_eq "live over TLS: latency added, the same connection answers" "$OUTCOME" "ok"
-within "... 400ms late" 0.38 5
+within "... 1s late" 0.95 6
 
 stop_standin
 expect_eq "SIGTERM: exit 0" "$STATUS" 0
