@@ -36,7 +36,11 @@ void listener_attach(
 /* The bound address as "HOST:PORT" (the real port when 0 was asked). */
 const char *listener_address(const struct listener *);
 
-/* Was it opened for this host and port (port 0 matches any port 0)? */
+/*
+ * Was it opened for this host and port (port 0 matches any port 0), or
+ * is it bound to that port (port 0 asked, this one chosen)? The second
+ * lets a service written anew with the port it was given keep its socket.
+ */
 int listener_matches(const struct listener *, const char *host, uint16_t port);
 
 /*

@@ -677,7 +677,7 @@ tp_amend(struct toxiproxy *tp, const char *name, json_t *svc, struct tp_err *e)
 	struct errlist errs = { 0 };
 	struct scenario *sc;
 	json_t *doc, *services;
-	char *text, *cause = NULL, *msg;
+	char *text, *cause = NULL, *msg, *at, *end;
 	int code;
 
 	doc = json_loadb(cur->source, cur->source_len, 0, NULL);
@@ -708,6 +708,17 @@ tp_amend(struct toxiproxy *tp, const char *name, json_t *svc, struct tp_err *e)
 		return -1;
 	}
 	code = tp->t.amend(tp->t.arg, sc, &cause);
+	if (code != 0 && cause != NULL &&
+	    (at = strstr(cause, "cannot listen on ")) != NULL &&
+	    (end = strstr(at, ": Address already in use")) != NULL) {
+		/* Go's words for it, as Toxiproxy's clients see them. */
+		at += strlen("cannot listen on ");
+		scenario_free(sc);
+		tp_fail(e, 500, "listen tcp %.*s: bind: address already in use",
+		    (int)(end - at), at);
+		free(cause);
+		return -1;
+	}
 	if (code != 0) {
 		scenario_free(sc);
 		tp_fail(e, code == EXIT_DATAERR ? 400 : 500, "%s",
@@ -1342,17 +1353,18 @@ tp_populate_request(struct toxiproxy *tp, struct evhttp_request *req)
 	if (body != NULL)
 		rc = tp_populate(tp, body, made, &e);
 	json_decref(body);
-	/* Go marshals an empty slice that was never appended to as null. */
-	o = json_pack("{s:o}", "proxies",
+	/* Its errors are JSON: error, status, then the proxies made before
+	 * it. Go marshals a slice never appended to as null. */
+	o = rc == 0
+	    ? json_object()
+	    : json_pack("{s:s, s:i}", "error", e.msg, "status", e.status);
+	json_object_set_new(o, "proxies",
 	    json_array_size(made) > 0 ? json_incref(made) : json_null());
 	json_decref(made);
 	if (rc == 0) {
 		tp_reply(tp, req, 201, o);
 		return;
 	}
-	/* Its errors are JSON, with the proxies made before the error. */
-	json_object_set_new(o, "error", json_string(e.msg));
-	json_object_set_new(o, "status", json_integer(e.status));
 	text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(7));
 	json_decref(o);
 	tp_send(tp, req, e.status, "application/json", text);
