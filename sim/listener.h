@@ -36,12 +36,14 @@ void listener_attach(
 /* The bound address as "HOST:PORT" (the real port when 0 was asked). */
 const char *listener_address(const struct listener *);
 
-/*
- * Was it opened for this host and port (port 0 matches any port 0), or
- * is it bound to that port (port 0 asked, this one chosen)? The second
- * lets a service written anew with the port it was given keep its socket.
- */
+/* Was it opened for this host and port (port 0 matches any port 0)? */
 int listener_matches(const struct listener *, const char *host, uint16_t port);
+
+/*
+ * Is it bound to this host and port (port 0 asked, this port chosen)? A
+ * service written anew with the port it was given keeps its socket.
+ */
+int listener_bound_to(const struct listener *, const char *host, uint16_t port);
 
 /*
  * Apply the listener states of the connect faults: with refuse the socket

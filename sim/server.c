@@ -138,7 +138,8 @@ server_find(struct server *srv, const struct service_conf *conf)
 /*
  * A running service whose listener can serve conf: bound to the same host
  * and port, or (port 0) the same service asking for port 0 again, so a
- * reload keeps the port the OS chose.
+ * reload keeps the port the OS chose, or the same service asking for the
+ * port the OS chose it.
  */
 static struct service *
 server_listener_owner(struct server *srv, const struct service_conf *conf)
@@ -147,10 +148,15 @@ server_listener_owner(struct server *srv, const struct service_conf *conf)
 
 	TAILQ_FOREACH(svc, &srv->services, entry)
 	{
-		if (svc->listener == NULL ||
-		    !listener_matches(svc->listener, conf->host, conf->port))
+		if (svc->listener == NULL)
 			continue;
-		if (conf->port != 0 || strcmp(svc->name, conf->name) == 0)
+		if (listener_matches(svc->listener, conf->host, conf->port) &&
+		    (conf->port != 0 || strcmp(svc->name, conf->name) == 0))
+			return svc;
+		/* The same service, given the port it was bound to (the
+		 * Toxiproxy API writes a port-0 proxy's port down). */
+		if (strcmp(svc->name, conf->name) == 0 &&
+		    listener_bound_to(svc->listener, conf->host, conf->port))
 			return svc;
 	}
 	return NULL;

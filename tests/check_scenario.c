@@ -1542,7 +1542,7 @@ START_TEST(test_valid_faults_file_uses_every_type)
 	struct errlist errs = { NULL, 0, 0 };
 	const struct fault_conf *f;
 	struct scenario *sc;
-	int seen[FAULT_CORRUPT + 1] = { 0 };
+	int seen[FAULT_RESET_PEER + 1] = { 0 };
 	size_t i, j, k;
 
 	sc = scenario_load_file(
