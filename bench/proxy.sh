@@ -27,29 +27,13 @@ if [ "$fd_max" != unlimited ] && [ $((hold_n * 2 + 200)) -gt "$fd_max" ]; then
 	echo "proxy: holding $hold_n connections (the descriptor limit is $fd_max)" >&2
 fi
 hold_s=${PROXY_HOLD_SECONDS:-10}
-pin0= pin1=
-if [ "$(nproc)" -ge 2 ]; then pin0="taskset -c 0"; pin1="taskset -c 1"; fi
-
-tmp=$(mktemp -d /tmp/standin-proxy.XXXXXX)
-chmod 755 "$tmp" # nginx's worker runs as another user
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$tmp"
-	return 0
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 200); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.02; done; return 1; }
-rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+. "$here/lib.sh"
+bench_setup proxy
 
 # The upstream: nginx, one worker, on core 1 (beside wrk).
 up=$(free_port)
 head -c 100000000 /dev/zero >"$tmp/bulk"
-body='{"id":"u1001","email":"ada.okafor@example.org","name":"Ada Okafor","status":"active","created_at":"2023-02-14T09:12:44Z","profile":{"display_name":"Ada","locale":"en-GB","timezone":"Europe/London"}}'
+body=$user_body
 cat >"$tmp/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;

@@ -650,32 +650,53 @@ server_reload(struct server *srv, char **cause)
 	return 0;
 }
 
-int
-server_replace(struct server *srv, struct scenario *sc, char **cause)
+/*
+ * Run a scenario the control API hands over: the command line's overrides
+ * first (a refusal is a bad scenario, 400), then its services. The old
+ * scenario comes back in *old, for the caller to free once the timeline
+ * has moved on.
+ */
+static int
+server_take(struct server *srv, struct scenario *sc, struct scenario **old,
+    char **cause)
 {
 	struct errlist errs = { 0 };
-	struct scenario *old = NULL;
-	int code;
 
-	/* Refused like a bad scenario (400), before anything changes. */
 	if (server_overrides(srv, sc, &errs) != 0) {
 		*cause = errlist_join(&errs);
 		errlist_clear(&errs);
 		return EXIT_DATAERR;
 	}
-	if ((code = server_apply(srv, sc, &old, cause)) != 0)
+	return server_apply(srv, sc, old, cause);
+}
+
+/* After a scenario was taken: the old one freed, the ready file anew. */
+static void
+server_taken(struct server *srv, struct scenario *old)
+{
+	char *cause = NULL;
+
+	scenario_free(old);
+	if (server_write_ready(srv, &cause) == -1) {
+		log_error("%s", cause);
+		free(cause);
+	}
+}
+
+int
+server_replace(struct server *srv, struct scenario *sc, char **cause)
+{
+	struct scenario *old = NULL;
+	int code;
+
+	if ((code = server_take(srv, sc, &old, cause)) != 0)
 		return code;
 	inject_remove_all(&srv->inject);
 	inject_reseed(&srv->inject, sc->seed);
 	timeline_rebase(srv->timeline, srv->scenario);
 	/* Its first phase, begun now; this also activates its faults. */
 	timeline_goto(srv->timeline, sc->phases[0].name, "scenario replaced");
-	scenario_free(old);
-	if (server_write_ready(srv, cause) == -1) {
-		log_error("%s", *cause);
-		free(*cause);
-		*cause = NULL;
-	}
+	server_taken(srv, old);
 	log_info("scenario %s replaced through the control API", sc->name);
 	server_log_services(srv);
 	return 0;
@@ -684,27 +705,16 @@ server_replace(struct server *srv, struct scenario *sc, char **cause)
 int
 server_amend(struct server *srv, struct scenario *sc, char **cause)
 {
-	struct errlist errs = { 0 };
 	struct scenario *old = NULL;
 	int code;
 
-	if (server_overrides(srv, sc, &errs) != 0) {
-		*cause = errlist_join(&errs);
-		errlist_clear(&errs);
-		return EXIT_DATAERR;
-	}
-	if ((code = server_apply(srv, sc, &old, cause)) != 0)
+	if ((code = server_take(srv, sc, &old, cause)) != 0)
 		return code;
 	/* The same phase (by name), its clock running on; the API's faults
 	 * stay, the phase's are the new scenario's. */
 	timeline_rebase(srv->timeline, srv->scenario);
 	server_phase_apply(srv);
-	scenario_free(old);
-	if (server_write_ready(srv, cause) == -1) {
-		log_error("%s", *cause);
-		free(*cause);
-		*cause = NULL;
-	}
+	server_taken(srv, old);
 	return 0;
 }
 

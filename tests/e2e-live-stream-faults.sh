@@ -6,12 +6,7 @@
 # through personas and a proxy in front of tests/upstream.py's echo.
 . "$top_srcdir/tests/lib.sh"
 
-UP=$TMP/up.json
-UPID=
-trap 'kill $UPID 2>/dev/null; cleanup' EXIT
-python3 "$top_srcdir/tests/upstream.py" "$UP" &
-UPID=$!
-for _ in $(seq 1 200); do [ -s "$UP" ] && break; sleep 0.025; done
+start_upstreams
 echo_addr=$(jq -r .echo "$UP")
 
 # The personas of stream-toxics.json, and beside them: proxies to the

@@ -8,11 +8,7 @@
 # is the echo upstream.
 . "$top_srcdir/tests/lib.sh"
 
-UP=$TMP/up.json UPID=
-trap 'kill $UPID 2>/dev/null; cleanup' EXIT
-python3 "$top_srcdir/tests/upstream.py" "$UP" &
-UPID=$!
-for _ in $(seq 1 200); do [ -s "$UP" ] && break; sleep 0.025; done
+start_upstreams
 
 start_standin "$SCEN/port0.json" || exit 1
 

@@ -10,9 +10,6 @@
 # the client from the registry (setup.sh installs nodejs and npm).
 . "$top_srcdir/tests/lib.sh"
 
-UP=$TMP/up.json UPID=
-trap 'kill $UPID 2>/dev/null; cleanup' EXIT
-
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	not_ok "node and npm are installed (setup.sh installs nodejs and npm)"
 	done_testing
@@ -32,9 +29,7 @@ fi
 ver=$(jq -r .version "$TMP/npm/node_modules/toxiproxy-node-client/package.json")
 expect_match "toxiproxy-node-client 4.x installed ($ver)" "$ver" '^4\.'
 
-python3 "$top_srcdir/tests/upstream.py" "$UP" &
-UPID=$!
-for _ in $(seq 1 200); do [ -s "$UP" ] && break; sleep 0.025; done
+start_upstreams
 ECHO=$(jq -r .echo "$UP")
 
 start_standin "$SCEN/port0.json" || exit 1

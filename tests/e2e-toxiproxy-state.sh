@@ -9,11 +9,7 @@
 # --control-insecure-no-token.
 . "$top_srcdir/tests/lib.sh"
 
-UP=$TMP/up.json UPID=
-trap 'kill $UPID 2>/dev/null; cleanup' EXIT
-python3 "$top_srcdir/tests/upstream.py" "$UP" &
-UPID=$!
-for _ in $(seq 1 200); do [ -s "$UP" ] && break; sleep 0.025; done
+start_upstreams
 ECHO=$(jq -r .echo "$UP")
 
 # One round trip through HOST:PORT: prints the milliseconds it took, or

@@ -15,8 +15,10 @@ passed=0
 failed=0
 
 VIA_PID=
+UPID=
 cleanup() {
 	[ -n "$VIA_PID" ] && kill "$VIA_PID" 2>/dev/null
+	[ -n "$UPID" ] && kill "$UPID" 2>/dev/null
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		kill -KILL "$PID" 2>/dev/null
 		wait "$PID" 2>/dev/null
@@ -73,6 +75,15 @@ via_proxy() {
 	      protocol: "http" }
 	    + (.value | with_entries(select(.key == "tls" or .key == "idle_timeout"
 	        or .key == "request_timeout"))))) | del(.stubs)' "$1" >"$TMP/via-proxy.json"
+}
+
+# start_upstreams: tests/upstream.py's raw TCP upstreams, each on a port
+# of its own, killed on exit; UP names its ready file ({"echo": ADDR, ...}).
+start_upstreams() {
+	UP=$TMP/up.json
+	python3 "$top_srcdir/tests/upstream.py" "$UP" &
+	UPID=$!
+	for _ in $(seq 1 200); do [ -s "$UP" ] && break; sleep 0.025; done
 }
 
 # start_standin SCENARIO [SERVE-ARGS...]: start it and wait for the ready file.
