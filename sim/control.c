@@ -563,7 +563,7 @@ control_faults_post(
 		return;
 	}
 	free(faults);
-	ctl->t.faults_changed(ctl->t.arg);
+	ctl->t.faults_changed(ctl->t.arg, NULL);
 	list = json_array();
 	ids = json_array();
 	for (i = 0; i < inject_count_api(in); i++) {
@@ -599,7 +599,7 @@ control_faults_delete(
 
 	(void)arg;
 	inject_remove_all(ctl->t.inject);
-	ctl->t.faults_changed(ctl->t.arg);
+	ctl->t.faults_changed(ctl->t.arg, NULL);
 	control_journal(
 	    ctl, "fault_remove", json_pack("{s:O}", "ids", removed));
 	control_reply(req, 200, json_pack("{s:o}", "removed", removed));
@@ -630,7 +630,7 @@ control_fault_delete(
 	removed = json_array();
 	json_array_append_new(removed, control_fault_id(r));
 	inject_remove(ctl->t.inject, r->id);
-	ctl->t.faults_changed(ctl->t.arg);
+	ctl->t.faults_changed(ctl->t.arg, NULL);
 	control_journal(
 	    ctl, "fault_remove", json_pack("{s:O}", "ids", removed));
 	control_reply(req, 200, json_pack("{s:o}", "removed", removed));

@@ -76,8 +76,12 @@ struct control_target {
 	 * API, the generator re-seeded, fixture data restored.
 	 */
 	void (*reset)(void *arg);
-	/* The API added or removed faults: apply the connect faults' states. */
-	void (*faults_changed)(void *arg);
+	/*
+	 * The API added or removed faults: apply the connect faults' states,
+	 * and the stream faults of open connections that follow them. service
+	 * names the only service whose faults changed, or is NULL for any.
+	 */
+	void (*faults_changed)(void *arg, const char *service);
 	/* Call fn for each running service, in order. */
 	void (*services)(void *arg, control_service_fn *fn, void *fnarg);
 };

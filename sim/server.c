@@ -39,6 +39,10 @@
 
 static void server_signal_cb(evutil_socket_t, short, void *);
 static void server_stop_cb(evutil_socket_t, short, void *);
+static void server_ready_cb(evutil_socket_t, short, void *);
+
+/* How long the ready file waits after a Toxiproxy API change. */
+#define SERVER_READY_DELAY_USEC 10000
 
 /*
  * Raise the soft limit on open files to the hard one: a stand-in is
@@ -310,13 +314,20 @@ out:
 void
 server_apply_states(struct server *srv)
 {
+	server_faults_changed(srv, NULL);
+}
+
+void
+server_faults_changed(struct server *srv, const char *service)
+{
 	struct service *svc;
 	char err[512];
 	int refuse, stall;
 
 	TAILQ_FOREACH(svc, &srv->services, entry)
 	{
-		conn_stream_faults_changed(svc);
+		if (service == NULL || strcmp(svc->name, service) == 0)
+			conn_stream_faults_changed(svc);
 		if (svc->listener == NULL)
 			continue;
 		refuse =
@@ -455,9 +466,9 @@ server_control_reset(void *arg)
 
 /* The control API's hook after it added or removed faults. */
 static void
-server_control_faults_changed(void *arg)
+server_control_faults_changed(void *arg, const char *service)
 {
-	server_apply_states(arg);
+	server_faults_changed(arg, service);
 }
 
 /* The control API's hook listing the services, as plain data. */
@@ -594,8 +605,10 @@ server_start(
 	srv->sig_hup = evsignal_new(srv->base, SIGHUP, server_signal_cb, srv);
 	srv->stop_timer =
 	    event_new(srv->base, -1, EV_PERSIST, server_stop_cb, srv);
+	srv->ready_timer = evtimer_new(srv->base, server_ready_cb, srv);
 	if (srv->sig_term == NULL || srv->sig_int == NULL ||
-	    srv->sig_hup == NULL || srv->stop_timer == NULL) {
+	    srv->sig_hup == NULL || srv->stop_timer == NULL ||
+	    srv->ready_timer == NULL) {
 		*cause = xstrdup("cannot set up signal handling");
 		return EXIT_OSERR;
 	}
@@ -714,8 +727,32 @@ server_amend(struct server *srv, struct scenario *sc, char **cause)
 	 * stay, the phase's are the new scenario's. */
 	timeline_rebase(srv->timeline, srv->scenario);
 	server_phase_apply(srv);
-	server_taken(srv, old);
+	scenario_free(old);
+	/* The ready file follows shortly: writing it costs more than the
+	 * change (a file made and renamed), and changes come in bursts. */
+	if (!evtimer_pending(srv->ready_timer, NULL)) {
+		struct timeval tv = { 0, SERVER_READY_DELAY_USEC };
+
+		evtimer_add(srv->ready_timer, &tv);
+	}
 	return 0;
+}
+
+/* The Toxiproxy API changed the services a moment ago: the ready file. */
+static void
+server_ready_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	char *cause = NULL;
+
+	(void)fd;
+	(void)what;
+	if (srv->stopping)
+		return;
+	if (server_write_ready(srv, &cause) == -1) {
+		log_error("%s", cause);
+		free(cause);
+	}
 }
 
 void
@@ -836,6 +873,8 @@ server_free(struct server *srv)
 		event_free(srv->sig_hup);
 	if (srv->stop_timer != NULL)
 		event_free(srv->stop_timer);
+	if (srv->ready_timer != NULL)
+		event_free(srv->ready_timer);
 	timeline_free(srv->timeline);
 	response_writer_free(srv->pipeline.responses);
 	inject_free(&srv->inject);

@@ -46,6 +46,9 @@ struct server {
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct control *control; /* the control API, or NULL */
 	struct event *stop_timer;
+	/* Rewrites the ready file a moment after the Toxiproxy API changed
+	 * the services: a burst of changes costs one write, not one each. */
+	struct event *ready_timer;
 	int stopping;
 	int stop_ticks; /* stop_timer's ticks since stopping began */
 	struct pipeline pipeline; /* what every connection's steps share */
@@ -94,6 +97,14 @@ void server_reset(struct server *);
  * stall_accept): after a phase change, or a fault added or removed.
  */
 void server_apply_states(struct server *);
+
+/*
+ * The same after the API added or removed faults of one service (NULL:
+ * any): the open connections of that service only re-pick their stream
+ * faults (live_stream_faults), so a toxic on one proxy does not cost
+ * every other proxy's connections a draw.
+ */
+void server_faults_changed(struct server *, const char *service);
 
 /* Free everything; safe on a half-started server. */
 void server_free(struct server *);

@@ -1041,7 +1041,7 @@ tp_proxy_delete(
 	struct tp_err e = { 0, NULL };
 
 	tp_toxics_drop(tp, name);
-	tp->t.faults_changed(tp->t.arg);
+	tp->t.faults_changed(tp->t.arg, name);
 	tp->t.restart(tp->t.arg, name);
 	if (tp_amend(tp, name, NULL, &e) != 0) {
 		tp_error(tp, req, &e);
@@ -1162,7 +1162,7 @@ tp_toxic_create(
 	}
 	tp->toxics = xrealloc(tp->toxics, (tp->ntoxics + 1) * sizeof x);
 	tp->toxics[tp->ntoxics++] = x;
-	tp->t.faults_changed(tp->t.arg);
+	tp->t.faults_changed(tp->t.arg, proxy);
 	log_info("Toxiproxy API: added %s toxic %s on proxy %s",
 	    x.upstream ? "upstream" : "downstream", x.name, proxy);
 	tp_journal(tp, "toxic_add", proxy, x.name);
@@ -1215,7 +1215,7 @@ tp_toxic_update(
 		tp_error(tp, req, &e);
 		return;
 	}
-	tp->t.faults_changed(tp->t.arg);
+	tp->t.faults_changed(tp->t.arg, x->proxy);
 	tp_journal(tp, "toxic_update", x->proxy, x->name);
 	tp_reply(tp, req, 200, tp_toxic_json(x));
 }
@@ -1226,9 +1226,12 @@ tp_toxic_delete(
 {
 	log_info(
 	    "Toxiproxy API: removed toxic %s on proxy %s", x->name, x->proxy);
+	char *proxy = xstrdup(x->proxy);
+
 	tp_journal(tp, "toxic_remove", x->proxy, x->name);
 	tp_toxic_remove(tp, x);
-	tp->t.faults_changed(tp->t.arg);
+	tp->t.faults_changed(tp->t.arg, proxy);
+	free(proxy);
 	tp_send(tp, req, 204, NULL, NULL);
 }
 
@@ -1288,7 +1291,7 @@ tp_populate(struct toxiproxy *tp, json_t *list, json_t *made, struct tp_err *e)
 			if (!same) {
 				/* Replaced: its toxics and connections go. */
 				tp_toxics_drop(tp, in.name);
-				tp->t.faults_changed(tp->t.arg);
+				tp->t.faults_changed(tp->t.arg, in.name);
 				tp->t.restart(tp->t.arg, in.name);
 				if (tp_amend(tp, in.name, NULL, e) != 0) {
 					tp_proxies_clear(&ps);

@@ -56,6 +56,13 @@ target_nothing(void *arg)
 }
 
 static void
+target_faults_changed(void *arg, const char *service)
+{
+	(void)arg;
+	(void)service;
+}
+
+static void
 target_services(void *arg, control_service_fn *fn, void *fnarg)
 {
 	(void)arg;
@@ -84,7 +91,7 @@ setup(void)
 	t.scenario = target_scenario;
 	t.replace = target_replace;
 	t.reset = target_nothing;
-	t.faults_changed = target_nothing;
+	t.faults_changed = target_faults_changed;
 	t.services = target_services;
 	ctl = control_start(base, &t, "127.0.0.1:0", NULL, 0, &cause);
 	ck_assert_msg(ctl != NULL, "%s", cause);

@@ -56,7 +56,9 @@ http GET "http://$C/status"
 expect_eq "GET /status shows it as a proxy service" \
 	"$(printf '%s' "$BODY" | jq -c '.services.api1 | [.persona, .upstream, .listen]')" \
 	"[null,\"$ECHO\",\"$L1\"]"
-expect_eq "the ready file names it" "$(jq -r .services.api1 "$READY")" "$L1"
+# The ready file follows within moments (a burst of changes, one write).
+for _ in $(seq 1 100); do [ "$(jq -r .services.api1 "$READY")" = "$L1" ] && break; sleep 0.02; done
+expect_eq "the ready file names it, a moment later" "$(jq -r .services.api1 "$READY")" "$L1"
 http GET "http://$C/scenario"
 expect_eq "GET /scenario holds it (drop, live stream faults)" \
 	"$(printf '%s' "$BODY" | jq -c '.services.api1 | [.upstream, .upstream_down, .live_stream_faults]')" \

@@ -153,9 +153,9 @@ fuzz_reset_hook(void *arg)
 }
 
 static void
-fuzz_faults_changed_hook(void *arg)
+fuzz_faults_changed_hook(void *arg, const char *service)
 {
-	server_apply_states(arg);
+	server_faults_changed(arg, service);
 }
 
 static void
