@@ -6,6 +6,9 @@
 #include "config.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +60,22 @@ server_raise_fd_limit(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+/*
+ * Keep freed buffers mapped: a proxied transfer reads into 256 KB chains
+ * and frees each once written. glibc's defaults gave the top of the heap
+ * back after every one (a brk each way) and took page faults to grow it
+ * again: a sixth of a 100 MB transfer's time (perf). Up to 16 MB stays
+ * mapped once used; buffers under 4 MB come from the heap.
+ */
+static void
+server_tune_malloc(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
+#endif
 }
 
 /*
@@ -600,6 +619,7 @@ server_start(
 	server_phase_apply(srv);
 	signal(SIGPIPE, SIG_IGN);
 	server_raise_fd_limit();
+	server_tune_malloc();
 	srv->sig_term = evsignal_new(srv->base, SIGTERM, server_signal_cb, srv);
 	srv->sig_int = evsignal_new(srv->base, SIGINT, server_signal_cb, srv);
 	srv->sig_hup = evsignal_new(srv->base, SIGHUP, server_signal_cb, srv);
