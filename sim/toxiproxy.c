@@ -325,6 +325,9 @@ tp_duration(json_int_t n, const char *unit)
 {
 	char buf[48];
 
+	/* Past ~115 days of milliseconds a duration would not parse. */
+	if (n > 10000000000LL)
+		n = 10000000000LL;
 	snprintf(buf, sizeof buf, "%lld%s", (long long)(n > 0 ? n : 0), unit);
 	return json_string(buf);
 }
@@ -466,16 +469,19 @@ tp_prune(struct toxiproxy *tp)
 	struct tp_toxic *x;
 	char id[32];
 	size_t i = 0;
+	int gone;
 
 	tp_proxies_get(tp, &ps);
 	while (i < tp->ntoxics) {
 		x = &tp->toxics[i];
 		snprintf(id, sizeof id, "%llu", (unsigned long long)x->rule);
-		if (tp_proxy_find(&ps, x->proxy) == NULL ||
-		    (x->rule != 0 && inject_find(tp->t.inject, id) == NULL)) {
-			x->rule = 0;
+		gone = x->rule != 0 && inject_find(tp->t.inject, id) == NULL;
+		if (gone)
+			x->rule = 0; /* nothing left to remove */
+		/* A toxic whose proxy went takes its fault along. */
+		if (gone || tp_proxy_find(&ps, x->proxy) == NULL)
 			tp_toxic_remove(tp, x);
-		} else
+		else
 			i++;
 	}
 	tp_proxies_clear(&ps);
@@ -488,12 +494,11 @@ static json_t *
 tp_key(json_t *o, const char *key)
 {
 	const char *k;
-	json_t *v;
+	json_t *v, *found;
 
 	if (!json_is_object(o))
 		return NULL;
-	json_t *found = json_object_get(o, key);
-
+	found = json_object_get(o, key);
 	if (found == NULL) {
 		json_object_foreach(o, k, v)
 		{

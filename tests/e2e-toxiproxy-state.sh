@@ -116,6 +116,17 @@ expect_eq "... the API's proxy is gone, the scenario's stays" "$(printf '%s' "$B
 expect_eq "... without its toxic" "$(printf '%s' "$BODY" | jq -c '.scen.toxics')" '[]'
 r=$(rtt "$L1")
 expect_match "... and api1's port is closed" "$r" '^error: .*(refused|Connection)'
+
+# A reload (SIGHUP) reads the file again, which has no API proxies: the
+# proxy goes, and its toxic's fault with it (API faults survive a reload).
+http POST "http://$C/proxies" -d "{\"name\":\"api2\",\"listen\":\"127.0.0.1:0\",\"upstream\":\"$ECHO\"}"
+http POST "http://$C/proxies/api2/toxics" -d '{"type":"timeout"}'
+expect_eq "a toxic on api2: a fault" "$(curl -s "http://$C/faults" | jq -c '[.faults[] | select(.fault.service == "api2")] | length')" 1
+kill -HUP "$PID"
+for _ in $(seq 1 100); do curl -s "http://$C/status" | jq -e '.services.api2 == null' >/dev/null && break; sleep 0.02; done
+http GET "http://$C/proxies"
+expect_eq "SIGHUP: the API's proxy is gone" "$(printf '%s' "$BODY" | jq -c 'keys')" '["scen"]'
+expect_eq "... and so is its toxic's fault" "$(curl -s "http://$C/faults" | jq -c '[.faults[] | select(.fault.service == "api2")] | length')" 0
 stop_standin
 
 # --toxiproxy-config: Toxiproxy's -config file, toxics included (#447).
