@@ -490,10 +490,14 @@ control_phase(struct control *ctl, struct evhttp_request *req, const char *arg)
 	json_decref(o);
 }
 
-/* One active fault as GET /faults shows it. */
+/*
+ * One active fault as GET /faults shows it; a Toxiproxy toxic's fault
+ * names the toxic too.
+ */
 static json_t *
-control_fault_entry(const struct inject_rule *r)
+control_fault_entry(struct control *ctl, const struct inject_rule *r)
 {
+	const char *proxy, *toxic;
 	char id[160];
 	json_t *o;
 
@@ -505,6 +509,10 @@ control_fault_entry(const struct inject_rule *r)
 	    "used", (json_int_t)r->used, "fault", fault_conf_json(r->fault));
 	if (r->phase != NULL)
 		json_object_set_new(o, "phase", json_string(r->phase));
+	if (r->id != 0 &&
+	    (toxic = toxiproxy_toxic_of(ctl->toxiproxy, r->id, &proxy)) != NULL)
+		json_object_set_new(o, "toxic",
+		    json_pack("{s:s, s:s}", "proxy", proxy, "name", toxic));
 	return o;
 }
 
@@ -518,7 +526,7 @@ control_faults_get(
 
 	(void)arg;
 	for (i = 0; (r = inject_rule(ctl->t.inject, i)) != NULL; i++)
-		json_array_append_new(list, control_fault_entry(r));
+		json_array_append_new(list, control_fault_entry(ctl, r));
 	control_reply(req, 200, json_pack("{s:o}", "faults", list));
 }
 
@@ -570,7 +578,7 @@ control_faults_post(
 		r = inject_rule(in, i);
 		if (r->id < first)
 			continue;
-		json_array_append_new(list, control_fault_entry(r));
+		json_array_append_new(list, control_fault_entry(ctl, r));
 		json_array_append_new(ids, control_fault_id(r));
 	}
 	/* Ids, not whole faults: an event stays small (GET /faults has them). */

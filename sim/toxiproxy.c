@@ -1545,3 +1545,18 @@ toxiproxy_reset(struct toxiproxy *tp)
 	tp_proxies_clear(&ps);
 	return rc;
 }
+
+const char *
+toxiproxy_toxic_of(
+    const struct toxiproxy *tp, uint64_t rule, const char **proxy)
+{
+	size_t i;
+
+	for (i = 0; i < tp->ntoxics; i++) {
+		if (tp->toxics[i].rule == rule) {
+			*proxy = tp->toxics[i].proxy;
+			return tp->toxics[i].name;
+		}
+	}
+	return NULL;
+}

@@ -10,6 +10,7 @@
 #define STANDIN_TOXIPROXY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/http.h>
 
@@ -39,6 +40,13 @@ void toxiproxy_request(struct toxiproxy *, struct evhttp_request *,
  * not listen (logged).
  */
 int toxiproxy_reset(struct toxiproxy *);
+
+/*
+ * The toxic whose fault has this id (an API fault's), and its proxy in
+ * *proxy; NULL if it is not a toxic's. Valid until the next request.
+ */
+const char *toxiproxy_toxic_of(
+    const struct toxiproxy *, uint64_t rule, const char **proxy);
 
 /*
  * Make the proxies (and their toxics) of a Toxiproxy config file or

@@ -76,6 +76,9 @@ expect_eq "add a latency toxic: 200" "$CODE" 200
 faults=$(ctl --json faults)
 id=$(printf '%s' "$faults" | jq -r '.faults[] | select(.fault.service == "api1") | .id')
 expect_match "standin ctl faults lists it, with an id" "$id" '^[0-9]+$'
+expect_eq "... naming the toxic it is" \
+	"$(printf '%s' "$faults" | jq -c '.faults[] | select(.fault.service == "api1") | .toxic')" \
+	'{"proxy":"api1","name":"latency_downstream"}'
 expect_eq "... as the stream fault it is" \
 	"$(printf '%s' "$faults" | jq -c '.faults[] | select(.fault.service == "api1") | .fault | [.layer, .type, .latency, .direction]')" \
 	'["stream","latency","400ms","downstream"]'
