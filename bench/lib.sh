@@ -29,3 +29,37 @@ rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 # What a UMS persona answers for GET /v1/users/u1001: nginx's body too.
 user_body='{"id":"u1001","email":"ada.okafor@example.org","name":"Ada Okafor","status":"active","created_at":"2023-02-14T09:12:44Z","profile":{"display_name":"Ada","locale":"en-GB","timezone":"Europe/London"}}'
+
+# nginx_upstream PORT: the upstream the proxy benchmarks stand in front
+# of: one nginx worker on core 1 (beside wrk), answering `return 200` with
+# user_body and a newline, and $tmp/bulk (if made) at /bulk.
+nginx_upstream() {
+	cat >"$tmp/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx.pid;
+error_log $tmp/nginx.err;
+worker_rlimit_nofile 65536;
+events { worker_connections 32768; }
+http {
+	access_log off;
+	client_body_temp_path $tmp;
+	proxy_temp_path $tmp;
+	fastcgi_temp_path $tmp;
+	uwsgi_temp_path $tmp;
+	scgi_temp_path $tmp;
+	keepalive_requests 10000000;
+	keepalive_timeout 3600s;
+	default_type application/json;
+	server {
+		listen 127.0.0.1:$1 backlog=16384;
+		root $tmp;
+		location = /bulk { }
+		location / { return 200 '$user_body\n'; }
+	}
+}
+CONF
+	$pin1 nginx -c "$tmp/nginx.conf" -p "$tmp" &
+	pids+=($!)
+	wait_port "$1"
+}

@@ -33,35 +33,7 @@ bench_setup proxy
 # The upstream: nginx, one worker, on core 1 (beside wrk).
 up=$(free_port)
 head -c 100000000 /dev/zero >"$tmp/bulk"
-body=$user_body
-cat >"$tmp/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx.err;
-worker_rlimit_nofile 65536;
-events { worker_connections 32768; }
-http {
-	access_log off;
-	client_body_temp_path $tmp;
-	proxy_temp_path $tmp;
-	fastcgi_temp_path $tmp;
-	uwsgi_temp_path $tmp;
-	scgi_temp_path $tmp;
-	keepalive_requests 10000000;
-	keepalive_timeout 3600s;
-	default_type application/json;
-	server {
-		listen 127.0.0.1:$up backlog=16384;
-		root $tmp;
-		location = /bulk { }
-		location / { return 200 '$body\n'; }
-	}
-}
-CONF
-$pin1 nginx -c "$tmp/nginx.conf" -p "$tmp" &
-pids+=($!)
-wait_port "$up"
+nginx_upstream "$up"
 
 # standin: one proxy service in front of it.
 sp=$(free_port)
@@ -131,7 +103,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 col() { awk -v t="$1" -v c="$2" '$1 == t { print $c }' "$tmp/results" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-echo "proxy mode: wrk -t1 -c$conns -d${secs}s and -c1 -d2s, $rounds shuffled rounds; upstream nginx (return 200, ${#body}+1 bytes)"
+echo "proxy mode: wrk -t1 -c$conns -d${secs}s and -c1 -d2s, $rounds shuffled rounds; upstream nginx (return 200, ${#user_body}+1 bytes)"
 printf '%-13s %10s %9s %9s %9s\n' median req/s p50us p99us c1-p50us
 for t in direct standin standin-http haproxy; do
 	printf '%-13s %10s %9s %9s %9s\n' "$t" "$(col "$t" 3)" "$(col "$t" 4)" "$(col "$t" 5)" "$(col "$t" 6)"

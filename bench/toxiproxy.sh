@@ -24,24 +24,7 @@ conns=${TOXI_CONNS:-50}
 bench_setup toxi
 
 up=$(free_port)
-body=$user_body
-cat >"$tmp/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx.err;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	server {
-		listen 127.0.0.1:$up;
-		location / { default_type application/json; return 200 '$body'; }
-	}
-}
-CONF
-$pin1 nginx -c "$tmp/nginx.conf" &
-pids+=($!)
-wait_port "$up"
+nginx_upstream "$up"
 
 cat >"$tmp/scenario.json" <<'JSON'
 { "standin": 1, "name": "toxiproxy-bench",

@@ -149,20 +149,6 @@ listener_matches(const struct listener *l, const char *host, uint16_t port)
 	return strcmp(l->host, host) == 0 && l->port == port;
 }
 
-int
-listener_bound_to(const struct listener *l, const char *host, uint16_t port)
-{
-	uint16_t bound = 0;
-
-	if (l->bound.ss_family == AF_INET)
-		bound =
-		    ntohs(((const struct sockaddr_in *)&l->bound)->sin_port);
-	else if (l->bound.ss_family == AF_INET6)
-		bound =
-		    ntohs(((const struct sockaddr_in6 *)&l->bound)->sin6_port);
-	return strcmp(l->host, host) == 0 && port != 0 && bound == port;
-}
-
 void
 listener_free(struct listener *l)
 {

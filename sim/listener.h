@@ -40,12 +40,6 @@ const char *listener_address(const struct listener *);
 int listener_matches(const struct listener *, const char *host, uint16_t port);
 
 /*
- * Is it bound to this host and port (port 0 asked, this port chosen)? A
- * service written anew with the port it was given keeps its socket.
- */
-int listener_bound_to(const struct listener *, const char *host, uint16_t port);
-
-/*
  * Apply the listener states of the connect faults: with refuse the socket
  * is closed (the kernel answers RST to SYN: ECONNREFUSED) and bound again
  * when refuse ends; with stall accepting stops and connections wait in the

@@ -161,8 +161,7 @@ server_find(struct server *srv, const struct service_conf *conf)
 /*
  * A running service whose listener can serve conf: bound to the same host
  * and port, or (port 0) the same service asking for port 0 again, so a
- * reload keeps the port the OS chose, or the same service asking for the
- * port the OS chose it.
+ * reload keeps the port the OS chose.
  */
 static struct service *
 server_listener_owner(struct server *srv, const struct service_conf *conf)
@@ -171,15 +170,10 @@ server_listener_owner(struct server *srv, const struct service_conf *conf)
 
 	TAILQ_FOREACH(svc, &srv->services, entry)
 	{
-		if (svc->listener == NULL)
+		if (svc->listener == NULL ||
+		    !listener_matches(svc->listener, conf->host, conf->port))
 			continue;
-		if (listener_matches(svc->listener, conf->host, conf->port) &&
-		    (conf->port != 0 || strcmp(svc->name, conf->name) == 0))
-			return svc;
-		/* The same service, given the port it was bound to (the
-		 * Toxiproxy API writes a port-0 proxy's port down). */
-		if (strcmp(svc->name, conf->name) == 0 &&
-		    listener_bound_to(svc->listener, conf->host, conf->port))
+		if (conf->port != 0 || strcmp(svc->name, conf->name) == 0)
 			return svc;
 	}
 	return NULL;
@@ -703,13 +697,15 @@ server_take(struct server *srv, struct scenario *sc, struct scenario **old,
 	return server_apply(srv, sc, old, cause);
 }
 
-/* After a scenario was taken: the old one freed, the ready file anew. */
+/*
+ * The ready file anew, after the control API changed the services: a
+ * failure is logged (the change stands).
+ */
 static void
-server_taken(struct server *srv, struct scenario *old)
+server_rewrite_ready(struct server *srv)
 {
 	char *cause = NULL;
 
-	scenario_free(old);
 	if (server_write_ready(srv, &cause) == -1) {
 		log_error("%s", cause);
 		free(cause);
@@ -729,7 +725,8 @@ server_replace(struct server *srv, struct scenario *sc, char **cause)
 	timeline_rebase(srv->timeline, srv->scenario);
 	/* Its first phase, begun now; this also activates its faults. */
 	timeline_goto(srv->timeline, sc->phases[0].name, "scenario replaced");
-	server_taken(srv, old);
+	scenario_free(old);
+	server_rewrite_ready(srv);
 	log_info("scenario %s replaced through the control API", sc->name);
 	server_log_services(srv);
 	return 0;
@@ -763,16 +760,11 @@ static void
 server_ready_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
-	char *cause = NULL;
 
 	(void)fd;
 	(void)what;
-	if (srv->stopping)
-		return;
-	if (server_write_ready(srv, &cause) == -1) {
-		log_error("%s", cause);
-		free(cause);
-	}
+	if (!srv->stopping)
+		server_rewrite_ready(srv);
 }
 
 void

@@ -1006,8 +1006,10 @@ tp_proxy_update(struct toxiproxy *tp, struct evhttp_request *req,
 	    strcmp(in.listen, shown) != 0) {
 		listen = tp_listen_conf(in.listen);
 		restart = 1;
-	} else if (p->enabled && p->address != NULL) {
-		/* Keep the port it has (port 0 chose one) across a restart. */
+	} else if (!enabled && p->enabled && p->address != NULL) {
+		/* Disabled, it keeps the port it had (port 0 chose one), to
+		 * listen on it again when enabled. Enabled, its listener
+		 * stays as it is. */
 		listen = xstrdup(p->address);
 	}
 	free(shown);

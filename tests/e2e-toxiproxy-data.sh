@@ -12,25 +12,9 @@ start_upstreams
 
 start_standin "$SCEN/port0.json" || exit 1
 
-# data.py prints "ok - ..." / "not ok - ..." lines and "# done" last; each
-# is counted here, and a script that stops early is a failure.
-timeout 300 python3 "$top_srcdir/tests/toxiproxy/data.py" "$(ctl_addr)" "$UP" \
-	>"$TMP/data.out" 2>"$TMP/data.err"
-rc=$?
-finished=
-while IFS= read -r line; do
-	case $line in
-	"ok - "*) ok "${line#ok - }" ;;
-	"not ok - "*) failed=$((failed + 1)); echo "$line" ;;
-	"# done") finished=1 ;;
-	*) echo "$line" ;;
-	esac
-done <"$TMP/data.out"
-if [ -n "$finished" ] && [ "$rc" -eq 0 ]; then
-	ok "data.py ran to its end"
-else
-	not_ok "data.py ran to its end" "exit $rc" "$(tail -n 20 "$TMP/data.err")"
-fi
+# data.py's checks, each counted here (run_checks).
+run_checks data.py timeout 300 python3 "$top_srcdir/tests/toxiproxy/data.py" \
+	"$(ctl_addr)" "$UP"
 
 kill -0 "$PID" 2>/dev/null
 expect_eq "standin still runs" "$?" 0

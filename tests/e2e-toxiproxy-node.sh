@@ -35,25 +35,9 @@ ECHO=$(jq -r .echo "$UP")
 start_standin "$SCEN/port0.json" || exit 1
 CTL=$(ctl_addr)
 
-# The script prints "ok - ..." / "not ok - ..." lines and "# done" last;
-# each is counted here, and a script that stops early is a failure.
-node "$top_srcdir/tests/toxiproxy/node-client.mjs" "http://$CTL" "$ECHO" \
-	"$TMP/npm/node_modules" >"$TMP/node.out" 2>"$TMP/node.err"
-rc=$?
-finished=
-while IFS= read -r line; do
-	case $line in
-	"ok - "*) ok "${line#ok - }" ;;
-	"not ok - "*) failed=$((failed + 1)); echo "$line" ;;
-	"# done") finished=1 ;;
-	*) echo "$line" ;;
-	esac
-done <"$TMP/node.out"
-if [ -n "$finished" ] && [ "$rc" -eq 0 ]; then
-	ok "node-client.mjs ran to its end"
-else
-	not_ok "node-client.mjs ran to its end" "exit $rc" "$(tail -n 20 "$TMP/node.err")"
-fi
+# The script's checks, each counted here (run_checks).
+run_checks node-client.mjs node "$top_srcdir/tests/toxiproxy/node-client.mjs" \
+	"http://$CTL" "$ECHO" "$TMP/npm/node_modules"
 
 # The server is still well after all that.
 kill -0 "$PID" 2>/dev/null

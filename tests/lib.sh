@@ -163,6 +163,29 @@ raw() {
 	}
 }
 
+# run_checks NAME COMMAND...: run a script that prints "ok - ..." and
+# "not ok - ..." lines and "# done" last; count each here, and fail the
+# test if it stops early or exits non-zero (NAME says which script).
+run_checks() {
+	local name=$1 rc finished= line
+	shift
+	"$@" >"$TMP/checks.out" 2>"$TMP/checks.err"
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }" ;;
+		"not ok - "*) failed=$((failed + 1)); echo "$line" ;;
+		"# done") finished=1 ;;
+		*) echo "$line" ;;
+		esac
+	done <"$TMP/checks.out"
+	if [ -n "$finished" ] && [ "$rc" -eq 0 ]; then
+		ok "$name ran to its end"
+	else
+		not_ok "$name ran to its end" "exit $rc" "$(tail -n 20 "$TMP/checks.err")"
+	fi
+}
+
 done_testing() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
